@@ -1,0 +1,3 @@
+"""binsync shared package: the Lambda layer every function imports."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,219 @@
+"""DynamoDB tables as pynamodb models.
+
+Table names come from the environment (set by template.yaml on AWS and by the embedded cloud
+locally); the defaults are the local stack's names. Every user-facing table is partitioned by
+the user id taken from the authorizer, so a query can never reach another user's items.
+
+Keys:
+- Connections:  user_id / connection_id          (GSI by_uid: binance_uid / user_id)
+- Runs:         connection_id / run_id           (run ids sort by start time)
+- Tasks:        run_id / task_id                 (checkpoint of one planned task)
+- Transactions: user_id / sk = "<time_ms:013d>#<tx id>"  (GSI by_id: user_id+tx_id; GSI by_account)
+- Annotations:  account_key = "<user_id>#<binance uid>" / tx_id   (survive key deletion)
+- Uploads:      user_id / upload_id
+"""
+
+from __future__ import annotations
+
+import os
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+STACK = os.environ.get("BINSYNC_STACK", "binsync")
+
+
+def _table(env: str, suffix: str) -> str:
+    return os.environ.get(env, f"{STACK}-{suffix}")
+
+
+class _Meta:
+    region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+
+
+class ConnectionsByUid(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_uid"
+        projection = AllProjection()
+
+    binance_uid = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+class ConnectionModel(Model):
+    class Meta(_Meta):
+        table_name = _table("CONNECTIONS_TABLE", "connections")
+
+    user_id = UnicodeAttribute(hash_key=True)
+    connection_id = UnicodeAttribute(range_key=True)
+    binance_uid = UnicodeAttribute()
+    label = UnicodeAttribute(default="")
+    key_type = UnicodeAttribute(default="hmac")  # hmac | rsa | ed25519
+    api_key_hint = UnicodeAttribute(default="")  # last 4 characters only, never the key
+    secret_name = UnicodeAttribute()
+    base_url = UnicodeAttribute(default="https://api.binance.com")
+    status = UnicodeAttribute(default="active")  # active | disabled | deleting
+    status_reason = UnicodeAttribute(null=True)
+    status_changed_at = NumberAttribute(null=True)
+    permissions = JSONAttribute(default=dict)
+    warnings = ListAttribute(of=UnicodeAttribute, default=list)
+    sync_mode = UnicodeAttribute(default="full")  # full | since_last | incremental
+    created_at = NumberAttribute()
+    last_run_id = UnicodeAttribute(null=True)
+    last_sync_at = NumberAttribute(null=True)
+    last_success_at = NumberAttribute(null=True)
+    last_success_window_end = NumberAttribute(null=True)
+    consecutive_transient_failures = NumberAttribute(default=0)
+
+    by_uid = ConnectionsByUid()
+
+
+class RunModel(Model):
+    class Meta(_Meta):
+        table_name = _table("RUNS_TABLE", "runs")
+
+    connection_id = UnicodeAttribute(hash_key=True)
+    run_id = UnicodeAttribute(range_key=True)
+    user_id = UnicodeAttribute()
+    binance_uid = UnicodeAttribute()
+    mode = UnicodeAttribute()
+    trigger = UnicodeAttribute(default="api")  # api | schedule | revalidate | cli
+    status = UnicodeAttribute(default="planning")  # planning | running | succeeded | failed
+    execution_arn = UnicodeAttribute(null=True)
+    started_at = NumberAttribute()
+    finished_at = NumberAttribute(null=True)
+    window_start = NumberAttribute(null=True)
+    window_end = NumberAttribute(null=True)
+    tasks_total = NumberAttribute(default=0)
+    tasks_done = NumberAttribute(default=0)
+    tasks_failed = NumberAttribute(default=0)
+    records = NumberAttribute(default=0)
+    requests = NumberAttribute(default=0)
+    weight = NumberAttribute(default=0)
+    http_429 = NumberAttribute(default=0)
+    http_418 = NumberAttribute(default=0)
+    counts = JSONAttribute(default=dict)  # per product: records stored
+    coverage = JSONAttribute(default=dict)  # per product: {from, to, complete}
+    beyond_retention = JSONAttribute(default=list)  # [{product, endpoint, before, reason}]
+    reconciliation = JSONAttribute(null=True)
+    error = JSONAttribute(null=True)  # {type, message, user_message}
+
+
+class TaskModel(Model):
+    class Meta(_Meta):
+        table_name = _table("TASKS_TABLE", "tasks")
+
+    run_id = UnicodeAttribute(hash_key=True)
+    task_id = UnicodeAttribute(range_key=True)
+    endpoint = UnicodeAttribute()
+    window_start = NumberAttribute(null=True)
+    window_end = NumberAttribute(null=True)
+    symbol = UnicodeAttribute(null=True)
+    params = JSONAttribute(default=dict)
+    status = UnicodeAttribute(default="pending")  # pending | running | done | failed
+    cursor = JSONAttribute(null=True)  # resume point inside the task
+    records = NumberAttribute(default=0)
+    requests = NumberAttribute(default=0)
+    weight = NumberAttribute(default=0)
+    attempts = NumberAttribute(default=0)
+    error = JSONAttribute(null=True)
+
+
+class TransactionsById(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_id"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    tx_id = UnicodeAttribute(range_key=True)
+
+
+class TransactionsByAccount(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+
+    account_key = UnicodeAttribute(hash_key=True)  # "<user_id>#<binance uid>"
+    sk = UnicodeAttribute(range_key=True)
+
+
+class TransactionModel(Model):
+    class Meta(_Meta):
+        table_name = _table("TRANSACTIONS_TABLE", "transactions")
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "<time_ms:013d>#<tx_id>"
+    tx_id = UnicodeAttribute()
+    account_key = UnicodeAttribute()
+    binance_uid = UnicodeAttribute()
+    connection_id = UnicodeAttribute(null=True)
+    time_ms = NumberAttribute()
+    kind = UnicodeAttribute()
+    assets = ListAttribute(of=UnicodeAttribute, default=list)  # for filtering
+    wallets = ListAttribute(of=UnicodeAttribute, default=list)
+    source_kind = UnicodeAttribute()  # api | statement | manual
+    source_ref = UnicodeAttribute()
+    body = JSONAttribute()  # Transaction.to_dict()
+    merged_from = ListAttribute(of=UnicodeAttribute, default=list)  # other sources matched to it
+
+    by_id = TransactionsById()
+    by_account = TransactionsByAccount()
+
+
+class PriceOverride(MapAttribute):
+    asset = UnicodeAttribute()
+    price = UnicodeAttribute()  # decimal string
+    currency = UnicodeAttribute(default="EUR")
+
+
+class AnnotationModel(Model):
+    class Meta(_Meta):
+        table_name = _table("ANNOTATIONS_TABLE", "annotations")
+
+    account_key = UnicodeAttribute(hash_key=True)  # "<user_id>#<binance uid>"
+    tx_id = UnicodeAttribute(range_key=True)
+    user_id = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    prices = ListAttribute(of=PriceOverride, default=list)
+    updated_at = NumberAttribute()
+
+
+class UploadModel(Model):
+    class Meta(_Meta):
+        table_name = _table("UPLOADS_TABLE", "uploads")
+
+    user_id = UnicodeAttribute(hash_key=True)
+    upload_id = UnicodeAttribute(range_key=True)
+    connection_id = UnicodeAttribute(null=True)
+    binance_uid = UnicodeAttribute(null=True)
+    file_format = UnicodeAttribute(default="auto")  # auto | statement | waltio
+    file_name = UnicodeAttribute(default="")
+    s3_key = UnicodeAttribute()
+    status = UnicodeAttribute(default="waiting")  # waiting | parsing | done | failed
+    content_sha256 = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    finished_at = NumberAttribute(null=True)
+    report = JSONAttribute(null=True)
+    purge = BooleanAttribute(default=False)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    ConnectionModel, RunModel, TaskModel, TransactionModel, AnnotationModel, UploadModel,
+)
+
+
+def account_key(user_id: str, binance_uid: str) -> str:
+    return f"{user_id}#{binance_uid}"
+
+
+def transaction_sk(time_ms: int, tx_id: str) -> str:
+    return f"{time_ms:013d}#{tx_id}"
