@@ -1,0 +1,63 @@
+"""API credentials in Secrets Manager, one secret per connection under the user's path.
+
+Name: `<SECRETS_PREFIX>/users/<user_id>/connections/<connection_id>` (IAM grants the functions
+`<prefix>/users/*` only). The secret value is JSON {"api_key", "secret", "key_type"}; it is never
+logged and never returned by the API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities import parameters
+
+from binsync.binance.signing import Credentials
+
+# Rotation must be visible quickly, but a sync's many fetch_window calls should not each pay a
+# Secrets Manager round trip: a short cache per execution environment.
+CACHE_SECONDS = 60
+
+
+def secrets_prefix() -> str:
+    return os.environ.get("SECRETS_PREFIX", "binsync/local")
+
+
+def secret_name(user_id: str, connection_id: str) -> str:
+    return f"{secrets_prefix()}/users/{user_id}/connections/{connection_id}"
+
+
+def _client() -> Any:
+    return boto3.client("secretsmanager")
+
+
+def _encode(credentials: Credentials) -> str:
+    return json.dumps({"api_key": credentials.api_key, "secret": credentials.secret,
+                       "key_type": credentials.key_type})
+
+
+def store_credentials(user_id: str, connection_id: str, credentials: Credentials) -> str:
+    """Create (or replace, on key rotation) the connection's secret; returns its name."""
+    name = secret_name(user_id, connection_id)
+    client = _client()
+    try:
+        client.create_secret(Name=name, SecretString=_encode(credentials),
+                             Tags=[{"Key": "binsync:user", "Value": user_id}])
+    except client.exceptions.ResourceExistsException:
+        client.put_secret_value(SecretId=name, SecretString=_encode(credentials))
+    return name
+
+
+def load_credentials(name: str, *, force_fetch: bool = False) -> Credentials:
+    raw = parameters.get_secret(name, transform="json", max_age=CACHE_SECONDS, force_fetch=force_fetch)
+    return Credentials(api_key=raw["api_key"], secret=raw["secret"], key_type=raw.get("key_type", "hmac"))
+
+
+def delete_credentials(name: str) -> None:
+    client = _client()
+    try:
+        client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    except client.exceptions.ResourceNotFoundException:
+        pass
