@@ -2,13 +2,30 @@
 
 The client, the planner, the emulator and the benchmark's lower bound all read this one table.
 Source of every number: shared/spec/binance-api.md. Where the spec records a disagreement (§8),
-the entry's `choice` says what was chosen and why.
+the entry's `choice` says what was chosen and why; where the spec marks a value unknown (❓), the
+value here is our choice and `choice` says so.
+
+Conventions every reader relies on:
+
+- Windows. The server accepts `endTime - startTime < max_window_ms`; clients send inclusive
+  `startTime` and `endTime = startTime + max_window_ms - 1` (spec §7.3), so consecutive windows
+  never overlap and never leave a gap. `max_window_ms=None` means no documented limit.
+- `default_window_ms`: what the server returns when both times are omitted, `[now - w, now]`.
+  None means "most recent `limit` rows" or "everything" (see notes).
+- `retention_ms`: the server never returns rows older than `now - retention_ms`; clients clamp
+  their start there (an out-of-horizon `startTime` may be rejected). Months are 30 days
+  ("6 months" = 180 days): we never ask beyond the horizon; weekly resyncs cover the edge.
+- Rate limits scale: an emulator that compresses time reports a shorter REQUEST_WEIGHT interval
+  in exchangeInfo, and the client divides every `RateBucket.interval_s` by the same factor.
+- Page sizes: `page_size` is what we request; `max_page_size` what the server accepts;
+  `default_page_size` what the server uses when the limit parameter is omitted.
 
 SCHEMA OWNER NOTE: the `Endpoint` fields below are the contract between client, planner,
 emulator and benchmark. Add fields if needed; do not rename existing ones without updating every
 reader.
 """
 
+# ruff: noqa: E501  (a data table: one entry per endpoint reads better than wrapped lines)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,9 +34,21 @@ from typing import Literal
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
+MONTH_MS = 30 * DAY_MS  # "N months" in the spec = N * 30 days (see module docstring)
+
+# Walking floor when nothing better is known: Binance opened in July 2017 (spec §7.3).
+BINANCE_LAUNCH_MS = 1_498_867_200_000  # 2017-07-01T00:00:00Z
 
 # Base URL families (spec §0): /api and /sapi live on api.binance.com, the others on their own hosts.
 Family = Literal["api", "sapi", "fapi", "dapi", "eapi"]
+
+BASE_URLS: dict[str, str] = {
+    "api": "https://api.binance.com",
+    "sapi": "https://api.binance.com",
+    "fapi": "https://fapi.binance.com",
+    "dapi": "https://dapi.binance.com",
+    "eapi": "https://eapi.binance.com",
+}
 
 # Spec §7.2, the five kinds of pagination (plus "none" for single-shot endpoints).
 Pagination = Literal[
@@ -30,10 +59,11 @@ Pagination = Literal[
     "current_size",       # 1-based page `current` + `size`, response carries `total`
     "page",               # `page` + `rows`/`limit` (fiat, c2c, fapi/dapi income, rebate, mining)
     "window_only",        # time window + limit only: bisect the window when a page comes back full
-    "none",               # single response (account, apiRestrictions, exchangeInfo, dribblet)
+    "none",               # single response (account, apiRestrictions, exchangeInfo)
 ]
 
 Bucket = Literal["ip", "uid"]
+TimeFormat = Literal["ms", "datetime_utc", "s_or_ms"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +73,8 @@ class RateBucket:
     `scope` is "shared" when every endpoint of the family shares one counter per IP (/api:
     6000 per minute; /fapi: 2400) and "endpoint" when each endpoint has its own counter
     (/sapi: 12000 per IP per endpoint, 180000 per UID per endpoint).
+    `header` is the nominal (unscaled) header; with a time-compressed emulator the suffix changes
+    (e.g. X-MBX-USED-WEIGHT-1S), so readers match on the prefix (`header_prefix`).
     """
 
     kind: Bucket
@@ -50,6 +82,10 @@ class RateBucket:
     interval_s: int = 60
     scope: Literal["shared", "endpoint"] = "shared"
     header: str = "X-MBX-USED-WEIGHT-1M"
+
+    @property
+    def header_prefix(self) -> str:
+        return self.header.rsplit("-", 1)[0] + "-"
 
 
 @dataclass(frozen=True)
@@ -64,7 +100,7 @@ class Endpoint:
     signed: bool = True
     pagination: Pagination = "none"
     page_size: int | None = None   # the maximum page size we request
-    max_window_ms: int | None = None       # max endTime - startTime the server accepts
+    max_window_ms: int | None = None       # server accepts endTime - startTime < this
     default_window_ms: int | None = None   # what the server uses when times are omitted
     retention_ms: int | None = None        # how far back the server can ever return data
     retention_records: int | None = None   # e.g. dust: "only return last 100 records"
@@ -81,10 +117,398 @@ class Endpoint:
     choice: str = ""                       # where spec §8 disagrees: what we chose and why
     notes: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+    # --- added by the catalogue owner (issue 3) ---
+    planned: bool = True                   # synced by default (False: detail-only/optional/needs input)
+    symbol_param: str | None = None        # the parameter that carries the symbol ("symbol")
+    symbol_scope: str | None = None        # which symbol list feeds it: spot, margin_cross, usdm, ...
+    isolated_symbol_param: str | None = None  # margin: also one task per isolated pair with this param
+    limit_param: str | None = "limit"      # page-size parameter name (limit, size, rows, pageSize)
+    cursor_param: str | None = None        # fromId, recordId, offset, current, page, pageIndex
+    cursor_field: str | None = None        # row field feeding an id cursor ("id")
+    from_id_with_time: bool = False        # may the id cursor be sent together with start/end times
+    times_required: bool = False           # the server rejects a request without both times
+    required_params: tuple[str, ...] = ()  # parameters the server requires (besides symbol/times)
+    total_path: tuple[str, ...] = ()       # where the total row count lives (current_size/page)
+    page_count_path: tuple[str, ...] = ()  # where the total page count lives (rebate)
+    more_path: tuple[str, ...] = ()        # boolean "more data" flag (convert tradeFlow)
+    default_page_size: int | None = None   # server default when the limit parameter is omitted
+    max_page_size: int | None = None       # server maximum for the limit parameter
+    order: Literal["asc", "desc"] = "asc"  # order of rows in a response
+    time_format: TimeFormat = "ms"         # how `time_field` is encoded
 
 
-# Filled by the catalogue owner from spec §5. Keyed by Endpoint.name.
-ENDPOINTS: dict[str, Endpoint] = {}
+# --- buckets (spec §3) ------------------------------------------------------------------------
+API_IP = RateBucket("ip", 6000, 60, "shared", "X-MBX-USED-WEIGHT-1M")
+SAPI_IP = RateBucket("ip", 12000, 60, "endpoint", "X-SAPI-USED-IP-WEIGHT-1M")
+SAPI_UID = RateBucket("uid", 180000, 60, "endpoint", "X-SAPI-USED-UID-WEIGHT-1M")
+# withdraw/history: "per second UID rate limit ... 180000/second", weight 18000 => 10 requests/s.
+SAPI_UID_1S = RateBucket("uid", 180000, 1, "endpoint", "X-SAPI-USED-UID-WEIGHT-1S")
+FAPI_IP = RateBucket("ip", 2400, 60, "shared", "X-MBX-USED-WEIGHT-1M")
+DAPI_IP = RateBucket("ip", 2400, 60, "shared", "X-MBX-USED-WEIGHT-1M")
+# Spec is silent on /eapi limits. Choice: 400 per minute per IP (conservative; options sync is a
+# handful of requests, so a low budget costs nothing).
+EAPI_IP = RateBucket("ip", 400, 60, "shared", "X-MBX-USED-WEIGHT-1M")
+
+BUCKETS: dict[str, RateBucket] = {
+    "api": API_IP, "sapi_ip": SAPI_IP, "sapi_uid": SAPI_UID, "sapi_uid_1s": SAPI_UID_1S,
+    "fapi": FAPI_IP, "dapi": DAPI_IP, "eapi": EAPI_IP,
+}
+
+UNIVERSAL_TRANSFER_TYPES = (
+    "MAIN_UMFUTURE", "MAIN_CMFUTURE", "MAIN_MARGIN", "UMFUTURE_MAIN", "UMFUTURE_MARGIN", "CMFUTURE_MAIN",
+    "CMFUTURE_MARGIN", "MARGIN_MAIN", "MARGIN_UMFUTURE", "MARGIN_CMFUTURE", "ISOLATEDMARGIN_MARGIN",
+    "MARGIN_ISOLATEDMARGIN", "ISOLATEDMARGIN_ISOLATEDMARGIN", "MAIN_FUNDING", "FUNDING_MAIN",
+    "FUNDING_UMFUTURE", "UMFUTURE_FUNDING", "MARGIN_FUNDING", "FUNDING_MARGIN", "FUNDING_CMFUTURE",
+    "CMFUTURE_FUNDING", "MAIN_OPTION", "OPTION_MAIN", "UMFUTURE_OPTION", "OPTION_UMFUTURE", "MARGIN_OPTION",
+    "OPTION_MARGIN", "FUNDING_OPTION", "OPTION_FUNDING", "MAIN_PORTFOLIO_MARGIN", "PORTFOLIO_MARGIN_MAIN",
+)
+
+_EARN_COMMON = dict(
+    product="earn", family="sapi", weight=150, bucket=SAPI_IP, pagination="current_size", page_size=100,
+    default_page_size=10, max_page_size=100, limit_param="size", cursor_param="current",
+    max_window_ms=30 * DAY_MS, default_window_ms=30 * DAY_MS, rows_path=("rows",), total_path=("total",),
+    time_field="time",
+    choice="§8 #7: official pages say ≤3 months, SDK 2026 says ≤30 days: use 30-day windows (accepted by both).",
+)
+_STAKING_COMMON = dict(
+    product="staking", family="sapi", weight=150, bucket=SAPI_IP, pagination="current_size", page_size=100,
+    default_page_size=10, max_page_size=100, limit_param="size", cursor_param="current",
+    max_window_ms=3 * MONTH_MS, default_window_ms=30 * DAY_MS, rows_path=("rows",), total_path=("total",),
+    time_field="time",
+    notes="\"cannot be longer than 3 months\" = 90 days here; default last 30 days (spec §5.9.3-§5.9.4).",
+)
+
+
+def _ep(**kw: object) -> Endpoint:
+    if kw.get("history", True) and "normaliser" not in kw:
+        kw["normaliser"] = kw["name"]
+    return Endpoint(**kw)  # type: ignore[arg-type]
+
+
+_ALL: list[Endpoint] = [
+    # ---------------- reference data, account and key metadata (spec §5.1) --------------------
+    _ep(name="system.time", product="system", family="api", path="/api/v3/time", weight=1, bucket=API_IP,
+        signed=False, history=False, start_param=None, end_param=None, limit_param=None,
+        notes="{\"serverTime\": ms}; clock offset (spec §2.2)."),
+    _ep(name="spot.exchange_info", product="spot", family="api", path="/api/v3/exchangeInfo", weight=20,
+        bucket=API_IP, signed=False, history=False, start_param=None, end_param=None, limit_param=None,
+        rows_path=("symbols",), id_fields=("symbol",),
+        notes="Send permissions=[all incl. TRD_GRP_*] and, separately, symbolStatus=BREAK (spec §5.1.1, §7.4). "
+              "rateLimits[REQUEST_WEIGHT] gives the bucket interval (time scale) and limit."),
+    _ep(name="usdm.exchange_info", product="usdm", family="fapi", path="/fapi/v1/exchangeInfo", weight=1,
+        bucket=FAPI_IP, signed=False, history=False, start_param=None, end_param=None, limit_param=None,
+        rows_path=("symbols",), id_fields=("symbol",),
+        choice="Weight not in the spec; 1 chosen (Binance documents 1 for fapi exchangeInfo)."),
+    _ep(name="coinm.exchange_info", product="coinm", family="dapi", path="/dapi/v1/exchangeInfo", weight=1,
+        bucket=DAPI_IP, signed=False, history=False, start_param=None, end_param=None, limit_param=None,
+        rows_path=("symbols",), id_fields=("symbol",),
+        choice="Weight not in the spec; 1 chosen."),
+    _ep(name="options.exchange_info", product="options", family="eapi", path="/eapi/v1/exchangeInfo", weight=1,
+        bucket=EAPI_IP, signed=False, history=False, start_param=None, end_param=None, limit_param=None,
+        rows_path=("optionSymbols",), id_fields=("symbol",), planned=False,
+        choice="Weight and shape not in the spec; 1 chosen, rows under optionSymbols."),
+    _ep(name="account.spot", product="spot", family="api", path="/api/v3/account", weight=20, bucket=API_IP,
+        history=False, start_param=None, end_param=None, limit_param=None, rows_path=("balances",),
+        id_fields=("asset",), notes="Spot balances, uid, permissions; params omitZeroBalances (spec §5.1.2)."),
+    _ep(name="account.api_restrictions", product="account", family="sapi", path="/sapi/v1/account/apiRestrictions",
+        weight=1, bucket=SAPI_IP, history=False, start_param=None, end_param=None, limit_param=None,
+        choice="§8 #22: tradingAuthorityExpirationTime is optional."),
+    _ep(name="account.info", product="account", family="sapi", path="/sapi/v1/account/info", weight=1,
+        bucket=SAPI_IP, history=False, start_param=None, end_param=None, limit_param=None,
+        notes="isMarginEnabled/isFutureEnabled/isOptionsEnabled gate products (spec §7.4)."),
+    _ep(name="account.snapshot", product="account", family="sapi", path="/sapi/v1/accountSnapshot", weight=2400,
+        bucket=SAPI_IP, history=False, planned=False, max_window_ms=30 * DAY_MS, default_window_ms=7 * DAY_MS,
+        retention_ms=MONTH_MS, page_size=30, default_page_size=7, max_page_size=30, required_params=("type",),
+        variants=({"type": "SPOT"}, {"type": "MARGIN"}, {"type": "FUTURES"}), rows_path=("snapshotVos",),
+        time_field="updateTime", notes="Reconciliation aid only (spec §5.1.5)."),
+    _ep(name="margin.account", product="margin", family="sapi", path="/sapi/v1/margin/account", weight=10,
+        bucket=SAPI_IP, permission="margin", history=False, planned=False, start_param=None, end_param=None,
+        limit_param=None, rows_path=("userAssets",), id_fields=("asset",), notes="Balances (spec §5.5.8)."),
+    _ep(name="margin.isolated_account", product="margin", family="sapi", path="/sapi/v1/margin/isolated/account",
+        weight=10, bucket=SAPI_IP, permission="margin", history=False, start_param=None, end_param=None,
+        limit_param=None, rows_path=("assets",), id_fields=("symbol",),
+        notes="Lists isolated pairs: the symbol scope margin_isolated (spec §5.5 General, §7.4)."),
+    _ep(name="usdm.account", product="usdm", family="fapi", path="/fapi/v3/account", weight=5, bucket=FAPI_IP,
+        permission="futures", history=False, planned=False, start_param=None, end_param=None, limit_param=None,
+        rows_path=("assets",), id_fields=("asset",), notes="Balances/positions snapshot (spec §5.6.3)."),
+
+    # ---------------- spot (spec §5.2) ---------------------------------------------------------
+    _ep(name="spot.my_trades", product="spot", family="api", path="/api/v3/myTrades", weight=20, bucket=API_IP,
+        pagination="from_id", page_size=1000, default_page_size=500, max_page_size=1000,
+        max_window_ms=DAY_MS, requires_symbol=True, symbol_param="symbol", symbol_scope="spot",
+        cursor_param="fromId", cursor_field="id", from_id_with_time=False,
+        id_fields=("symbol", "id"), time_field="time",
+        extra={"weight_with_orderId": 5},
+        notes="Full history: fromId=0 chain, next fromId = last.id + 1, until a short page (spec §5.2.1). "
+              "Without times/fromId the server returns the most recent `limit` trades. fromId with "
+              "startTime/endTime -> -1128. Window > 24 h -> -1127."),
+    _ep(name="spot.all_orders", product="spot", family="api", path="/api/v3/allOrders", weight=20, bucket=API_IP,
+        pagination="from_id", page_size=1000, default_page_size=500, max_page_size=1000, max_window_ms=DAY_MS,
+        requires_symbol=True, symbol_param="symbol", symbol_scope="spot", cursor_param="orderId",
+        cursor_field="orderId", planned=False, id_fields=("symbol", "orderId"), time_field="time",
+        choice="orderId with startTime/endTime: not documented; we never combine them.",
+        notes="Optional (fills come from myTrades); zero-fill cancels archived after 90 days (spec §5.2.2)."),
+
+    # ---------------- wallet (spec §5.3) -------------------------------------------------------
+    _ep(name="wallet.deposits", product="wallet", family="sapi", path="/sapi/v1/capital/deposit/hisrec", weight=1,
+        bucket=SAPI_IP, pagination="offset", page_size=1000, default_page_size=1000, max_page_size=1000,
+        cursor_param="offset", max_window_ms=90 * DAY_MS, default_window_ms=90 * DAY_MS,
+        id_fields=("id",), time_field="insertTime",
+        choice="§8 #3: default limit 1000 (official) vs 500 (swagger): always send limit=1000. Depth ❓: walk "
+               "from the account floor.",
+        notes="includeSource=false; `id` is a string (spec §5.3.1)."),
+    _ep(name="wallet.withdrawals", product="wallet", family="sapi", path="/sapi/v1/capital/withdraw/history",
+        weight=18000, bucket=SAPI_UID_1S, pagination="offset", page_size=1000, default_page_size=1000,
+        max_page_size=1000, cursor_param="offset", max_window_ms=90 * DAY_MS, default_window_ms=90 * DAY_MS,
+        id_fields=("id",), time_field="applyTime", time_format="datetime_utc",
+        choice="§8 #4: UID 18000 on a per-second 180000 bucket (SDK/swagger), i.e. ≤10 requests/s; §8 #3 "
+               "limit=1000; §8 #5 idList ≤45 (unused).",
+        notes="applyTime/completeTime are 'YYYY-MM-DD HH:MM:SS' UTC strings (spec §5.3.2)."),
+    _ep(name="wallet.universal_transfer", product="wallet", family="sapi", path="/sapi/v1/asset/transfer", weight=1,
+        bucket=SAPI_IP, pagination="current_size", page_size=100, default_page_size=10, max_page_size=100,
+        limit_param="size", cursor_param="current", max_window_ms=30 * DAY_MS, default_window_ms=7 * DAY_MS,
+        retention_ms=6 * MONTH_MS, required_params=("type",),
+        variants=tuple({"type": t} for t in UNIVERSAL_TRANSFER_TYPES),
+        rows_path=("rows",), total_path=("total",), id_fields=("tranId",), time_field="timestamp",
+        choice="Max window ❓ (not stated): 30 days chosen. Isolated types need fromSymbol/toSymbol (spec "
+               "§5.3.3); the ISOLATEDMARGIN_* variants are planned without them and covered by margin.transfers.",
+        notes="One task per type (31 variants); 6-month horizon."),
+    _ep(name="wallet.dust", product="dust", family="sapi", path="/sapi/v1/asset/dribblet", weight=1, bucket=SAPI_IP,
+        pagination="window_only", page_size=100, default_page_size=100, max_page_size=100, limit_param=None,
+        max_window_ms=365 * DAY_MS, default_window_ms=None, retention_records=100,
+        earliest_ms=1_606_780_800_000, variants=({"accountType": "SPOT"}, {"accountType": "MARGIN"}),
+        rows_path=("userAssetDribblets",), total_path=("total",), id_fields=("transId",), time_field="operateTime",
+        choice="Window ❓ and default ❓ (spec §5.3.4): we send 365-day windows from 2020-12-01 and bisect on "
+               "a full page of 100; without times the server returns the last 100 records. Whether the "
+               "100 cap is per query or global is unknown: the statement covers what the API cannot.",
+        notes="\"Only return last 100 records\", \"Only return records after 2020/12/01\"."),
+    _ep(name="wallet.dividends", product="dividends", family="sapi", path="/sapi/v1/asset/assetDividend", weight=10,
+        bucket=SAPI_IP, pagination="window_only", page_size=500, default_page_size=20, max_page_size=500,
+        max_window_ms=180 * DAY_MS, default_window_ms=None, rows_path=("rows",), total_path=("total",),
+        id_fields=("id",), time_field="divTime",
+        choice="Default window ❓: we always send both times (180-day windows) and bisect on 500 rows.",
+        notes="tranId can repeat across rows; id is the key (spec §5.3.5)."),
+    _ep(name="wallet.convert_transfer", product="wallet", family="sapi",
+        path="/sapi/v1/asset/convert-transfer/queryByPage", weight=5, bucket=SAPI_UID, pagination="current_size",
+        page_size=100, default_page_size=10, max_page_size=100, limit_param="size", cursor_param="current",
+        max_window_ms=30 * DAY_MS, times_required=True, planned=False, rows_path=("rows",), total_path=("total",),
+        id_fields=("tranId",), time_field="time",
+        choice="Window ❓: 30 days chosen. Not planned: absent from SDK 2026 (likely retired with BUSD) and "
+               "not in docs/ledger.md; the statement carries these swaps.",
+        notes="Stable-coin auto-convert (spec §5.4.6)."),
+
+    # ---------------- fiat, convert, P2P, Pay (spec §5.4) --------------------------------------
+    _ep(name="fiat.orders", product="fiat", family="sapi", path="/sapi/v1/fiat/orders", weight=90000,
+        bucket=SAPI_UID, pagination="page", page_size=500, default_page_size=100, max_page_size=500,
+        limit_param="rows", cursor_param="page", start_param="beginTime", end_param="endTime",
+        max_window_ms=365 * DAY_MS, default_window_ms=30 * DAY_MS, required_params=("transactionType",),
+        variants=({"transactionType": "0"}, {"transactionType": "1"}), rows_path=("data",),
+        total_path=("total",), id_fields=("orderNo",), time_field="createTime",
+        choice="§8 #6: budget UID 90000 (official/swagger/ccxt) over the SDK's 45000 = 2 calls/min. Max window "
+               "❓: 365 days chosen (one call per year per variant keeps the sync within minutes; at 90000 "
+               "weight a 90-day window would cost ~4x the time).",
+        notes="Params beginTime/endTime (spec §5.4.1)."),
+    _ep(name="fiat.payments", product="fiat", family="sapi", path="/sapi/v1/fiat/payments", weight=1,
+        bucket=SAPI_IP, pagination="page", page_size=500, default_page_size=100, max_page_size=500,
+        limit_param="rows", cursor_param="page", start_param="beginTime", end_param="endTime",
+        max_window_ms=365 * DAY_MS, default_window_ms=30 * DAY_MS, required_params=("transactionType",),
+        variants=({"transactionType": "0"}, {"transactionType": "1"}), rows_path=("data",),
+        total_path=("total",), id_fields=("orderNo",), time_field="createTime",
+        choice="Max window ❓: 365 days chosen (same rule as fiat.orders).",
+        notes="Only Completed rows are events (spec §5.4.2)."),
+    _ep(name="convert.trade_flow", product="convert", family="sapi", path="/sapi/v1/convert/tradeFlow", weight=3000,
+        bucket=SAPI_UID, pagination="window_only", page_size=1000, default_page_size=100, max_page_size=1000,
+        max_window_ms=30 * DAY_MS, times_required=True, rows_path=("list",), more_path=("moreData",),
+        id_fields=("orderId",), time_field="createTime",
+        choice="List order ❓: a full page or moreData=true bisects the window (no reliance on ordering).",
+        notes="orderId > 2^53 (spec §5.4.3)."),
+    _ep(name="p2p.orders", product="p2p", family="sapi", path="/sapi/v1/c2c/orderMatch/listUserOrderHistory",
+        weight=1, bucket=SAPI_IP, pagination="page", page_size=100, default_page_size=100, max_page_size=100,
+        limit_param="rows", cursor_param="page", start_param="startTimestamp", end_param="endTimestamp",
+        max_window_ms=30 * DAY_MS, default_window_ms=30 * DAY_MS, retention_ms=6 * MONTH_MS,
+        variants=({"tradeType": "BUY"}, {"tradeType": "SELL"}), rows_path=("data",), total_path=("total",),
+        id_fields=("orderNumber",), time_field="createTime",
+        choice="§8 #24: tradeType required (legacy/swagger) vs optional (SDK): send BUY and SELL separately.",
+        notes="Params startTimestamp/endTimestamp; 6-month horizon (spec §5.4.4)."),
+    _ep(name="pay.transactions", product="pay", family="sapi", path="/sapi/v1/pay/transactions", weight=3000,
+        bucket=SAPI_UID, pagination="window_only", page_size=100, default_page_size=100, max_page_size=100,
+        max_window_ms=90 * DAY_MS, default_window_ms=90 * DAY_MS, retention_ms=18 * MONTH_MS,
+        rows_path=("data",), id_fields=("transactionId",), time_field="transactionTime",
+        notes="No page parameter: bisect at 100 rows; 18-month horizon (spec §5.4.5)."),
+
+    # ---------------- margin (spec §5.5) -------------------------------------------------------
+    _ep(name="margin.my_trades", product="margin", family="sapi", path="/sapi/v1/margin/myTrades", weight=10,
+        bucket=SAPI_IP, permission="margin", pagination="from_id", page_size=500, default_page_size=500,
+        max_page_size=500, max_window_ms=DAY_MS, default_window_ms=DAY_MS, requires_symbol=True,
+        symbol_param="symbol", symbol_scope="margin_cross", cursor_param="fromId", cursor_field="id",
+        variants=({"isIsolated": "FALSE"}, {"isIsolated": "TRUE"}),
+        id_fields=("symbol", "isIsolated", "id"), time_field="time",
+        extra={"variant_symbol_scope": {"FALSE": "margin_cross", "TRUE": "margin_isolated"}},
+        choice="§8 #10: limit max 1000 (swagger) vs 500 (legacy): use 500. §8 #11: window <24 h (SDK) vs none: "
+               "use the fromId chain (fromId=0), never fromId with times.",
+        notes="isIsolated=FALSE over cross-margin symbols, TRUE over isolated pairs (extra.variant_symbol_scope)."),
+    _ep(name="margin.borrow_repay", product="margin", family="sapi", path="/sapi/v1/margin/borrow-repay", weight=10,
+        bucket=SAPI_IP, permission="margin", pagination="current_size", page_size=100, default_page_size=10,
+        max_page_size=100, limit_param="size", cursor_param="current", max_window_ms=7 * DAY_MS,
+        default_window_ms=7 * DAY_MS, required_params=("type",), isolated_symbol_param="isolatedSymbol",
+        variants=({"type": "BORROW"}, {"type": "REPAY"}), rows_path=("rows",), total_path=("total",),
+        id_fields=("txId",), time_field="timestamp", order="desc",
+        extra={"max_window_ms_with_asset": 30 * DAY_MS},
+        choice="§8 #13: asset required (swagger) vs optional (SDK): we do not send asset (the asset list is "
+               "unknown before the sync), so the documented rule is 7 days without asset: 7-day windows.",
+        notes="\"txId or startTime must be sent\"; rows in descending order (spec §5.5.3)."),
+    _ep(name="margin.interest", product="margin", family="sapi", path="/sapi/v1/margin/interestHistory", weight=1,
+        bucket=SAPI_IP, permission="margin", pagination="current_size", page_size=100, default_page_size=10,
+        max_page_size=100, limit_param="size", cursor_param="current", max_window_ms=30 * DAY_MS,
+        default_window_ms=7 * DAY_MS, retention_ms=90 * DAY_MS, isolated_symbol_param="isolatedSymbol",
+        rows_path=("rows",), total_path=("total",), id_fields=("txId",), time_field="interestAccuredTime",
+        order="desc",
+        choice="§8 #12: SDK says past 90 days only; archived=true (>6 months) is gone: 90-day horizon.",
+        notes="Detail of margin.borrow_repay (docs/ledger.md). txId > 2^53."),
+    _ep(name="margin.liquidations", product="margin", family="sapi", path="/sapi/v1/margin/forceLiquidationRec",
+        weight=1, bucket=SAPI_IP, permission="margin", pagination="current_size", page_size=100,
+        default_page_size=10, max_page_size=100, limit_param="size", cursor_param="current",
+        max_window_ms=30 * DAY_MS, default_window_ms=None, isolated_symbol_param="isolatedSymbol",
+        rows_path=("rows",), total_path=("total",), id_fields=("orderId",), time_field="updatedTime", order="desc",
+        choice="Window ❓ and default ❓: 30-day windows chosen, always sending both times.",
+        notes="Detail (fills are in margin.my_trades)."),
+    _ep(name="margin.transfers", product="margin", family="sapi", path="/sapi/v1/margin/transfer", weight=1,
+        bucket=SAPI_IP, permission="margin", pagination="current_size", page_size=100, default_page_size=10,
+        max_page_size=100, limit_param="size", cursor_param="current", max_window_ms=30 * DAY_MS,
+        default_window_ms=7 * DAY_MS, rows_path=("rows",), total_path=("total",), id_fields=("txId",),
+        time_field="timestamp", time_format="s_or_ms", order="desc",
+        choice="Depth ❓ (2024 docs archived >6 months): no horizon assumed; walk from the account floor.",
+        notes="Cross + isolated; official sample has 10-digit (seconds) timestamps: values < 1e12 are seconds."),
+    _ep(name="margin.capital_flow", product="margin", family="sapi", path="/sapi/v1/margin/capital-flow", weight=100,
+        bucket=SAPI_IP, permission="margin", pagination="from_id_exclusive", page_size=1000,
+        default_page_size=500, max_page_size=1000, max_window_ms=7 * DAY_MS, default_window_ms=None,
+        retention_ms=90 * DAY_MS, cursor_param="fromId", cursor_field="id", from_id_with_time=True,
+        planned=False, id_fields=("id",), time_field="timestamp",
+        choice="fromId with times ❓: we send fromId inside the current 7-day window (documented as id > "
+               "fromId). Not planned: weight 100 and duplicates the ledger endpoints (docs/ledger.md).",
+        notes="Exclusive cursor: next fromId = last.id."),
+
+    # ---------------- USDⓈ-M futures (spec §5.6) ----------------------------------------------
+    _ep(name="usdm.user_trades", product="usdm", family="fapi", path="/fapi/v1/userTrades", weight=5,
+        bucket=FAPI_IP, permission="futures", pagination="from_id", page_size=1000, default_page_size=500,
+        max_page_size=1000, max_window_ms=7 * DAY_MS, default_window_ms=7 * DAY_MS, retention_ms=6 * MONTH_MS,
+        requires_symbol=True, symbol_param="symbol", symbol_scope="usdm", cursor_param="fromId",
+        cursor_field="id", id_fields=("symbol", "id"), time_field="time",
+        choice="§8 #17: commission sign differs between sources; fees are booked from usdm.income COMMISSION.",
+        notes="Detail of usdm.income. Symbols: from usdm.income rows + exchangeInfo (spec §7.4). "
+              "fromId cannot be sent with times."),
+    _ep(name="usdm.income", product="usdm", family="fapi", path="/fapi/v1/income", weight=30, bucket=FAPI_IP,
+        permission="futures", pagination="page", page_size=1000, default_page_size=100, max_page_size=1000,
+        cursor_param="page", max_window_ms=30 * DAY_MS, default_window_ms=7 * DAY_MS, retention_ms=3 * MONTH_MS,
+        id_fields=("incomeType", "tranId"), time_field="time",
+        choice="Max window ❓: 30-day windows chosen (3 windows cover the 3-month horizon at weight 30). "
+               "§8 #14: income/asyn not used (5/month quota); older income comes from the statement.",
+        notes="tranId is a string or a number depending on doc version: accept both."),
+
+    # ---------------- COIN-M futures (spec §5.7) -----------------------------------------------
+    _ep(name="coinm.user_trades", product="coinm", family="dapi", path="/dapi/v1/userTrades", weight=40,
+        bucket=DAPI_IP, permission="futures", pagination="from_id", page_size=1000, default_page_size=50,
+        max_page_size=1000, max_window_ms=7 * DAY_MS, default_window_ms=7 * DAY_MS, requires_symbol=True,
+        symbol_param="symbol", symbol_scope="coinm", cursor_param="fromId", cursor_field="id",
+        id_fields=("symbol", "id"), time_field="time",
+        extra={"weight_with_symbol": 20, "weight_with_pair": 40},
+        choice="§8 #16: 20 with symbol / 40 with pair / 5 after migration: we query by symbol but budget 40. "
+               "Depth ❓: no horizon assumed.",
+        notes="Detail of coinm.income. Symbols (incl. expired delivery contracts) from coinm.income rows."),
+    _ep(name="coinm.income", product="coinm", family="dapi", path="/dapi/v1/income", weight=20, bucket=DAPI_IP,
+        permission="futures", pagination="page", page_size=1000, default_page_size=100, max_page_size=1000,
+        cursor_param="page", max_window_ms=365 * DAY_MS, default_window_ms=None,
+        id_fields=("incomeType", "tranId"), time_field="time",
+        choice="Default window ❓ and depth ❓: always send both times (1-year windows), no horizon assumed.",
+        notes="\"can not be longer than 1 year\"."),
+
+    # ---------------- options (spec §5.8) ------------------------------------------------------
+    _ep(name="options.user_trades", product="options", family="eapi", path="/eapi/v1/userTrades", weight=5,
+        bucket=EAPI_IP, permission="options", pagination="from_id", page_size=1000, default_page_size=100,
+        max_page_size=1000, max_window_ms=30 * DAY_MS, default_window_ms=None, symbol_param="symbol",
+        cursor_param="fromId", cursor_field="id", id_fields=("id",), time_field="time",
+        choice="§8 #18: symbol optional (official) vs required (SDK): sent without symbol, because expired "
+               "option symbols cannot be enumerated. Window ❓: 30 days chosen.",
+        notes="Detail of options.bill. id/orderId > 2^53."),
+    _ep(name="options.bill", product="options", family="eapi", path="/eapi/v1/bill", weight=1, bucket=EAPI_IP,
+        permission="options", pagination="record_id", page_size=1000, default_page_size=100, max_page_size=1000,
+        max_window_ms=30 * DAY_MS, default_window_ms=None, retention_ms=3 * MONTH_MS, cursor_param="recordId",
+        cursor_field="id", required_params=("currency",), variants=({"currency": "USDT"},),
+        id_fields=("id",), time_field="createDate",
+        choice="limit default/max ❓: 100/1000 chosen. Window ❓: 30 days. recordId is inclusive "
+               "(\"the recordId and subsequent data\"): next recordId = last.id + 1.",
+        notes="currency only USDT; 3-month horizon."),
+    _ep(name="options.exercise", product="options", family="eapi", path="/eapi/v1/exerciseRecord", weight=5,
+        bucket=EAPI_IP, permission="options", pagination="window_only", page_size=1000, default_page_size=1000,
+        max_page_size=1000, max_window_ms=30 * DAY_MS, default_window_ms=None, id_fields=("id",),
+        time_field="createDate", choice="Window ❓ and depth ❓: 30-day windows, bisect at 1000 rows.",
+        notes="Detail of options.bill."),
+
+    # ---------------- Simple Earn (spec §5.9.1) ------------------------------------------------
+    _ep(name="earn.flexible_subscriptions", path="/sapi/v1/simple-earn/flexible/history/subscriptionRecord",
+        id_fields=("purchaseId",), **_EARN_COMMON),
+    _ep(name="earn.flexible_redemptions", path="/sapi/v1/simple-earn/flexible/history/redemptionRecord",
+        id_fields=("redeemId",), **_EARN_COMMON),
+    _ep(name="earn.flexible_rewards", path="/sapi/v1/simple-earn/flexible/history/rewardsRecord",
+        id_fields=("type", "asset", "time"), required_params=("type",),
+        variants=({"type": "BONUS"}, {"type": "REALTIME"}, {"type": "REWARDS"}),
+        **{**_EARN_COMMON, "choice": _EARN_COMMON["choice"] + " §8 #8: type required in some sources: always "
+                                                              "send it, one variant per BONUS/REALTIME/REWARDS."}),
+    _ep(name="earn.locked_subscriptions", path="/sapi/v1/simple-earn/locked/history/subscriptionRecord",
+        id_fields=("purchaseId",), **_EARN_COMMON),
+    _ep(name="earn.locked_redemptions", path="/sapi/v1/simple-earn/locked/history/redemptionRecord",
+        id_fields=("redeemId",), **_EARN_COMMON),
+    _ep(name="earn.locked_rewards", path="/sapi/v1/simple-earn/locked/history/rewardsRecord",
+        id_fields=("positionId", "time", "type"), **_EARN_COMMON),
+
+    # ---------------- ETH / SOL staking (spec §5.9.3-§5.9.4) -----------------------------------
+    _ep(name="staking.eth_stake", path="/sapi/v1/eth-staking/eth/history/stakingHistory",
+        id_fields=("time", "amount"), **_STAKING_COMMON),
+    _ep(name="staking.eth_redeem", path="/sapi/v1/eth-staking/eth/history/redemptionHistory",
+        id_fields=("time", "amount"), **_STAKING_COMMON),
+    _ep(name="staking.wbeth_rewards", path="/sapi/v1/eth-staking/eth/history/wbethRewardsHistory",
+        id_fields=("time",), **_STAKING_COMMON),
+    _ep(name="staking.sol_stake", path="/sapi/v1/sol-staking/sol/history/stakingHistory",
+        id_fields=("time", "amount"), **_STAKING_COMMON),
+    _ep(name="staking.sol_redeem", path="/sapi/v1/sol-staking/sol/history/redemptionHistory",
+        id_fields=("time", "amount"), **_STAKING_COMMON),
+    _ep(name="staking.bnsol_rewards", path="/sapi/v1/sol-staking/sol/history/bnsolRewardsHistory",
+        id_fields=("time",), **_STAKING_COMMON),
+
+    # ---------------- auto-invest, mining, loans, rebates (spec §5.9.5, §5.11-§5.14) ----------
+    _ep(name="auto_invest.history", product="auto_invest", family="sapi",
+        path="/sapi/v1/lending/auto-invest/history/list", weight=1, bucket=SAPI_IP, pagination="current_size",
+        page_size=100, default_page_size=10, max_page_size=100, limit_param="size", cursor_param="current",
+        max_window_ms=30 * DAY_MS, default_window_ms=30 * DAY_MS, id_fields=("id",),
+        time_field="transactionDateTime",
+        choice="Response is a bare list in the spec sample (no total): a short page ends the window."),
+    _ep(name="mining.payments", product="mining", family="sapi", path="/sapi/v1/mining/payment/list", weight=5,
+        bucket=SAPI_IP, pagination="page", page_size=200, default_page_size=20, max_page_size=200,
+        limit_param="pageSize", cursor_param="pageIndex", start_param="startDate", end_param="endDate",
+        max_window_ms=None, default_window_ms=None, required_params=("algo", "userName"), planned=False,
+        rows_path=("data", "accountProfits"), total_path=("data", "totalNum"),
+        id_fields=("coinName", "time", "type"), time_field="time",
+        choice="§8 #19: weight IP 5 (swagger/ccxt) vs 1 (SDK): budget 5. Window ❓: none sent (\"while empty "
+               "query all\"). Planned only when the connection names a mining account (algo, userName).",
+        notes="Amounts are JSON numbers (parsed as Decimal)."),
+    _ep(name="loans.income", product="loans", family="sapi", path="/sapi/v1/loan/income", weight=6000,
+        bucket=SAPI_UID, pagination="window_only", page_size=100, default_page_size=20, max_page_size=100,
+        max_window_ms=30 * DAY_MS, default_window_ms=7 * DAY_MS, id_fields=("type", "tranId"),
+        time_field="timestamp", notes="No page parameter: bisect at 100 rows (spec §5.12)."),
+    _ep(name="rebates.tax_query", product="rebates", family="sapi", path="/sapi/v1/rebate/taxQuery", weight=12000,
+        bucket=SAPI_UID, pagination="page", page_size=200, default_page_size=200, max_page_size=200,
+        limit_param=None, cursor_param="page", max_window_ms=30 * DAY_MS, default_window_ms=7 * DAY_MS,
+        earliest_ms=1_591_747_200_000, rows_path=("data", "data"), total_path=("data", "totalRecords"),
+        page_count_path=("data", "totalPageNum"), id_fields=("type", "asset", "updateTime", "amount"),
+        time_field="updateTime",
+        choice="§8 #9: UID 12000 / 30-day windows (SDK 2026) over UID 3000 / 90 days (swagger 2024): the "
+               "stricter values are accepted by both.",
+        notes="Earliest startTime 2020-06-10; up to 200 records per page; page until totalPageNum."),
+]
+
+ENDPOINTS: dict[str, Endpoint] = {ep.name: ep for ep in _ALL}
+if len(ENDPOINTS) != len(_ALL):  # pragma: no cover - a duplicate name is a programming error
+    raise RuntimeError("duplicate endpoint name in the catalogue")
 
 
 def endpoint(name: str) -> Endpoint:
@@ -96,3 +520,8 @@ def by_path(path: str) -> Endpoint | None:
         if ep.path == path:
             return ep
     return None
+
+
+def planned_endpoints() -> list[Endpoint]:
+    """History endpoints synced by default (the planner narrows further by product and permission)."""
+    return [ep for ep in ENDPOINTS.values() if ep.history and ep.planned]
