@@ -1,0 +1,75 @@
+"""USDⓈ-M and COIN-M futures: the income ledger carries every balance change; fills are detail.
+
+Futures fills move no balance (PnL and commission do, as income rows), so `*.user_trades` rows are
+stored with no legs and `meta.detail_of = "<product>.income"` (docs/ledger.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from binsync.model import Transaction
+
+from .base import Row, RowContext, RowError, dstr, leg
+
+# incomeType -> kind (docs/ledger.md). TRANSFER is detail: the universal transfer carries it.
+INCOME_KINDS = {
+    "REALIZED_PNL": "futures_pnl",
+    "FUNDING_FEE": "funding_fee",
+    "COMMISSION": "fee",
+    "COMMISSION_REBATE": "rebate",
+    "REFERRAL_KICKBACK": "rebate",
+    "API_REBATE": "rebate",
+    "INSURANCE_CLEAR": "liquidation",
+    "WELCOME_BONUS": "reward",
+    "CONTEST_REWARD": "reward",
+}
+TRANSFER_INCOME = "TRANSFER"
+
+
+def _user_trades(product: str) -> Callable[[Row, RowContext], Transaction]:
+    def normalise(row: Row, ctx: RowContext) -> Transaction:
+        symbol = str(row.get("symbol") or ctx.param("symbol") or "")
+        if not symbol:
+            raise RowError(row.name("symbol"), "missing in the row and in the request context")
+        trade_id = row.ident("id")
+        meta = {"symbol": symbol, "orderId": row.ident("orderId") if row.has("orderId") else None,
+                "side": row.get("side"), "positionSide": row.get("positionSide"), "price": row.get("price"),
+                "qty": row.get("qty"), "baseQty": row.get("baseQty"), "quoteQty": row.get("quoteQty"),
+                "realizedPnl": row.get("realizedPnl"), "commission": row.get("commission"),
+                "commissionAsset": row.get("commissionAsset"), "marginAsset": row.get("marginAsset"),
+                "isMaker": row.get("maker"), "isBuyer": row.get("buyer")}
+        return ctx.tx(f"{product}_trade:{symbol}:{trade_id}", "trade", [], row.ms("time"), meta=meta,
+                      detail_of=f"{product}.income",
+                      description=f"{product.upper()} fill {meta['side']} {meta['qty']} {symbol} "
+                                  f"@ {meta['price']}")
+    return normalise
+
+
+def _income(product: str) -> Callable[[Row, RowContext], Transaction]:
+    wallet = product  # usdm / coinm
+
+    def normalise(row: Row, ctx: RowContext) -> Transaction:
+        income_type = row.text("incomeType")
+        tran_id = row.ident("tranId")  # a string in some doc versions, a number in others
+        asset, amount = row.text("asset"), row.dec("income")
+        kind = INCOME_KINDS.get(income_type.upper(), "other")
+        meta = {"incomeType": income_type, "symbol": row.get("symbol"), "info": row.get("info"),
+                "tradeId": row.get("tradeId"), "income": dstr(amount)}
+        key = f"{product}_income:{income_type}:{tran_id}"
+        text = f"{product.upper()} {income_type} {dstr(amount)} {asset}"
+        time_ms = row.ms("time")
+        if income_type.upper() == TRANSFER_INCOME:
+            return ctx.tx(key, "transfer", [], time_ms, meta=meta, detail_of="wallet.universal_transfer",
+                          description=text)
+        role = "fee" if kind == "fee" else None
+        return ctx.tx(key, kind, [leg(asset, amount, wallet, role)], time_ms, meta=meta, description=text)
+    return normalise
+
+
+NORMALISERS = {
+    "usdm.user_trades": _user_trades("usdm"),
+    "usdm.income": _income("usdm"),
+    "coinm.user_trades": _user_trades("coinm"),
+    "coinm.income": _income("coinm"),
+}
