@@ -1,33 +1,54 @@
 """EventBridge rule target: a sync execution ended FAILED, TIMED_OUT or ABORTED.
 
-Receives the "Step Functions Execution Status Change" event. This first version only reports
-what failed (the execution's input names the connection); disabling connections on auth errors
-lands with the sync issue.
+Reads the execution (DescribeExecution: error, cause, input with user_id/connection_id/run_id),
+then binsync.events.failures records the run as failed and disables the connection on
+credentials/permissions errors, or counts a transient failure. Every write there is idempotent,
+so a redelivered event changes nothing more.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from binsync.events.failures import handle_failure, merge_description, parse_status_change
 
 logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+_METRIC = {"disabled": "ConnectionsDisabled", "counted": "TransientSyncFailures", "aborted": "SyncsAborted"}
 
 
-@event_source(data_class=EventBridgeEvent)
-def lambda_handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
-    detail = event.detail
+@tracer.capture_method
+def _describe(execution_arn: str) -> dict[str, Any]:
+    client = boto3.client("stepfunctions")
     try:
-        sync_input = json.loads(detail.get("input") or "{}")
-    except ValueError:
-        sync_input = {}
-    report = {
-        "execution_arn": detail.get("executionArn"),
-        "status": detail.get("status"),
-        "error": detail.get("error"),
-        "connection_id": sync_input.get("connection_id") if isinstance(sync_input, dict) else None,
-    }
-    logger.warning("sync execution did not succeed", extra=report)
-    return report
+        return client.describe_execution(executionArn=execution_arn)
+    except client.exceptions.ExecutionDoesNotExist:
+        return {}  # the event's own detail is all there is
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        facts = parse_status_change(event)
+    except ValueError as exc:
+        logger.error("status change event rejected", extra={"reason": str(exc)})
+        metrics.add_metric(name="SyncFailureBadEvents", unit=MetricUnit.Count, value=1)
+        return {"action": "ignored", "error": str(exc)}
+    outcome = handle_failure(merge_description(facts, _describe(facts.execution_arn)))
+    result = outcome.as_dict()
+    metrics.add_metric(name="SyncFailureEvents", unit=MetricUnit.Count, value=1)
+    if outcome.action in _METRIC:
+        metrics.add_metric(name=_METRIC[outcome.action], unit=MetricUnit.Count, value=1)
+    if outcome.warning:
+        metrics.add_metric(name="RepeatedTransientFailures", unit=MetricUnit.Count, value=1)
+        logger.warning("connection keeps failing", extra=result)
+    else:
+        logger.info("sync failure handled", extra=result)
+    return result

@@ -1,52 +1,68 @@
-"""Weekly EventBridge Scheduler target: start an incremental sync for every active connection.
+"""EventBridge Scheduler target (weekly): start an incremental sync of every active connection.
 
-The schedule's Input (template.yaml) is delivered as the event itself:
-{"source": "binsync.schedule", "mode": "incremental", "scheduled_time": "...",
- "execution_id": "...", "attempt": "..."}. Execution names are derived from
-(connection, scheduled_time), so a redelivered attempt of the same schedule starts nothing twice
-(Step Functions refuses a second execution with the same name).
+The event is the schedule's Input from template.yaml ({"scheduled_time": ..., "mode": ...,
+"execution_id": ..., "attempt": ...}) or Scheduler's default envelope. All rules live in
+binsync.events.resync; this handler parses, calls it, reports, and raises when some connection
+could not be started so the schedule's retry (idempotent per scheduled time) covers it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from typing import Any
 
-import boto3
-from aws_lambda_powertools import Logger
-from binsync.storage.models import ConnectionModel
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from binsync.events.resync import ResyncIncomplete, ResyncReport, parse_schedule_event, run_resync
 
 logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+# A redelivery of the same scheduled time answers from this record without rescanning; the
+# execution names (idempotency keys) are the real guarantee, this only saves the work.
+_idempotency = IdempotencyConfig(event_key_jmespath="scheduled_time", expires_after_seconds=7 * 24 * 3600)
+_STACK = os.environ.get("BINSYNC_STACK", "binsync")
+_TABLE = os.environ.get("IDEMPOTENCY_TABLE", f"{_STACK}-idempotency")
+_persistence = DynamoDBPersistenceLayer(table_name=_TABLE)
 
 
-def execution_name(connection_id: str, scheduled_time: str) -> str:
-    digest = hashlib.sha256(f"{connection_id}|{scheduled_time}".encode()).hexdigest()[:16]
-    return f"resync-{digest}"  # <= 80 chars, only [A-Za-z0-9-_]
+@idempotent_function(data_keyword_argument="tick", config=_idempotency, persistence_store=_persistence)
+def _resync(tick: dict[str, Any]) -> dict[str, Any]:
+    report = run_resync(parse_schedule_event(tick))
+    _publish(report)
+    if report.errors:
+        raise ResyncIncomplete(report)  # the idempotency record is dropped: a retry redoes the rest
+    return report.as_dict()
 
 
+def _publish(report: ResyncReport) -> None:
+    metrics.add_metric(name="ResyncStarted", unit=MetricUnit.Count, value=len(report.started))
+    metrics.add_metric(name="ResyncAlreadyStarted", unit=MetricUnit.Count, value=len(report.already_started))
+    metrics.add_metric(name="ResyncBusy", unit=MetricUnit.Count, value=len(report.busy))
+    metrics.add_metric(name="ResyncStartErrors", unit=MetricUnit.Count, value=len(report.errors))
+    logger.info("weekly resync", extra={
+        "scheduled_time": report.scheduled_time, "spread_seconds": report.spread_seconds,
+        "started": len(report.started), "already_started": len(report.already_started),
+        "busy": report.busy, "not_syncable": report.not_syncable, "errors": report.errors,
+    })
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    scheduled_time = str(event.get("scheduled_time") or "")
-    if not scheduled_time:
-        raise ValueError("schedule event has no scheduled_time")
-    sfn = boto3.client("stepfunctions")
-    started, skipped = [], 0
-    for conn in ConnectionModel.scan(ConnectionModel.status == "active"):
-        name = execution_name(conn.connection_id, scheduled_time)
-        payload = {
-            "user_id": conn.user_id,
-            "connection_id": conn.connection_id,
-            "mode": event.get("mode", "incremental"),
-            "trigger": "schedule",
-            "scheduled_time": scheduled_time,
-        }
-        try:
-            sfn.start_execution(
-                stateMachineArn=os.environ["SYNC_STATE_MACHINE_ARN"], name=name, input=json.dumps(payload)
-            )
-            started.append(conn.connection_id)
-        except sfn.exceptions.ExecutionAlreadyExists:
-            skipped += 1  # redelivery of the same scheduled run
-    logger.info("weekly resync", extra={"started": len(started), "already_started": skipped})
-    return {"scheduled_time": scheduled_time, "started": started, "already_started": skipped}
+    try:
+        tick = parse_schedule_event(event)
+    except ValueError as exc:
+        # A malformed event will not get better on retry: report it and stop.
+        logger.error("schedule event rejected", extra={"reason": str(exc)})
+        metrics.add_metric(name="ResyncBadEvent", unit=MetricUnit.Count, value=1)
+        return {"error": str(exc)}
+    _idempotency.register_lambda_context(context)
+    return _resync(tick={"scheduled_time": tick.scheduled_time})

@@ -1,0 +1,198 @@
+"""The weekly resync: one incremental sync per active connection, spread over a time window.
+
+Binance history expires (futures income after 3 months, P2P after 6, dust after 100 records),
+so every active connection is resynced weekly. The schedule fires once; `run_resync` starts one
+execution per active connection, each told to wait a deterministic offset (hash of the
+connection id, stable from week to week) within `spread_seconds`, so a large user base does not
+hit Binance and Lambda at the same instant.
+
+Idempotent per scheduled time: the idempotency key `resync-<connection>-<scheduled time>` names
+the execution, and Step Functions refuses a second execution with the same name, so a
+redelivered or retried schedule event starts nothing twice, even after a partial first attempt.
+Disabled connections are not scanned; a connection already syncing is skipped and reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from binsync.storage.models import ConnectionModel
+
+SPREAD_ENV = "RESYNC_SPREAD_SECONDS"
+DEFAULT_SPREAD_SECONDS = 3600
+MODE = "incremental"
+TRIGGER = "schedule"
+_PLACEHOLDER = "<aws.scheduler."
+
+
+def spread_seconds() -> int:
+    try:
+        return max(0, int(os.environ.get(SPREAD_ENV, str(DEFAULT_SPREAD_SECONDS))))
+    except ValueError:
+        return DEFAULT_SPREAD_SECONDS
+
+
+@dataclass(frozen=True)
+class ScheduleTick:
+    scheduled_time: str  # canonical UTC ISO-8601, second precision: 2026-11-23T02:00:00Z
+    execution_id: str | None = None
+    attempt: int | None = None
+
+
+def parse_time(value: str, field_name: str) -> datetime:
+    """ISO-8601 with a timezone (Scheduler sends `2022-03-22T18:59:43Z`)."""
+    text = value.strip()
+    if text.startswith(_PLACEHOLDER):
+        raise ValueError(f"{field_name}: the placeholder {text!r} was not substituted "
+                         "(the event was not sent by Scheduler)")
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{field_name}: {value!r} is not an ISO-8601 time") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{field_name}: {value!r} has no timezone")
+    return parsed.astimezone(UTC)
+
+
+def canonical(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_schedule_event(event: Any) -> ScheduleTick:
+    """The schedule's target payload.
+
+    Two shapes: the template's Input (`{"scheduled_time": "<aws.scheduler.scheduled-time>", ...}`,
+    substituted by Scheduler), or Scheduler's default envelope when a schedule has no Input
+    (`{"source": "aws.scheduler", "detail-type": "Scheduled Event", "time": ..., "detail": "{}"}`);
+    there `time` is taken at minute precision, Scheduler's own precision, so retries of one
+    invocation agree on it.
+    """
+    if not isinstance(event, dict):
+        raise ValueError("schedule event is not a JSON object")
+    if event.get("scheduled_time") is not None:
+        raw = event["scheduled_time"]
+        if not isinstance(raw, str):
+            raise ValueError("scheduled_time: must be a string")
+        moment = parse_time(raw, "scheduled_time")
+    elif event.get("source") == "aws.scheduler" and isinstance(event.get("time"), str):
+        moment = parse_time(event["time"], "time").replace(second=0)
+    else:
+        raise ValueError("scheduled_time: missing (neither the schedule's Input nor a Scheduler envelope)")
+    attempt = str(event.get("attempt", ""))
+    attempt_no = int(attempt) if attempt.isdigit() else None
+    execution_id = event.get("execution_id") or event.get("id")
+    if not isinstance(execution_id, str) or execution_id.startswith(_PLACEHOLDER):
+        execution_id = None
+    return ScheduleTick(canonical(moment), execution_id, attempt_no)
+
+
+def idempotency_key(connection_id: str, scheduled_time: str) -> str:
+    """`resync-<connection>-<YYYYMMDDTHHMMSSZ>`: valid as an execution name (no ':')."""
+    compact = scheduled_time.replace("-", "").replace(":", "")
+    return f"resync-{connection_id}-{compact}"
+
+
+def start_delay_seconds(connection_id: str, spread: int) -> int:
+    """Deterministic offset in [0, spread): the same connection starts at the same point of the
+    window every week, and redeliveries agree."""
+    if spread <= 0:
+        return 0
+    digest = hashlib.sha256(connection_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % spread
+
+
+def active_connections(page_size: int = 100) -> Iterator[ConnectionModel]:
+    """Every active connection of every user (pynamodb follows LastEvaluatedKey pages)."""
+    yield from ConnectionModel.scan(ConnectionModel.status == "active", page_size=page_size)
+
+
+@dataclass
+class ResyncReport:
+    scheduled_time: str
+    spread_seconds: int
+    started: list[dict[str, Any]] = field(default_factory=list)  # {connection_id, run_id, delay}
+    already_started: list[str] = field(default_factory=list)  # this scheduled time, earlier delivery
+    busy: list[dict[str, str]] = field(default_factory=list)  # a sync was already running
+    not_syncable: list[dict[str, str]] = field(default_factory=list)  # disabled/deleted meanwhile
+    errors: list[dict[str, str]] = field(default_factory=list)  # unexpected: retried by redelivery
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scheduled_time": self.scheduled_time,
+            "spread_seconds": self.spread_seconds,
+            "started": self.started,
+            "already_started": self.already_started,
+            "busy": self.busy,
+            "not_syncable": self.not_syncable,
+            "errors": self.errors,
+        }
+
+
+class ResyncIncomplete(Exception):
+    """Some connections could not be started for an unexpected reason. Raised after every other
+    connection was handled, so the schedule's retry (idempotent) covers exactly those."""
+
+    def __init__(self, report: ResyncReport):
+        ids = ", ".join(e["connection_id"] for e in report.errors)
+        super().__init__(f"{len(report.errors)} connection(s) not started: {ids}")
+        self.report = report
+
+
+StartSync = Callable[..., Any]
+
+
+def _default_start() -> StartSync:
+    from binsync.sync.start import start_sync  # imported late: the sync package is heavier
+
+    return start_sync
+
+
+def run_resync(tick: ScheduleTick, *, spread: int | None = None, start: StartSync | None = None,
+               connections: Iterator[ConnectionModel] | None = None) -> ResyncReport:
+    """Start the scheduled incremental sync of every active connection."""
+    from binsync.sync.errors import ConnectionNotSyncable, SyncAlreadyRunning
+
+    spread = spread_seconds() if spread is None else spread
+    start = start or _default_start()
+    report = ResyncReport(tick.scheduled_time, spread)
+    for conn in connections if connections is not None else active_connections():
+        key = idempotency_key(conn.connection_id, tick.scheduled_time)
+        delay = start_delay_seconds(conn.connection_id, spread)
+        before_ms = _now_ms()
+        try:
+            run = start(conn.user_id, conn.connection_id, MODE, TRIGGER,
+                        scheduled_time=tick.scheduled_time, idempotency_key=key,
+                        start_delay_seconds=delay)
+        except SyncAlreadyRunning as exc:  # another sync (API, revalidate) is under way
+            report.busy.append({"connection_id": conn.connection_id, "run_id": exc.run_id})
+            continue
+        except ConnectionNotSyncable as exc:  # disabled or deleted since the scan
+            report.not_syncable.append({"connection_id": conn.connection_id, "reason": exc.reason})
+            continue
+        except Exception as exc:  # one bad connection must not stop the others
+            report.errors.append({"connection_id": conn.connection_id, "error": type(exc).__name__,
+                                  "message": str(exc)[:500]})
+            continue
+        # start_sync returns the existing run for a known idempotency key: a run created before
+        # this call was started by an earlier delivery of the same scheduled time.
+        if int(getattr(run, "started_at", before_ms) or before_ms) < before_ms:
+            report.already_started.append(conn.connection_id)
+        else:
+            report.started.append({"connection_id": conn.connection_id,
+                                   "run_id": getattr(run, "run_id", None), "delay": delay})
+    return report
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def report_json(report: ResyncReport) -> str:
+    return json.dumps(report.as_dict(), sort_keys=True)

@@ -1,0 +1,56 @@
+"""Helpers shared by the tests of tests/events (handler loading, rows, a Lambda context)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_handler(name: str) -> ModuleType:
+    """functions/<name>/app.py under a unique module name (every handler file is `app`)."""
+    module_name = f"handler_{name}_{uuid.uuid4().hex[:6]}"
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class FakeContext:
+    function_name: str = "test"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = "req-1"
+    function_version: str = "$LATEST"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def make_connection(user_id: str, connection_id: str, *, status: str = "active", uid: str = "1001",
+                    **extra: Any) -> Any:
+    from binsync.storage.models import ConnectionModel
+
+    conn = ConnectionModel(user_id, connection_id, binance_uid=uid, secret_name=f"s/{connection_id}",
+                           status=status, created_at=1_700_000_000_000, **extra)
+    conn.save()
+    return conn
+
+
+def make_run(connection_id: str, run_id: str, *, user_id: str = "user-a", status: str = "running",
+             error: dict[str, Any] | None = None) -> Any:
+    from binsync.storage.models import RunModel
+
+    run = RunModel(connection_id, run_id, user_id=user_id, binance_uid="1001", mode="incremental",
+                   status=status, started_at=int(run_id.split("-")[0]), error=error)
+    run.save()
+    return run
