@@ -25,6 +25,7 @@ from binsync.model import Transaction
 from . import (
     auto_invest,
     convert,
+    convert_transfer,
     dust,
     earn,
     fiat,
@@ -46,8 +47,8 @@ __all__ = ["NON_HISTORY", "REGISTRY", "NormaliseResult", "UnknownEndpoint", "leg
 log = logging.getLogger(__name__)
 
 REGISTRY: dict[str, Normaliser] = {}
-for _module in (spot, wallet, dust, fiat, convert, p2p_pay, margin, futures, options, earn, staking,
-                auto_invest, mining, loans, rebates):
+for _module in (spot, wallet, dust, fiat, convert, convert_transfer, p2p_pay, margin, futures, options,
+                earn, staking, auto_invest, mining, loans, rebates):
     REGISTRY.update(_module.NORMALISERS)
 
 # Account-state and reference endpoints: they describe, they hold no events (docs/ledger.md).
@@ -64,7 +65,7 @@ def normalise(endpoint_name: str, rows: Iterable[Any], *, uid: str,
               context: Mapping[str, Any] | None = None) -> NormaliseResult:
     """Normalise one batch of rows of `endpoint_name`; never raises for a bad row."""
     result = NormaliseResult()
-    if endpoint_name in NON_HISTORY:
+    if endpoint_name in NON_HISTORY or _is_state_endpoint(endpoint_name):
         return result
     normaliser = REGISTRY.get(endpoint_name)
     if normaliser is None:
@@ -95,6 +96,14 @@ def normalise(endpoint_name: str, rows: Iterable[Any], *, uid: str,
             seen[outcome.id] = index
             result.transactions.append(outcome)
     return result
+
+
+def _is_state_endpoint(name: str) -> bool:
+    """The catalogue marks account-state/reference endpoints history=False: no events there."""
+    from binsync.binance.catalogue import ENDPOINTS  # imported late: the catalogue is data-heavy
+
+    entry = ENDPOINTS.get(name)
+    return entry is not None and not entry.history and name not in REGISTRY
 
 
 def legs_sum(transactions: Iterable[Transaction]) -> dict[tuple[str, str], Decimal]:
