@@ -1,0 +1,164 @@
+"""Idempotent writes of unified transactions (issue 5 item 5).
+
+Each transaction lands at `user_id / transaction_sk(time_ms, tx_id)` with its deterministic id,
+so a retried page, a re-run task or a whole resync writes the same items again instead of new
+ones. Items already stored with the same body are not rewritten (that also keeps what another
+source merged into them, `merged_from`); changed ones are rewritten with `merged_from` carried
+over. Annotations live in their own table and are never touched here.
+
+Writes go through BatchWriteItem in chunks of 25 (the DynamoDB limit) and retry
+`UnprocessedItems` with exponential backoff: DynamoDB returns them under throttling, and
+dropping them would lose records silently.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer
+
+from binsync.model import Transaction, format_decimal
+from binsync.storage.models import TransactionModel, account_key, transaction_sk
+
+BATCH_WRITE_MAX = 25
+BATCH_GET_MAX = 100
+MAX_ATTEMPTS = 8
+BASE_DELAY_S = 0.05
+MAX_DELAY_S = 5.0
+
+_deserialize = TypeDeserializer().deserialize
+
+
+class UnprocessedItemsError(Exception):
+    """DynamoDB kept returning unprocessed items after every retry (the task is retried)."""
+
+
+@dataclass
+class WriteResult:
+    new: int = 0        # items that did not exist before
+    updated: int = 0    # items whose body changed
+    unchanged: int = 0  # items already stored identically
+
+    @property
+    def written(self) -> int:
+        return self.new + self.updated
+
+
+def _client() -> Any:
+    return boto3.client("dynamodb")
+
+
+def _table_name() -> str:
+    return TransactionModel.Meta.table_name
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format_decimal(value)  # exact, never a float
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def body_of(tx: Transaction) -> dict[str, Any]:
+    """The stored body: `Transaction.to_dict()` with raw Decimals as exact strings."""
+    return json.loads(json.dumps(tx.to_dict(), default=_json_default))
+
+
+def to_item(tx: Transaction, user_id: str, connection_id: str | None,
+            merged_from: Sequence[str] = ()) -> TransactionModel:
+    wallets = sorted({leg.wallet for leg in tx.legs})
+    assets = sorted({leg.asset for leg in tx.legs})
+    return TransactionModel(
+        user_id, transaction_sk(tx.time_ms, tx.id), tx_id=tx.id,
+        account_key=account_key(user_id, tx.account), binance_uid=tx.account,
+        connection_id=connection_id, time_ms=tx.time_ms, kind=tx.kind, assets=assets,
+        wallets=wallets, source_kind=tx.source.kind, source_ref=tx.source.ref, body=body_of(tx),
+        merged_from=list(merged_from),
+    )
+
+
+def _sleep_backoff(attempt: int, sleep: Callable[[float], None]) -> None:
+    delay = min(MAX_DELAY_S, BASE_DELAY_S * (2 ** attempt))
+    sleep(random.uniform(delay / 2, delay))  # jitter: concurrent workers do not retry in step
+
+
+def batch_write(requests: Sequence[dict[str, Any]], *, client: Any = None, table: str | None = None,
+                sleep: Callable[[float], None] = time.sleep) -> None:
+    """BatchWriteItem `requests` (PutRequest/DeleteRequest dicts), retrying unprocessed items."""
+    client = client or _client()
+    table = table or _table_name()
+    for offset in range(0, len(requests), BATCH_WRITE_MAX):
+        pending = list(requests[offset:offset + BATCH_WRITE_MAX])
+        attempt = 0
+        while pending:
+            response = client.batch_write_item(RequestItems={table: pending})
+            pending = list(response.get("UnprocessedItems", {}).get(table, []))
+            if not pending:
+                break
+            attempt += 1
+            if attempt >= MAX_ATTEMPTS:
+                raise UnprocessedItemsError(
+                    f"{len(pending)} items still unprocessed after {attempt} attempts on {table}")
+            _sleep_backoff(attempt, sleep)
+
+
+def _existing(keys: list[dict[str, Any]], client: Any, table: str,
+              sleep: Callable[[float], None]) -> dict[str, dict[str, Any]]:
+    """sk -> {"body": str, "merged_from": list} for the keys already stored."""
+    found: dict[str, dict[str, Any]] = {}
+    for offset in range(0, len(keys), BATCH_GET_MAX):
+        pending: dict[str, Any] = {table: {
+            "Keys": keys[offset:offset + BATCH_GET_MAX], "ConsistentRead": True,
+            "ProjectionExpression": "sk, body, merged_from"}}
+        attempt = 0
+        while pending:
+            response = client.batch_get_item(RequestItems=pending)
+            for item in response.get("Responses", {}).get(table, []):
+                plain = {k: _deserialize(v) for k, v in item.items()}
+                found[plain["sk"]] = plain
+            pending = response.get("UnprocessedKeys") or {}
+            if pending:
+                attempt += 1
+                if attempt >= MAX_ATTEMPTS:
+                    raise UnprocessedItemsError(f"unprocessed keys after {attempt} attempts on {table}")
+                _sleep_backoff(attempt, sleep)
+    return found
+
+
+def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
+                       connection_id: str | None = None, client: Any = None,
+                       sleep: Callable[[float], None] = time.sleep) -> WriteResult:
+    """Store `transactions` for `user_id` exactly once each; returns what changed."""
+    client = client or _client()
+    table = _table_name()
+    by_sk: dict[str, Transaction] = {}
+    for tx in transactions:
+        by_sk[transaction_sk(tx.time_ms, tx.id)] = tx  # a page repeating a record: one item
+    if not by_sk:
+        return WriteResult()
+    keys = [{"user_id": {"S": user_id}, "sk": {"S": sk}} for sk in by_sk]
+    existing = _existing(keys, client, table, sleep)
+
+    result = WriteResult()
+    puts: list[dict[str, Any]] = []
+    for sk, tx in by_sk.items():
+        item = to_item(tx, user_id, connection_id)
+        old = existing.get(sk)
+        if old is not None:
+            old_body = old.get("body")
+            if isinstance(old_body, str) and json.loads(old_body) == item.body:
+                result.unchanged += 1
+                continue
+            item.merged_from = list(old.get("merged_from") or [])
+            result.updated += 1
+        else:
+            result.new += 1
+        puts.append({"PutRequest": {"Item": item.serialize()}})
+    batch_write(puts, client=client, table=table, sleep=sleep)
+    return result

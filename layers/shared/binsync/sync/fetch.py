@@ -1,0 +1,137 @@
+"""Run one task (issue 5 item 5): fetch pages, normalise, store idempotently, checkpoint.
+
+Order per page: write the page's transactions, then move the checkpoint past it. A crash between
+the two re-fetches that page on the retry, and the writes are idempotent, so a retry or a
+re-run never duplicates and never loses a record. A retryable error (rate limit, ban, 5xx,
+clock skew) propagates to the state machine, which retries the task from its checkpoint.
+
+Credential and permission errors are recorded on the run before propagating: the other tasks
+of the run then stop at once (`auth_failed`) and Finish fails the execution with that error.
+A removed market (-1121 Invalid symbol) is not a failure: the task records it as beyond the
+API's reach, to be filled from the statement.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from binsync.binance.catalogue import ENDPOINTS
+from binsync.storage.models import ConnectionModel, RunModel, TaskModel
+from binsync.storage.writer import write_transactions
+from binsync.sync import binance_io, markets
+from binsync.sync.errors import AUTH_ERRORS
+from binsync.sync.progress import add
+
+log = logging.getLogger(__name__)
+
+INVALID_SYMBOL = -1121
+MAX_REJECT_SAMPLES = 5
+
+
+def _normalise(endpoint: str, rows: list[Any], uid: str, context: dict[str, Any]) -> Any:
+    from binsync.normalise import normalise
+
+    return normalise(endpoint, rows, uid=uid, context=context)
+
+
+def _context(task: TaskModel) -> dict[str, Any]:
+    context: dict[str, Any] = {"params": dict(task.params or {})}
+    if task.symbol:
+        context["symbol"] = task.symbol
+        market = markets.market_of(task.symbol)
+        if market:
+            context.update(base=market["base"], quote=market["quote"])
+    return context
+
+
+def auth_failed(run: RunModel) -> bool:
+    return bool(run.error) and run.error.get("type") in AUTH_ERRORS
+
+
+def record_run_error(run: RunModel, exc: BaseException) -> None:
+    """First auth error wins; it names the failure the execution ends with."""
+    error = {"type": type(exc).__name__, "message": str(exc),
+             "user_message": getattr(exc, "user_message", str(exc)),
+             "endpoint": getattr(exc, "endpoint", None), "code": getattr(exc, "code", None)}
+    with contextlib.suppress(UpdateError):  # another task recorded it first
+        run.update(actions=[RunModel.error.set(error)], condition=RunModel.error.does_not_exist())
+
+
+def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
+             client: Any = None) -> dict[str, Any]:
+    task = TaskModel.get(run_id, task_id)
+    if task.status == "done":
+        return {"task_id": task_id, "status": "done", "records": int(task.records or 0)}
+    run = RunModel.get(connection_id, run_id)
+    if auth_failed(run):
+        return {"task_id": task_id, "status": "skipped", "reason": run.error["type"]}
+    connection = ConnectionModel.get(user_id, connection_id)
+    endpoint = ENDPOINTS[task.endpoint]
+    client = client or binance_io.make_client(connection)
+    stats_before = binance_io.client_stats(client)
+    counted = {"requests": 0, "weight": 0}
+    task.update(actions=[TaskModel.status.set("running"), TaskModel.attempts.add(1)])
+
+    stored = 0
+    rejected: list[str] = []
+    rejected_count = 0
+    outcome = "done"
+    note: dict[str, Any] | None = None
+    try:
+        pages = client.iter_pages(endpoint.name, start_ms=task.window_start, end_ms=task.window_end,
+                                  symbol=task.symbol, params=dict(task.params or {}), cursor=task.cursor)
+        context = _context(task)
+        for page in pages:
+            result = _normalise(endpoint.name, list(page.rows), connection.binance_uid, context)
+            written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id)
+            for index, field, reason in result.rejected:
+                rejected_count += 1
+                if len(rejected) < MAX_REJECT_SAMPLES:
+                    rejected.append(f"row {index}: {field}: {reason}")
+            stored += written.new
+            requests, weight = int(page.request_count or 0), int(page.weight or 0)
+            counted["requests"] += requests
+            counted["weight"] += weight
+            task.update(actions=[TaskModel.cursor.set(page.cursor), TaskModel.records.add(written.new),
+                                 TaskModel.requests.add(requests), TaskModel.weight.add(weight)])
+            add(connection_id, run_id, records=written.new, requests=requests, weight=weight)
+    except Exception as exc:
+        name = type(exc).__name__
+        if name == "InvalidRequest" and getattr(exc, "code", None) == INVALID_SYMBOL and task.symbol:
+            note = {"beyond_api_reach": True, "symbol": task.symbol, "code": INVALID_SYMBOL,
+                    "reason": "market removed: Binance answers Invalid symbol; only in the statement"}
+        else:
+            _count_rest(connection_id, run_id, client, stats_before, counted, exc)
+            if name in AUTH_ERRORS:
+                record_run_error(run, exc)
+            task.update(actions=[TaskModel.status.set("failed"),
+                                 TaskModel.error.set({"type": name, "message": str(exc)[:500]})])
+            raise
+    if rejected_count:
+        note = {**(note or {}), "rejected": rejected_count, "samples": rejected}
+    _count_rest(connection_id, run_id, client, stats_before, counted, None)
+    actions = [TaskModel.status.set(outcome)]
+    actions.append(TaskModel.error.set(note) if note else TaskModel.error.remove())
+    task.update(actions=actions)
+    add(connection_id, run_id, tasks_done=1)
+    return {"task_id": task_id, "status": outcome, "records": stored}
+
+
+def _count_rest(connection_id: str, run_id: str, client: Any, before: dict[str, int],
+                counted: dict[str, int], exc: BaseException | None) -> None:
+    """Add what the client saw that pages did not report: failed requests, 429s, 418s."""
+    stats = binance_io.client_stats(client)
+    # Weight is counted per page (the endpoint's weight per request); the client's per-bucket
+    # weights would count a request on two buckets twice.
+    deltas = {k: stats.get(k, 0) - before.get(k, 0) for k in ("requests", "http_429", "http_418")}
+    deltas["requests"] -= counted["requests"]
+    name = type(exc).__name__ if exc else None
+    if name == "RateLimited" and deltas["http_429"] <= 0:
+        deltas["http_429"] = 1
+    if name == "IpBanned" and deltas["http_418"] <= 0:
+        deltas["http_418"] = 1
+    add(connection_id, run_id, **{k: max(0, v) for k, v in deltas.items()})

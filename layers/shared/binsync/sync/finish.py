@@ -1,0 +1,119 @@
+"""The Finish step: counts, coverage, beyond-retention periods, reconciliation, outcome.
+
+Returns `{"outcome": "succeeded"|"failed", "error", "cause"}`; on failure the state machine
+fails the execution with `error` as the error name and `cause` (JSON: connection_id, user_id,
+run_id, error type, user message) as the cause, which on_sync_failed reads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from typing import Any
+
+from binsync.binance.catalogue import ENDPOINTS
+from binsync.storage.models import ConnectionModel, RunModel
+from binsync.sync import binance_io
+from binsync.sync.errors import AUTH_ERRORS
+from binsync.sync.progress import now_ms, product_of
+from binsync.sync.reconcile import reconcile_spot
+from binsync.sync.tasks import load_tasks
+
+log = logging.getLogger(__name__)
+
+
+def _cause(run: RunModel, error: dict[str, Any]) -> str:
+    return json.dumps({"connection_id": run.connection_id, "user_id": run.user_id, "run_id": run.run_id,
+                       "error": error.get("type"), "message": error.get("message"),
+                       "user_message": error.get("user_message")})
+
+
+def summarise(run: RunModel) -> dict[str, Any]:
+    """Per-product counts, coverage and what lies beyond the API's reach, from the task rows."""
+    counts: dict[str, int] = defaultdict(int)
+    tasks_by_product: dict[str, list[Any]] = defaultdict(list)
+    beyond = list(run.beyond_retention or [])
+    records_by_endpoint_variant: dict[tuple[str, str], int] = defaultdict(int)
+    incomplete = []
+    for task in load_tasks(run.run_id):
+        product = product_of(task.endpoint)
+        counts[product] += int(task.records or 0)
+        tasks_by_product[product].append(task)
+        variant = json.dumps(task.params, sort_keys=True)
+        records_by_endpoint_variant[(task.endpoint, variant)] += int(task.records or 0)
+        if task.status != "done":
+            incomplete.append(task.task_id)
+        if task.error and task.error.get("beyond_api_reach"):
+            beyond.append({"product": product, "endpoint": task.endpoint, "symbol": task.symbol,
+                           "before": None, "reason": task.error["reason"]})
+    for (endpoint, params), records in records_by_endpoint_variant.items():
+        ep = ENDPOINTS.get(endpoint)
+        if ep and ep.retention_records and records >= ep.retention_records:
+            beyond.append({"product": ep.product, "endpoint": endpoint, "params": json.loads(params),
+                           "before": None,
+                           "reason": f"Binance returns only the last {ep.retention_records} records; "
+                                     "older ones to be filled from the statement"})
+    coverage = dict(run.coverage or {})
+    for product, tasks in tasks_by_product.items():
+        entry = dict(coverage.get(product) or {})
+        entry["complete"] = all(t.status == "done" for t in tasks) and not entry.get("not_planned")
+        entry["tasks"] = len(tasks)
+        entry["records"] = counts[product]
+        coverage[product] = entry
+    return {"counts": dict(counts), "coverage": coverage, "beyond_retention": beyond,
+            "incomplete": incomplete}
+
+
+def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = None) -> dict[str, Any]:
+    run = RunModel.get(connection_id, run_id)
+    summary = summarise(run)
+    finished = now_ms()
+    base = [RunModel.counts.set(summary["counts"]), RunModel.coverage.set(summary["coverage"]),
+            RunModel.beyond_retention.set(summary["beyond_retention"]), RunModel.finished_at.set(finished)]
+
+    error: dict[str, Any] | None = None
+    if run.error and run.error.get("type") in AUTH_ERRORS:
+        error = dict(run.error)
+    elif summary["incomplete"]:
+        error = {"type": "SyncIncomplete",
+                 "message": f"{len(summary['incomplete'])} tasks did not complete: "
+                            + ", ".join(summary["incomplete"][:10]),
+                 "user_message": "Part of the history could not be read; the next sync retries it."}
+    if error:
+        run.update(actions=[*base, RunModel.status.set("failed"), RunModel.error.set(error),
+                            RunModel.tasks_failed.set(len(summary["incomplete"]))])
+        return {"outcome": "failed", "error": error["type"], "cause": _cause(run, error), "run_id": run_id}
+
+    connection = ConnectionModel.get(user_id, connection_id)
+    try:
+        client = client or binance_io.make_client(connection)
+        reconciliation = reconcile_spot(user_id, run.binance_uid, binance_io.spot_balances(client))
+    except Exception as exc:  # reconciliation informs, it never fails a sync
+        log.warning("reconciliation failed: %s", type(exc).__name__)
+        reconciliation = {"error": type(exc).__name__, "message": str(exc)[:300]}
+    run.update(actions=[*base, RunModel.status.set("succeeded"), RunModel.reconciliation.set(reconciliation)])
+    connection.update(actions=[ConnectionModel.last_success_at.set(finished),
+                               ConnectionModel.last_success_window_end.set(run.window_end),
+                               ConnectionModel.consecutive_transient_failures.set(0)])
+    return {"outcome": "succeeded", "error": None, "cause": None, "run_id": run_id,
+            "records": int(run.records or 0)}
+
+
+def fail_run(user_id: str, connection_id: str, run_id: str, error: dict[str, Any]) -> dict[str, Any]:
+    """A step failed outside the Map (the Plan): record it and shape the execution failure."""
+    run = RunModel.get(connection_id, run_id)
+    name = str(error.get("Error") or error.get("type") or "SyncFailed")
+    message, user_message = str(error.get("Cause") or error.get("message") or ""), None
+    try:
+        envelope = json.loads(message)
+        message = envelope.get("errorMessage", message)
+    except (TypeError, ValueError):
+        pass
+    if run.error and run.error.get("type") == name:
+        user_message = run.error.get("user_message")
+    record = {"type": name, "message": message[:1000],
+              "user_message": user_message or "The sync could not be planned; it will be retried."}
+    run.update(actions=[RunModel.status.set("failed"), RunModel.finished_at.set(now_ms()),
+                        RunModel.error.set(record)])
+    return {"outcome": "failed", "error": name, "cause": _cause(run, record), "run_id": run_id}

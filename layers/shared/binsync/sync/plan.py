@@ -1,0 +1,75 @@
+"""The Plan step: gather the planner's inputs, persist the tasks, hand the Map only task ids.
+
+Small plans go inline in the state (task ids only); a plan above `INLINE_MAX_TASKS` is written
+as a JSON list of task ids to S3 (`plans/<run_id>.json`) and read by a Distributed Map, so the
+parent execution's 25,000-event history and 256 KiB payload limits are never reached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import boto3
+
+from binsync.storage.models import ConnectionModel, RunModel
+from binsync.sync import binance_io, markets
+from binsync.sync.modes import resolve_start
+from binsync.sync.planner import PlanInputs, build_plan
+from binsync.sync.progress import add, now_ms
+from binsync.sync.tasks import save_tasks
+
+INLINE_MAX_TASKS = int(os.environ.get("SYNC_INLINE_MAX_TASKS", "500"))
+
+
+def _plan_key(run_id: str) -> str:
+    return f"{os.environ.get('PLANS_PREFIX', 'plans/')}{run_id}.json"
+
+
+def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = None) -> dict[str, Any]:
+    run = RunModel.get(connection_id, run_id)
+    connection = ConnectionModel.get(user_id, connection_id)
+    client = client or binance_io.make_client(connection)
+    stats_before = binance_io.client_stats(client)
+
+    now = binance_io.server_time_ms(client) or now_ms()
+    start = resolve_start(run.mode, connection)
+    # The live key restrictions win over the ones stored at registration (they can change).
+    permissions = {**(connection.permissions or {}), **binance_io.api_restrictions(client)}
+    products = binance_io.account_info(client)
+    market_map = markets.merge_and_save(binance_io.exchange_markets(client))
+
+    plan = build_plan(PlanInputs(
+        start_ms=start.start_ms, now_ms=now, permissions=permissions, products=products,
+        symbols={"spot.my_trades": sorted(market_map)}, full=start.effective == "full",
+    ))
+    save_tasks(run_id, plan.tasks)
+    task_ids = [t.task_id for t in plan.tasks]
+
+    coverage = {product: {"from": c["from"], "to": c["to"], "endpoints": c["endpoints"], "complete": None}
+                for product, c in plan.coverage.items()}
+    for skipped in plan.not_planned:
+        coverage.setdefault(skipped["product"],
+                            {"from": None, "to": None, "endpoints": [], "complete": False})
+        coverage[skipped["product"]].setdefault("not_planned", []).append(
+            {"endpoint": skipped["endpoint"], "reason": skipped["reason"]})
+    run.update(actions=[
+        RunModel.status.set("running"), RunModel.window_start.set(start.start_ms),
+        RunModel.window_end.set(now), RunModel.tasks_total.set(len(task_ids)),
+        RunModel.beyond_retention.set(plan.beyond_retention), RunModel.coverage.set(coverage),
+    ])
+    stats = binance_io.client_stats(client)
+    add(connection_id, run_id, **{k: stats.get(k, 0) - stats_before.get(k, 0) for k in stats})
+
+    out: dict[str, Any] = {"user_id": user_id, "connection_id": connection_id, "run_id": run_id,
+                           "task_count": len(task_ids), "mode": start.effective,
+                           "distributed": len(task_ids) > INLINE_MAX_TASKS}
+    if out["distributed"]:
+        bucket, key = os.environ["UPLOADS_BUCKET"], _plan_key(run_id)
+        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(task_ids).encode(),
+                                      ContentType="application/json")
+        out.update(plan_bucket=bucket, plan_key=key, task_ids=[])
+    else:
+        out.update(plan_bucket=None, plan_key=None, task_ids=task_ids)
+    return out

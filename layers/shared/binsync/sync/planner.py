@@ -1,0 +1,190 @@
+"""Cut a sync into independent tasks (issue 5 item 3, DESIGN.md §3.2).
+
+`build_plan` is pure: from the catalogue, the key's permissions (apiRestrictions, stored on the
+connection at registration), the account's products (/sapi/v1/account/info flags), the markets
+and the sync window, it returns the tasks and what lies beyond the API's reach. `plan_run`
+(in `plan.py`) gathers those inputs from Binance and storage and persists the plan.
+
+Rules:
+- One task per (endpoint, window[, symbol][, variant]). Windows are the endpoint's maximum
+  window, inclusive at both ends (`end = start + max_window - 1`, spec §7.3), so no record on a
+  boundary is fetched twice or missed; an endpoint without a documented maximum window gets one
+  window for the whole span and the client pages inside it.
+- Cursor endpoints that need a symbol (spot myTrades) are fromId chains: one task per symbol,
+  no 24 h windows (spec §5.2.1 "Pagination (recommended)").
+- Windows are clipped to the endpoint's retention horizon and earliest time; the period cut off
+  is recorded as beyond retention, "to be filled from the statement".
+- Spot markets: every market exchangeInfo lists for every permission incl. TRD_GRP_* and BREAK
+  (see `markets.py`). No narrowing: a closure over "assets ever held" is not provably complete
+  from the products this sync reads (an asset can arrive through Earn, Launchpool, P2P, card,
+  futures or an internal transfer before any of the wallet endpoints shows it), and a missed
+  market is silently missing trades. Walking every market costs weight, which the fan-out over
+  many IPs pays for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from binsync.binance.catalogue import ENDPOINTS, HOUR_MS, Endpoint
+from binsync.sync.tasks import TaskSpec
+
+STATEMENT_REASON = "to be filled from the statement"
+# Requests arriving a little after planning must still fall inside the horizon.
+RETENTION_SAFETY_MS = HOUR_MS
+# Planned only on explicit request (docs/ledger.md): capital-flow duplicates the margin
+# endpoints at weight 100; mining needs a named mining account.
+NOT_PLANNED_BY_DEFAULT = frozenset({"margin.capital_flow", "mining.payments"})
+
+# account/info flag gating a product (spec §7.4 "Product gating").
+PRODUCT_FLAGS: dict[str, str] = {
+    "margin": "isMarginEnabled",
+    "usdm": "isFutureEnabled",
+    "coinm": "isFutureEnabled",
+    "futures": "isFutureEnabled",
+    "options": "isOptionsEnabled",
+}
+# Catalogue permission -> apiRestrictions flag.
+PERMISSION_FLAGS: dict[str, str] = {
+    "read": "enableReading",
+    "futures": "enableFutures",
+    "options": "enableVanillaOptions",
+    "margin": "enableReading",  # reading margin history needs reading only
+}
+
+
+@dataclass
+class PlanInputs:
+    start_ms: int
+    now_ms: int
+    permissions: Mapping[str, Any] = field(default_factory=dict)   # apiRestrictions
+    products: Mapping[str, Any] = field(default_factory=dict)      # account/info flags
+    symbols: Mapping[str, list[str]] = field(default_factory=dict)  # endpoint name or product -> markets
+    include: frozenset[str] = frozenset()  # endpoints planned on request (NOT_PLANNED_BY_DEFAULT)
+    full: bool = True  # full history: cursor chains start at the first record
+
+
+@dataclass
+class Plan:
+    tasks: list[TaskSpec]
+    beyond_retention: list[dict[str, Any]]
+    not_planned: list[dict[str, str]]  # endpoint, product, reason
+    coverage: dict[str, dict[str, Any]]  # product -> {from, to, endpoints}
+
+
+def _flag(mapping: Mapping[str, Any], name: str) -> bool | None:
+    value = mapping.get(name)
+    return None if value is None else bool(value)
+
+
+def gate(ep: Endpoint, permissions: Mapping[str, Any], products: Mapping[str, Any]) -> str | None:
+    """Why `ep` cannot be read with this key and account, or None when it can."""
+    perm_flag = PERMISSION_FLAGS.get(ep.permission, f"enable{ep.permission[:1].upper()}{ep.permission[1:]}")
+    if _flag(permissions, perm_flag) is False:
+        return f"the API key lacks the {ep.permission} permission ({perm_flag})"
+    product_flag = PRODUCT_FLAGS.get(ep.product)
+    if product_flag and _flag(products, product_flag) is False:
+        return f"the account has no {ep.product} product ({product_flag} is false)"
+    return None
+
+
+def planned_endpoints(include: Iterable[str] = ()) -> list[Endpoint]:
+    wanted = set(include)
+    return [
+        ep for ep in ENDPOINTS.values()
+        if ep.history and ep.normaliser
+        and (ep.name not in NOT_PLANNED_BY_DEFAULT or ep.name in wanted)
+        and ep.extra.get("planned", True) is not False
+    ]
+
+
+def windows(start_ms: int, end_ms: int, max_window_ms: int | None) -> list[tuple[int, int]]:
+    """Inclusive [start, end] windows of at most `max_window_ms` covering [start_ms, end_ms]."""
+    if end_ms < start_ms:
+        return []
+    if not max_window_ms:
+        return [(start_ms, end_ms)]
+    out = []
+    cursor = start_ms
+    while cursor <= end_ms:
+        stop = min(cursor + max_window_ms - 1, end_ms)
+        out.append((cursor, stop))
+        cursor = stop + 1
+    return out
+
+
+def clip(ep: Endpoint, start_ms: int, now_ms: int) -> tuple[int, list[dict[str, Any]]]:
+    """The effective start of `ep`, and the beyond-retention entries for what is cut off."""
+    beyond: list[dict[str, Any]] = []
+    effective = start_ms
+    if ep.earliest_ms and effective < ep.earliest_ms:
+        beyond.append({"product": ep.product, "endpoint": ep.name, "before": ep.earliest_ms,
+                       "reason": f"the API returns no records before this date; {STATEMENT_REASON}"})
+        effective = ep.earliest_ms
+    if ep.retention_ms:
+        horizon = now_ms - ep.retention_ms + RETENTION_SAFETY_MS
+        if effective < horizon:
+            beyond.append({"product": ep.product, "endpoint": ep.name, "before": horizon,
+                           "reason": f"beyond the API's retention horizon; {STATEMENT_REASON}"})
+            effective = horizon
+    return effective, beyond
+
+
+def _is_cursor_chain(ep: Endpoint) -> bool:
+    return ep.pagination in ("from_id", "from_id_exclusive", "record_id")
+
+
+def _variants(ep: Endpoint) -> list[dict[str, Any]]:
+    return [dict(v) for v in ep.variants] or [{}]
+
+
+def _priority(ep: Endpoint) -> tuple[int, int]:
+    # Endpoints on a per-account (UID) bucket with a high weight are the critical path: no
+    # number of IPs speeds them up, so they start first; cheap IP-bucket work fills in around.
+    return (0 if ep.bucket.kind == "uid" else 1, -ep.weight)
+
+
+def build_plan(inputs: PlanInputs) -> Plan:
+    tasks: list[TaskSpec] = []
+    beyond: list[dict[str, Any]] = []
+    not_planned: list[dict[str, str]] = []
+    coverage: dict[str, dict[str, Any]] = {}
+
+    for ep in sorted(planned_endpoints(inputs.include), key=_priority):
+        reason = gate(ep, inputs.permissions, inputs.products)
+        if reason:
+            not_planned.append({"endpoint": ep.name, "product": ep.product, "reason": reason})
+            continue
+        symbols: list[str | None] = [None]
+        if ep.requires_symbol:
+            listed = inputs.symbols.get(ep.name, inputs.symbols.get(ep.product))
+            if not listed:
+                not_planned.append({"endpoint": ep.name, "product": ep.product,
+                                    "reason": "no market list for this endpoint"})
+                continue
+            symbols = list(dict.fromkeys(listed))
+        start, cut = clip(ep, inputs.start_ms, inputs.now_ms)
+        beyond.extend(cut)
+        cov = coverage.setdefault(ep.product, {"from": start, "to": inputs.now_ms, "endpoints": []})
+        cov["from"] = min(cov["from"], start)
+        cov["endpoints"].append(ep.name)
+
+        if _is_cursor_chain(ep) and ep.requires_symbol:
+            # A full sync walks the chain from the first record; later modes start at `start`
+            # and the client turns it into the first cursor.
+            chain_start = None if (inputs.full and not cut) else start
+            for symbol in symbols:
+                for params in _variants(ep):
+                    tasks.append(TaskSpec(ep.name, chain_start, inputs.now_ms, symbol, params))
+            continue
+        if ep.start_param is None:
+            spans: list[tuple[int | None, int | None]] = [(None, None)]
+        else:
+            spans = list(windows(start, inputs.now_ms, ep.max_window_ms))
+        for symbol in symbols:
+            for params in _variants(ep):
+                for w_start, w_end in spans:
+                    tasks.append(TaskSpec(ep.name, w_start, w_end, symbol, params))
+    return Plan(tasks=tasks, beyond_retention=beyond, not_planned=not_planned, coverage=coverage)

@@ -1,0 +1,71 @@
+"""Progress of a run: atomic counters while tasks run, and a live view for the API.
+
+Many fetch_window workers update one run at once, so counters only ever change through
+DynamoDB `ADD` (no read-modify-write). Per-product counts are derived from the task rows
+(each task belongs to one endpoint, hence one product), which avoids a JSON read-modify-write
+on the run item.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+from binsync.binance.catalogue import ENDPOINTS
+from binsync.storage.models import RunModel, TaskModel
+
+COUNTERS = ("tasks_done", "tasks_failed", "records", "requests", "weight", "http_429", "http_418")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def add(connection_id: str, run_id: str, **deltas: int) -> None:
+    """Atomically add to the run's counters (unknown names are a programming error)."""
+    actions = []
+    for name, value in deltas.items():
+        if name not in COUNTERS:
+            raise ValueError(f"not a run counter: {name}")
+        if value:
+            actions.append(getattr(RunModel, name).add(int(value)))
+    if actions:
+        RunModel(connection_id, run_id).update(actions=actions)
+
+
+def product_of(endpoint_name: str) -> str:
+    ep = ENDPOINTS.get(endpoint_name)
+    return ep.product if ep else endpoint_name.split(".", 1)[0]
+
+
+def task_summary(run_id: str) -> dict[str, Any]:
+    """Per-product records and task states, from the run's task rows."""
+    per_product: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for task in TaskModel.query(run_id, attributes_to_get=["endpoint", "status", "records"]):
+        counts = per_product[product_of(task.endpoint)]
+        counts["records"] += int(task.records or 0)
+        counts["tasks"] += 1
+        counts[f"tasks_{task.status}"] += 1
+    return {product: dict(counts) for product, counts in sorted(per_product.items())}
+
+
+def live_progress(run: RunModel, *, with_products: bool = True) -> dict[str, Any]:
+    """What GET /connections/{id} shows during (and after) a run."""
+    total = int(run.tasks_total or 0)
+    done = int(run.tasks_done or 0)
+    view: dict[str, Any] = {
+        "run_id": run.run_id, "status": run.status, "mode": run.mode, "trigger": run.trigger,
+        "started_at": run.started_at, "finished_at": run.finished_at,
+        "tasks_total": total, "tasks_done": done, "tasks_failed": int(run.tasks_failed or 0),
+        "percent": round(100.0 * done / total, 1) if total else 0.0,
+        "records": int(run.records or 0), "requests": int(run.requests or 0),
+        "weight": int(run.weight or 0), "http_429": int(run.http_429 or 0),
+        "http_418": int(run.http_418 or 0),
+    }
+    if run.status in ("succeeded", "failed"):
+        view.update(counts=run.counts, coverage=run.coverage, beyond_retention=run.beyond_retention,
+                    reconciliation=run.reconciliation, error=run.error)
+    elif with_products and run.status == "running":
+        view["counts"] = {p: c.get("records", 0) for p, c in task_summary(run.run_id).items()}
+    return view

@@ -1,0 +1,56 @@
+"""A planned task: one endpoint, one window, optionally one symbol and one parameter variant.
+
+Task ids are deterministic and readable (`<endpoint>|<variant>|<symbol>|<window start>`), so
+the same plan gives the same ids and a log line names the work. The task row (TaskModel) is the
+checkpoint: `cursor` is the resume point inside the task, written after each stored page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from binsync.storage.models import TaskModel
+
+MAX_ID_PART = 60
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    endpoint: str
+    window_start: int | None = None
+    window_end: int | None = None
+    symbol: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def task_id(self) -> str:
+        variant = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        if len(variant) > MAX_ID_PART:
+            variant = hashlib.sha256(variant.encode()).hexdigest()[:16]
+        start = "" if self.window_start is None else f"{self.window_start:013d}"
+        return f"{self.endpoint}|{variant}|{self.symbol or ''}|{start}"
+
+    def to_model(self, run_id: str) -> TaskModel:
+        return TaskModel(
+            run_id, self.task_id, endpoint=self.endpoint, window_start=self.window_start,
+            window_end=self.window_end, symbol=self.symbol, params=dict(self.params),
+        )
+
+
+def save_tasks(run_id: str, specs: list[TaskSpec]) -> None:
+    """Write the plan's checkpoint rows (pynamodb's batch writer retries unprocessed items).
+
+    A task row that already exists (the Plan step retried) keeps its status and cursor: only
+    missing rows are written.
+    """
+    existing = {t.task_id for t in TaskModel.query(run_id, attributes_to_get=["task_id"])}
+    with TaskModel.batch_write() as batch:
+        for spec in specs:
+            if spec.task_id not in existing:
+                batch.save(spec.to_model(run_id))
+
+
+def load_tasks(run_id: str) -> list[TaskModel]:
+    return list(TaskModel.query(run_id))
