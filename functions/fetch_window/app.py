@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-
 from binsync.sync.fetch import run_task
 
 logger = Logger()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-
 from binsync.sync.plan import plan_run
 
 logger = Logger()
