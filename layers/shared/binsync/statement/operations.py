@@ -1,0 +1,204 @@
+"""Catalogue of the statement's `Operation` and `Account` values (spec/binance-statement.md §3, §4).
+
+Each Operation maps to a unified kind (`binsync.model.KINDS`) and a *grouping family*:
+
+- ``single``: every row is its own event (deposit, interest, funding fee...).
+- a *swap* family (``spot_trade``, ``convert``, ``dust``...): rows of one second, one account and
+  one family form an event that is then split into swaps (see `events.py`).
+- ``transfer``: rows of one second and one Operation across accounts, paired by coin and
+  amount into one transfer per pair (one row per account).
+
+Names are matched case-insensitively with runs of whitespace collapsed, so the renamed variants
+Binance produced over the years (`Small assets exchange BNB` / `Small Assets Exchange BNB`,
+`Realize profit and loss` / `Realized Profit and Loss`...) resolve to the same entry. Any name
+starting with `Transfer Between ` is a transfer (Binance keeps adding wallets). An unknown name is
+not an error: it becomes kind `other`, grouped per (second, account, operation), and is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SINGLE = "single"
+TRANSFER = "transfer"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class OpSpec:
+    kind: str
+    family: str  # SINGLE, TRANSFER, UNKNOWN or a swap family name
+    fee: bool = False  # negative rows are fees (role "fee")
+    known: bool = True
+
+    @property
+    def is_swap(self) -> bool:
+        return self.family not in (SINGLE, TRANSFER, UNKNOWN)
+
+
+# (kind, family, fee, names...). Order inside a tuple is irrelevant; names are normalised.
+_TABLE: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
+    # §4.1 spot fills (all formats share one family: legacy Buy/Sell/Fee, Transaction Related and
+    # the 2023+ Transaction Buy/Spend/Fee/Revenue/Sold may even be mixed in one second).
+    ("trade", "spot_trade", False, (
+        "Buy", "Sell", "Transaction Related", "Transaction Buy", "Transaction Spend",
+        "Transaction Revenue", "Transaction Sold",
+    )),
+    ("trade", "spot_trade", True, ("Fee", "Transaction Fee")),
+    ("trade", "otc", False, ("The Easiest Way to Trade", "Large OTC trading")),
+    ("convert", "convert", False, (
+        "Binance Convert", "Asset Conversion Transfer", "Futures Convert",
+        "Stablecoins Auto-Conversion", "Stablecoins Auto Conversion",
+    )),
+    ("trade", "leverage_token", False, ("Leverage Token Redemption",)),
+    ("dust", "dust", False, (
+        "Small assets exchange BNB", "Small Assets Exchange BNB", "Small Assets Exchange",
+        "Cross Margin Liquidation - Small Assets Takeover",
+    )),
+    ("convert", "bnb_fee", False, ("BNB Fee Deduction", "BNB deducts fee")),
+    ("trade", "eth_staking", False, ("ETH 2.0 Staking", "BETH to WBETH Wrapping", "WBETH Wrapping")),
+    ("card_buy", "card_buy", False, ("Buy Crypto With Card", "Buy Crypto With Fiat")),
+    ("trade", "auto_invest", False, ("Auto-Invest Transaction", "Auto Invest Transaction")),
+    ("trade", "liquid_swap", False, ("Swap Farming Transaction", "Liquid Swap Sell")),
+    ("convert", "token_swap", False, ("Token Swap - Redenomination/Rebranding",)),
+    # §4.2 deposits, withdrawals, fiat, P2P, Pay
+    ("deposit", SINGLE, False, ("Deposit",)),
+    ("withdrawal", SINGLE, False, ("Withdraw", "Withdrawal")),
+    ("fiat_deposit", SINGLE, False, ("Fiat Deposit", "Fiat OCBS - Add Fiat and Fees")),
+    ("fiat_withdrawal", SINGLE, False, ("Fiat Withdraw", "Fiat Withdrawal")),
+    ("card_buy", SINGLE, False, ("Buy Crypto",)),
+    ("pay", SINGLE, False, (
+        "Send", "Binance Pay", "Merchant Payment", "Spending", "Crypto Box", "Binance Card Spending",
+        "Card Spending",
+    )),
+    ("p2p", SINGLE, False, ("P2P Trading", "P2P Transaction")),
+    # §4.3 internal transfers (plus every "Transfer Between ..." by prefix, see lookup())
+    ("transfer", TRANSFER, False, (
+        "Main and Funding Account Transfer", "transfer_in", "transfer_out", "Transfer In", "Transfer Out",
+    )),
+    # §4.4 principal movements between spot and earn/staking/pools: transfers of the user's own coins
+    ("transfer", TRANSFER, False, (
+        "Simple Earn Flexible Subscription", "Simple Earn Flexible Redemption",
+        "Simple Earn Locked Subscription", "Simple Earn Locked Redemption",
+        "Staking Purchase", "Staking Redemption", "POS savings purchase", "POS savings redemption",
+        "Savings purchase", "Savings Principal redemption", "Launchpool Subscription/Redemption",
+        "Launchpad Subscribe", "Liquid Swap add", "Liquid Swap Add/Sell", "Liquid Swap remove",
+        "Liquidity Farming Remove", "Dual Investment Subscribe", "Dual Investment Settlement",
+        "Dual Investment Auto Compound", "Auto Compound", "ETH 2.0 Staking Withdrawals", "Freeze",
+        "Unfreeze", "Simple Earn Flexible Auto-Subscription",
+    )),
+    # §4.5 income
+    ("interest", SINGLE, False, (
+        "Simple Earn Flexible Interest", "Simple Earn Flexible realTimeApr Interest",
+        "Simple Earn Locked Interest", "Savings Interest", "Savings distribution",
+        "Launchpool Interest",
+    )),
+    ("reward", SINGLE, False, (
+        "Simple Earn Locked Rewards", "POS savings interest", "Staking Rewards",
+        "ETH 2.0 Staking Rewards", "DOT Staking Rewards", "SOL Staking Rewards", "ADA Staking Rewards",
+        "DOT Slot Auction Rewards", "BNB Vault Rewards", "Swap Farming Rewards", "Liquid Swap rewards",
+        "Launchpool Earnings Withdrawal", "Launchpool Earnings", "Launchpool Earnings Distribution",
+        "Launchpad token distribution", "Mission Reward Distribution", "Cash Voucher distribution",
+        "Cash Voucher", "Cashback Voucher", "Campaign Related Reward", "Binance Convert Bonus",
+        "Simple Earn Flexible Bonus",
+    )),
+    ("mining", SINGLE, False, ("Pool Distribution", "Super BNB Mining", "Mining Distribution")),
+    # §4.6 airdrops, distributions, adjustments
+    ("airdrop", SINGLE, False, (
+        "Distribution", "Airdrop Assets", "Asset - Transfer", "Simple Earn Flexible Airdrop",
+        "Launchpool Airdrop", "Launchpool Airdrop - User Claim Distribution",
+        "Launchpool Airdrop - System Distribution", "HODLer Airdrops Distribution", "Megadrop Rewards",
+        "Token Swap - Distribution", "Token Swap Restitution", "Alpha 2.0 Tokens Distribution",
+    )),
+    ("other", SINGLE, False, (
+        "Asset Recovery", "Fund Recovery", "Leveraged Coin Consolidation", "NFT Transaction",
+    )),
+    # §4.7 referral / commission / card
+    ("rebate", SINGLE, False, (
+        "Commission History", "Commission Rebate", "Commission Fee Shared With You", "Referral Kickback",
+        "Referral Commission", "Referrer rebates", "Referee rebates", "Strategy Trading Fee Rebate",
+        "Binance Card Cashback", "Card Cashback", "Cashback", "Insurance Fund Refund",
+        "API Rebate", "Futures Referral Kickback",
+    )),
+    ("fee", SINGLE, True, ("NFT Gas Fee", "Isolated Margin Liquidation - Fee")),
+    # §4.8 futures cash flows (the futures `Fee` is resolved by account in lookup())
+    ("funding_fee", SINGLE, False, ("Funding Fee",)),
+    ("futures_pnl", SINGLE, False, ("Realized Profit and Loss", "Realize profit and loss")),
+    ("liquidation", SINGLE, False, ("Insurance Fund Compensation", "Insurance fund compensation")),
+    # options (the emulator renders options.bill rows under these names)
+    ("options", SINGLE, False, ("Options Premium", "Options Settlement", "Options Exercise")),
+    ("fee", SINGLE, True, ("Options Fee",)),
+    # §4.9 margin
+    ("borrow", SINGLE, False, (
+        "Margin loan", "Isolated Margin Loan", "IsolatedMargin loan", "Loan", "Crypto Loans Borrow",
+    )),
+    ("repay", SINGLE, False, (
+        "Margin Repayment", "Isolated Margin Repayment", "IsolatedMargin repayment",
+        "Cross Margin Liquidation - Repayment", "Crypto Loans Repay",
+    )),
+    ("fee", SINGLE, True, ("Margin Interest", "Isolated Margin Interest")),
+    ("loan", SINGLE, False, ("Crypto Loans Collateral", "Crypto Loans Collateral Return")),
+)
+
+
+def normalise(name: str) -> str:
+    """Case-insensitive, whitespace-collapsed key of an Operation or Account name."""
+    return " ".join(name.split()).lower()
+
+
+CATALOGUE: dict[str, OpSpec] = {}
+for _kind, _family, _fee, _names in _TABLE:
+    for _name in _names:
+        CATALOGUE[normalise(_name)] = OpSpec(_kind, _family, _fee)
+
+_FUTURES_FEE = OpSpec("fee", SINGLE, True)
+_TRANSFER = OpSpec("transfer", TRANSFER)
+_UNKNOWN = OpSpec("other", UNKNOWN, known=False)
+# Wallets where a `Fee` row is a trading commission (part of a fill); elsewhere (futures,
+# options) it is a cash flow of its own.
+_TRADE_FEE_WALLETS = frozenset({"spot", "margin_cross", "margin_isolated", "funding", "card"})
+
+
+def lookup(operation: str, wallet: str) -> OpSpec:
+    """The OpSpec of an Operation seen in `wallet`; unknown names give kind `other`."""
+    key = normalise(operation)
+    spec = CATALOGUE.get(key)
+    if spec is None:
+        if key.startswith("transfer between ") or key.endswith(" account transfer"):
+            return _TRANSFER
+        return _UNKNOWN
+    if key == "fee" and wallet not in _TRADE_FEE_WALLETS:
+        return _FUTURES_FEE
+    return spec
+
+
+# `Account` column -> wallet (docs/ledger.md "Statement rendering"). Keys are normalised with
+# spaces, hyphens and underscores removed, so `USD-M Futures`, `USD-MFutures` and `USDⓈ-M
+# Futures` are one entry.
+_ACCOUNTS: dict[str, str] = {
+    "spot": "spot", "main": "spot", "exchange": "spot",
+    "funding": "funding", "p2p": "funding", "c2c": "funding", "pay": "funding",
+    "earn": "earn", "savings": "earn", "simpleearn": "earn", "staking": "earn",
+    "pool": "mining", "mining": "mining",
+    "card": "card",
+    "usdtfutures": "usdm", "usdmfutures": "usdm", "usdⓢmfutures": "usdm", "umfutures": "usdm",
+    "futures": "usdm",
+    "coinmfutures": "coinm", "cmfutures": "coinm", "coinfutures": "coinm",
+    "crossmargin": "margin_cross", "margin": "margin_cross",
+    "isolatedmargin": "margin_isolated",
+    "options": "options", "option": "options",
+    "loan": "loan", "cryptoloans": "loan",
+}
+
+# Wallet -> the Account name binsync writes (exports, emulator round trips).
+WALLET_ACCOUNT: dict[str, str] = {
+    "spot": "Spot", "funding": "Funding", "earn": "Earn", "margin_cross": "Cross Margin",
+    "margin_isolated": "Isolated Margin", "usdm": "USD-M Futures", "coinm": "Coin-M Futures",
+    "card": "Card", "mining": "Pool", "options": "Options", "loan": "Loan",
+}
+
+
+def account_wallet(account: str) -> str | None:
+    """Wallet of a statement `Account` value, or None when the value is unknown."""
+    key = account.strip().lower().replace(" ", "").replace("-", "").replace("_", "")
+    return _ACCOUNTS.get(key)
