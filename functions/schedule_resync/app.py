@@ -64,5 +64,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.error("schedule event rejected", extra={"reason": str(exc)})
         metrics.add_metric(name="ResyncBadEvent", unit=MetricUnit.Count, value=1)
         return {"error": str(exc)}
+    metrics.add_metric(name="ResyncInvocations", unit=MetricUnit.Count, value=1)
     _idempotency.register_lambda_context(context)
     return _resync(tick={"scheduled_time": tick.scheduled_time})

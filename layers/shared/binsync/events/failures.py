@@ -267,7 +267,7 @@ def handle_failure(facts: FailedExecution) -> FailureOutcome:
     if not user_id or not connection_id:
         return outcome  # not a sync of a connection (or its input was lost): nothing to act on
 
-    kind = classify(facts.status, facts.error or _str(details.get("type")))
+    kind = classify(facts.status, facts.error or _str(details.get("type")) or _str(details.get("error")))
     outcome.category, outcome.error = kind.category, kind.error
     try:
         conn = ConnectionModel.get(user_id, connection_id)
