@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 def _cause(run: RunModel, error: dict[str, Any]) -> str:
     return json.dumps({"connection_id": run.connection_id, "user_id": run.user_id, "run_id": run.run_id,
-                       "error": error.get("type"), "message": error.get("message"),
-                       "user_message": error.get("user_message")})
+                       "type": error.get("type"), "error": error.get("type"), "message": error.get("message"),
+                       "user_message": error.get("user_message"), "endpoint": error.get("endpoint"),
+                       "code": error.get("code")})
 
 
 def summarise(run: RunModel) -> dict[str, Any]:

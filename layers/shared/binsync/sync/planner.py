@@ -36,7 +36,8 @@ STATEMENT_REASON = "to be filled from the statement"
 RETENTION_SAFETY_MS = HOUR_MS
 # Planned only on explicit request (docs/ledger.md): capital-flow duplicates the margin
 # endpoints at weight 100; mining needs a named mining account.
-NOT_PLANNED_BY_DEFAULT = frozenset({"margin.capital_flow", "mining.payments"})
+# spot.all_orders: the fills come from myTrades; orders would double the per-market cost.
+NOT_PLANNED_BY_DEFAULT = frozenset({"margin.capital_flow", "mining.payments", "spot.all_orders"})
 
 # account/info flag gating a product (spec §7.4 "Product gating").
 PRODUCT_FLAGS: dict[str, str] = {
@@ -81,6 +82,8 @@ def _flag(mapping: Mapping[str, Any], name: str) -> bool | None:
 
 def gate(ep: Endpoint, permissions: Mapping[str, Any], products: Mapping[str, Any]) -> str | None:
     """Why `ep` cannot be read with this key and account, or None when it can."""
+    if _flag(permissions, "enableReading") is False:
+        return "the API key cannot read (enableReading is false)"
     perm_flag = PERMISSION_FLAGS.get(ep.permission, f"enable{ep.permission[:1].upper()}{ep.permission[1:]}")
     if _flag(permissions, perm_flag) is False:
         return f"the API key lacks the {ep.permission} permission ({perm_flag})"

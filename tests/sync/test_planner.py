@@ -1,0 +1,108 @@
+"""Planner: windows, retention clipping, permission/product gating, markets, modes."""
+
+from __future__ import annotations
+
+from binsync.binance.catalogue import DAY_MS, ENDPOINTS
+from binsync.sync.planner import STATEMENT_REASON, PlanInputs, build_plan, windows
+
+NOW = 1_780_000_000_000  # 2026-05-28
+FLOOR = 1_500_001_200_000
+ALL_PERMS = {"enableReading": True, "enableFutures": True, "enableVanillaOptions": True}
+ALL_PRODUCTS = {"isMarginEnabled": True, "isFutureEnabled": True, "isOptionsEnabled": True}
+
+
+def _plan(**kw):
+    args = {"start_ms": FLOOR, "now_ms": NOW, "permissions": ALL_PERMS, "products": ALL_PRODUCTS,
+            "symbols": {"spot.my_trades": ["BTCUSDT", "ETHBTC", "OLDBREAK"]}}
+    args.update(kw)
+    return build_plan(PlanInputs(**args))
+
+
+def _tasks(plan, endpoint):
+    return [t for t in plan.tasks if t.endpoint == endpoint]
+
+
+def test_windows_are_inclusive_contiguous_and_bounded():
+    w = windows(0, 10 * DAY_MS, 3 * DAY_MS)
+    assert w[0][0] == 0 and w[-1][1] == 10 * DAY_MS
+    for (s1, e1), (s2, _) in zip(w, w[1:], strict=False):
+        assert s2 == e1 + 1  # no gap, no overlap: a record on a boundary is fetched once
+    assert all(e - s <= 3 * DAY_MS - 1 for s, e in w)
+    assert windows(5, 4, DAY_MS) == []
+    assert windows(0, 100, None) == [(0, 100)]
+
+
+def test_full_plan_covers_every_deposit_window_from_the_floor_to_now():
+    plan = _plan()
+    deposits = sorted(_tasks(plan, "wallet.deposits"), key=lambda t: t.window_start)
+    ep = ENDPOINTS["wallet.deposits"]
+    assert deposits[0].window_start == FLOOR and deposits[-1].window_end == NOW
+    assert all(t.window_end - t.window_start < ep.max_window_ms for t in deposits)
+    assert len(deposits) == -(-(NOW - FLOOR + 1) // ep.max_window_ms)
+
+
+def test_my_trades_is_one_fromid_chain_per_market_including_break_symbols():
+    trades = _tasks(_plan(), "spot.my_trades")
+    assert sorted(t.symbol for t in trades) == ["BTCUSDT", "ETHBTC", "OLDBREAK"]
+    assert all(t.window_start is None for t in trades)  # full history: chain from the first id
+    incremental = _tasks(_plan(start_ms=NOW - 9 * DAY_MS, full=False), "spot.my_trades")
+    assert {t.window_start for t in incremental} == {NOW - 9 * DAY_MS}
+
+
+def test_retention_clips_windows_and_records_the_period_beyond():
+    plan = _plan()
+    ep = ENDPOINTS["wallet.universal_transfer"]
+    tasks = _tasks(plan, ep.name)
+    assert tasks, "universal transfer is planned"
+    horizon = min(t.window_start for t in tasks)
+    assert horizon >= NOW - ep.retention_ms
+    beyond = [b for b in plan.beyond_retention if b["endpoint"] == ep.name]
+    assert len(beyond) == 1 and beyond[0]["before"] == horizon
+    assert STATEMENT_REASON in beyond[0]["reason"]
+    # An incremental sync inside the horizon loses nothing and records nothing.
+    recent = _plan(start_ms=NOW - 7 * DAY_MS, full=False)
+    assert not [b for b in recent.beyond_retention if b["endpoint"] == ep.name]
+
+
+def test_dust_starts_at_its_earliest_date():
+    plan = _plan()
+    dust = _tasks(plan, "wallet.dust")
+    assert min(t.window_start for t in dust) == ENDPOINTS["wallet.dust"].earliest_ms
+    assert {t.params["accountType"] for t in dust} == {"SPOT", "MARGIN"}
+    assert any(b["endpoint"] == "wallet.dust" for b in plan.beyond_retention)
+
+
+def test_permissions_and_products_gate_endpoints():
+    plan = _plan(permissions={**ALL_PERMS, "enableFutures": False},
+                 products={**ALL_PRODUCTS, "isMarginEnabled": False})
+    planned = {t.endpoint for t in plan.tasks}
+    assert not any(name.startswith(("usdm.", "coinm.", "margin.")) for name in planned)
+    reasons = {n["endpoint"]: n["reason"] for n in plan.not_planned}
+    assert "enableFutures" in reasons["usdm.income"]
+    assert "isMarginEnabled" in reasons["margin.borrow_repay"]
+    assert {"spot.my_trades", "wallet.deposits", "wallet.withdrawals", "fiat.orders", "fiat.payments",
+            "convert.trade_flow", "wallet.dust"} <= planned
+
+
+def test_a_key_without_reading_plans_nothing():
+    plan = _plan(permissions={"enableReading": False})
+    assert plan.tasks == []
+
+
+def test_task_ids_are_unique_and_deterministic():
+    first, second = _plan(), _plan()
+    ids = [t.task_id for t in first.tasks]
+    assert len(ids) == len(set(ids))
+    assert ids == [t.task_id for t in second.tasks]
+
+
+def test_uid_bucket_endpoints_start_first():
+    plan = _plan()
+    kinds = [ENDPOINTS[t.endpoint].bucket.kind for t in plan.tasks]
+    assert kinds.index("ip") > kinds.index("uid")
+    assert "uid" not in kinds[kinds.index("ip"):]
+
+
+def test_not_planned_by_default_endpoints():
+    planned = {t.endpoint for t in _plan().tasks}
+    assert "margin.capital_flow" not in planned and "mining.payments" not in planned

@@ -1,0 +1,82 @@
+"""Idempotent writer: unprocessed items are retried, a record is stored once, merges survive."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from binsync.model import Leg, Source, Transaction, transaction_id
+from binsync.storage import writer
+from binsync.storage.models import TransactionModel, account_key
+
+
+def _tx(n: int, amount: str = "1.5") -> Transaction:
+    return Transaction(id=transaction_id("42", "api", f"deposit:{n}"), account="42",
+                       time_ms=1_600_000_000_000 + n, kind="deposit", legs=(Leg("BTC", Decimal(amount), "spot", "in"),),
+                       source=Source("api", "wallet.deposits", f"deposit:{n}", {"id": n, "amount": Decimal(amount)}))
+
+
+class StubDynamo:
+    """BatchWriteItem that leaves the first `hold_back` items of each call unprocessed `times` times."""
+
+    def __init__(self, times: int, hold_back: int = 3):
+        self.calls: list[int] = []
+        self.times = times
+        self.hold_back = hold_back
+        self.stored: list[dict] = []
+
+    def batch_write_item(self, RequestItems):  # noqa: N803 - boto3's parameter name
+        (table, requests), = RequestItems.items()
+        assert len(requests) <= writer.BATCH_WRITE_MAX
+        self.calls.append(len(requests))
+        if self.times > 0:
+            self.times -= 1
+            self.stored.extend(requests[self.hold_back:])
+            return {"UnprocessedItems": {table: requests[:self.hold_back]}}
+        self.stored.extend(requests)
+        return {"UnprocessedItems": {}}
+
+
+def test_unprocessed_items_are_retried_with_backoff_until_written():
+    stub = StubDynamo(times=2)
+    sleeps: list[float] = []
+    requests = [{"PutRequest": {"Item": {"sk": {"S": str(i)}}}} for i in range(60)]
+    writer.batch_write(requests, client=stub, table="t", sleep=sleeps.append)
+    assert stub.calls[:3] == [25, 3, 3]  # chunk of 25, then only the unprocessed ones
+    assert sorted(int(r["PutRequest"]["Item"]["sk"]["S"]) for r in stub.stored) == list(range(60))
+    assert len(sleeps) == 2 and sleeps[1] > 0
+
+
+def test_unprocessed_items_that_never_go_through_raise_a_retryable_error():
+    stub = StubDynamo(times=10**6)
+    with pytest.raises(writer.UnprocessedItemsError):
+        writer.batch_write([{"PutRequest": {"Item": {"sk": {"S": "1"}}}}] * 4, client=stub, table="t",
+                           sleep=lambda s: None)
+    assert len(stub.calls) == writer.MAX_ATTEMPTS
+
+
+def test_writes_are_idempotent_and_keep_merged_sources(cloud):
+    txs = [_tx(n) for n in range(30)] + [_tx(3)]  # a page repeating a record
+    first = writer.write_transactions(txs, user_id="u1", connection_id="c1")
+    assert (first.new, first.updated, first.unchanged) == (30, 0, 0)
+    items = list(TransactionModel.by_account.query(account_key("u1", "42")))
+    assert len(items) == 30
+    assert items[0].body["source"]["raw"]["amount"] == "1.5"  # Decimal kept exact, as a string
+
+    # Another source merged into a stored item; a resync must not drop that.
+    item = items[0]
+    item.update(actions=[TransactionModel.merged_from.set(["statement:abc"])])
+    again = writer.write_transactions([_tx(n) for n in range(30)], user_id="u1", connection_id="c1")
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 30)
+    corrected = Transaction(id=item.tx_id, account="42", time_ms=int(item.time_ms), kind="deposit",
+                            legs=(Leg("BTC", Decimal("2"), "spot", "in"),),
+                            source=Source("api", "wallet.deposits", "deposit:0"))
+    changed = writer.write_transactions([corrected], user_id="u1")
+    assert changed.updated == 1
+    reread = TransactionModel.get("u1", item.sk)
+    assert reread.merged_from == ["statement:abc"] and reread.body["legs"][0]["amount"] == "2"
+    assert len(list(TransactionModel.by_account.query(account_key("u1", "42")))) == 30
+    # Another user's identical record is a separate item (isolation).
+    writer.write_transactions([_tx(1)], user_id="u2")
+    assert len(list(TransactionModel.query("u2"))) == 1
