@@ -5,6 +5,7 @@ parsed (parse_float=Decimal), so big ids stay exact ints. SOL staking has no sam
 its fixtures mirror the ETH ones (same documented shape family, §5.9.4).
 """
 
+# ruff: noqa: E501  (the samples are verbatim copies of the spec)
 from __future__ import annotations
 
 import json

@@ -1,16 +1,17 @@
 """Every endpoint of docs/ledger.md: the spec §5 sample rows normalise to the ledger's kind, legs
 and native key."""
 
+# ruff: noqa: E501  (EXPECTED is a table: one ledger row per line reads best)
 from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from normalise_samples import SAMPLES, rows_of
-
 from binsync.model import KINDS, WALLETS, transaction_id
 from binsync.normalise import REGISTRY, normalise
+from normalise_samples import SAMPLES, rows_of
 
 UID = "354937868"
 
@@ -97,7 +98,7 @@ EXPECTED: dict[str, tuple[dict, list]] = {
 
 
 def _ledger_names() -> set[str]:
-    text = open(__file__.rsplit("/tests/", 1)[0] + "/docs/ledger.md", encoding="utf-8").read()
+    text = (Path(__file__).parents[2] / "docs" / "ledger.md").read_text(encoding="utf-8")
     table = text.split("## Table", 1)[1].split("Non-history endpoints", 1)[0]
     return set(re.findall(r"^\| `([a-z0-9_]+\.[a-z0-9_]+)`", table, flags=re.M))
 
