@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from binsync.binance.catalogue import DAY_MS, ENDPOINTS
 from binsync.sync.planner import STATEMENT_REASON, PlanInputs, build_plan, windows
 
@@ -25,7 +27,7 @@ def _tasks(plan, endpoint):
 def test_windows_are_inclusive_contiguous_and_bounded():
     w = windows(0, 10 * DAY_MS, 3 * DAY_MS)
     assert w[0][0] == 0 and w[-1][1] == 10 * DAY_MS
-    for (s1, e1), (s2, _) in zip(w, w[1:], strict=False):
+    for (_, e1), (s2, _) in itertools.pairwise(w):
         assert s2 == e1 + 1  # no gap, no overlap: a record on a boundary is fetched once
     assert all(e - s <= 3 * DAY_MS - 1 for s, e in w)
     assert windows(5, 4, DAY_MS) == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from binsync.model import Leg, Source, Transaction, transaction_id
 from binsync.storage import writer
 from binsync.storage.models import TransactionModel, account_key
@@ -13,8 +12,10 @@ from binsync.storage.models import TransactionModel, account_key
 
 def _tx(n: int, amount: str = "1.5") -> Transaction:
     return Transaction(id=transaction_id("42", "api", f"deposit:{n}"), account="42",
-                       time_ms=1_600_000_000_000 + n, kind="deposit", legs=(Leg("BTC", Decimal(amount), "spot", "in"),),
-                       source=Source("api", "wallet.deposits", f"deposit:{n}", {"id": n, "amount": Decimal(amount)}))
+                       time_ms=1_600_000_000_000 + n, kind="deposit",
+                       legs=(Leg("BTC", Decimal(amount), "spot", "in"),),
+                       source=Source("api", "wallet.deposits", f"deposit:{n}",
+                                     {"id": n, "amount": Decimal(amount)}))
 
 
 class StubDynamo:
@@ -26,7 +27,7 @@ class StubDynamo:
         self.hold_back = hold_back
         self.stored: list[dict] = []
 
-    def batch_write_item(self, RequestItems):  # noqa: N803 - boto3's parameter name
+    def batch_write_item(self, RequestItems):  # boto3's parameter name
         (table, requests), = RequestItems.items()
         assert len(requests) <= writer.BATCH_WRITE_MAX
         self.calls.append(len(requests))
