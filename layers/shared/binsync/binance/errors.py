@@ -205,7 +205,7 @@ def classify(
         return RateLimited(msg or "blocked by WAF", retry_after=waf_wait, bucket="waf", **common)
     if code == -1021:
         return ClockSkew(msg, **common)
-    if code in CREDENTIAL_CODES or http_status == 401:
+    if code in CREDENTIAL_CODES or (http_status == 401 and code != -2015):
         return CredentialsInvalid(msg, **common)
     if code == -2015:
         if permission in _READ_PERMISSIONS:
