@@ -1,0 +1,198 @@
+"""`binsync sync`: sync one Binance account (emulated or real) on the embedded cloud, export it.
+
+    binsync sync --base-url URL --api-key K --api-secret S [--key-type hmac|rsa|ed25519]
+                 [--ips N] [--mode full|since_last|incremental] [--out FILE]
+
+Brings up the embedded cloud (template.yaml on moto, real handlers), registers the key through
+the real API handler (POST /connections, which validates it and starts the first sync), follows
+the run through the real state machine with a progress bar on stderr, prints the run summary
+as JSON on stdout and exports the stored transactions to FILE (JSON lines, or CSV for *.csv).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_USER = "local-user"
+TERMINAL = ("succeeded", "failed")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("sync", help="sync one account on the embedded cloud and export it")
+    p.add_argument("--base-url", required=True, help="Binance (or emulator) REST base URL")
+    p.add_argument("--api-key", required=True)
+    p.add_argument("--api-secret", required=True, help="HMAC secret, or the PEM private key (or @FILE)")
+    p.add_argument("--key-type", choices=("hmac", "rsa", "ed25519"), default="hmac")
+    p.add_argument("--ips", type=int, default=8, help="loopback egress addresses for the Map workers")
+    p.add_argument("--mode", choices=("full", "since_last", "incremental"), default="full")
+    p.add_argument("--out", help="export file: .csv for CSV, anything else for JSON lines")
+    p.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the sync")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(func=run)
+
+
+# ------------------------------------------------------------------ shared with `binsync demo`
+
+
+def allow_base_url(base_url: str) -> None:
+    """Let the API accept this base URL (only Binance is accepted otherwise)."""
+    allowed = [u for u in os.environ.get("BINSYNC_ALLOW_BASE_URLS", "").split(",") if u]
+    url = base_url.rstrip("/")
+    if url not in allowed:
+        os.environ["BINSYNC_ALLOW_BASE_URLS"] = ",".join([*allowed, url])
+
+
+def is_loopback(base_url: str) -> bool:
+    host = urlsplit(base_url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+def register_key(cloud: Any, *, base_url: str, api_key: str, api_secret: str, key_type: str,
+                 mode: str, user: str = DEFAULT_USER) -> dict[str, Any]:
+    """POST /connections through the real API handler; returns the connection view."""
+    status, _headers, body = cloud.api_request("POST", "/connections", user=user, body={
+        "api_key": api_key, "api_secret": api_secret, "key_type": key_type, "base_url": base_url,
+        "sync_mode": mode, "label": "cli", "start_sync": True})
+    if status != 201:
+        raise SystemExit(f"registration refused (HTTP {status}): {json.dumps(body, indent=2)}")
+    return body
+
+
+class ProgressBar:
+    def __init__(self, enabled: bool, width: int = 30):
+        self.enabled = enabled
+        self.width = width
+        self.started = time.monotonic()
+
+    def show(self, view: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        total, done = view.get("tasks_total") or 0, view.get("tasks_done") or 0
+        frac = done / total if total else 0.0
+        filled = int(self.width * frac)
+        bar = "#" * filled + "-" * (self.width - filled)
+        line = (f"\r[{bar}] {100 * frac:5.1f}% {view.get('status', ''):<9} tasks {done}/{total} "
+                f"records {view.get('records', 0)} requests {view.get('requests', 0)} "
+                f"weight {view.get('weight', 0)} 429s {view.get('http_429', 0)} "
+                f"418s {view.get('http_418', 0)} "
+                f"{time.monotonic() - self.started:5.0f}s")
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def follow_run(cloud: Any, connection_id: str, run_id: str, *, timeout: float,
+               progress: ProgressBar) -> Any:
+    """Poll the run (what GET /connections/{id} shows) until it ends and its execution stops."""
+    from binsync.storage.models import RunModel
+    from binsync.sync.progress import live_progress
+
+    deadline = time.monotonic() + timeout
+    while True:
+        run = RunModel.get(connection_id, run_id)
+        progress.show(live_progress(run, with_products=False))
+        if run.status in TERMINAL:
+            break
+        if time.monotonic() > deadline:
+            progress.close()
+            raise SystemExit(f"sync still {run.status} after {timeout:.0f}s")
+        time.sleep(0.25)
+    progress.close()
+    if run.execution_arn:
+        cloud.wait_execution(run.execution_arn, timeout=max(5.0, deadline - time.monotonic()))
+    return RunModel.get(connection_id, run_id)
+
+
+def run_summary(run: Any, execution: dict[str, Any] | None = None) -> dict[str, Any]:
+    duration = ((run.finished_at or 0) - run.started_at) / 1000 if run.finished_at else None
+    out = {"run_id": run.run_id, "status": run.status, "mode": run.mode,
+           "duration_s": duration, "tasks": int(run.tasks_total or 0),
+           "tasks_done": int(run.tasks_done or 0), "records_new": int(run.records or 0),
+           "requests": int(run.requests or 0), "weight": int(run.weight or 0),
+           "http_429": int(run.http_429 or 0), "http_418": int(run.http_418 or 0),
+           "counts": run.counts, "coverage": run.coverage, "beyond_retention": run.beyond_retention,
+           "reconciliation": run.reconciliation, "error": run.error}
+    if execution is not None:
+        out["execution"] = {"status": execution.get("status"), "error": execution.get("error"),
+                            "cause": execution.get("cause")}
+    return out
+
+
+def stored_transactions(user_id: str) -> list[dict[str, Any]]:
+    from binsync.storage.models import TransactionModel
+
+    return [item.body for item in TransactionModel.query(user_id)]
+
+
+def export(transactions: list[dict[str, Any]], path: str) -> int:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.suffix.lower() == ".csv":
+        with target.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["id", "time", "kind", "asset", "amount", "wallet", "role", "source", "native_id",
+                             "description"])
+            for tx in transactions:
+                for leg in tx["legs"] or [{"asset": "", "amount": "", "wallet": "", "role": ""}]:
+                    writer.writerow([tx["id"], tx["time"], tx["kind"], leg["asset"], leg["amount"],
+                                     leg["wallet"], leg["role"], tx["source"]["ref"],
+                                     tx["source"].get("native_id") or "", tx.get("description", "")])
+    else:
+        with target.open("w", encoding="utf-8") as fh:
+            for tx in transactions:
+                fh.write(json.dumps(tx, sort_keys=True) + "\n")
+    return len(transactions)
+
+
+def sync_once(cloud: Any, *, base_url: str, api_key: str, api_secret: str, key_type: str, mode: str,
+              timeout: float, progress: bool, user: str = DEFAULT_USER) -> tuple[dict[str, Any], Any]:
+    """Register the key (which starts the sync) and follow the run to its end."""
+    view = register_key(cloud, base_url=base_url, api_key=api_key, api_secret=api_secret,
+                        key_type=key_type, mode=mode, user=user)
+    run_view = view.get("current_run")
+    if not run_view:
+        raise SystemExit(f"the registration started no sync: {json.dumps(view, indent=2)}")
+    run = follow_run(cloud, view["connection_id"], run_view["run_id"], timeout=timeout,
+                     progress=ProgressBar(progress))
+    return view, run
+
+
+# ------------------------------------------------------------------ the command
+
+
+def _secret(value: str) -> str:
+    if value.startswith("@"):
+        return Path(value[1:]).read_text(encoding="utf-8")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from binsync_local.cloud import LocalCloud
+
+    allow_base_url(args.base_url)
+    with LocalCloud(egress_ips=args.ips, fast_retries=is_loopback(args.base_url)) as cloud:
+        view, run_ = sync_once(cloud, base_url=args.base_url, api_key=args.api_key,
+                               api_secret=_secret(args.api_secret), key_type=args.key_type, mode=args.mode,
+                               timeout=args.timeout, progress=not args.no_progress)
+        execution = cloud.client("stepfunctions").describe_execution(executionArn=run_.execution_arn) \
+            if run_.execution_arn else None
+        summary = run_summary(run_, execution)
+        summary["connection_id"] = view["connection_id"]
+        summary["binance_uid"] = view["binance_uid"]
+        if args.out:
+            summary["exported"] = {"file": args.out, "transactions": export(stored_transactions(DEFAULT_USER),
+                                                                             args.out)}
+    print(json.dumps(summary, indent=2, default=str))
+    return 0 if run_.status == "succeeded" else 1
