@@ -1,25 +1,31 @@
-"""REST API handler (placeholder until the API issue lands; the API helper owns this file).
+"""REST API handler: Powertools Logger/Tracer/Metrics around the binsync API resolver.
 
-The Powertools resolver does the routing behind the `/{proxy+}` ANY route of template.yaml.
+All routing, validation, errors and OpenAPI live in `binsync.api`; this file only wires
+observability. Secrets never reach a log line: the Logger's formatter and the process-wide log
+record factory redact every API key and secret the API has seen (binsync.connections.redaction).
 """
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from binsync.api.resolver import build_app
+from binsync.connections import redaction
 
-logger = Logger()
-app = APIGatewayRestResolver()
+redaction.install()
+logger = Logger(logger_formatter=redaction.RedactingFormatter())
+tracer = Tracer()
+metrics = Metrics()
+app = build_app()
 
 
-@app.get("/health")
-def health() -> dict:
-    claims = app.current_event.request_context.authorizer.claims or {}
-    return {"ok": True, "user": claims.get("sub")}
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    response = app.resolve(event, context)
+    metrics.add_metric(name=f"Http{int(response.get('statusCode', 0)) // 100}xx", unit=MetricUnit.Count,
+                       value=1)
+    return response

@@ -1,0 +1,125 @@
+"""One error body for every failure: `{"error": {"code", "message", "field", "details"}}`.
+
+Status codes: 400 malformed request (bad JSON, bad cursor, disallowed base_url), 401 no identity,
+404 unknown id (including another user's), 409 state conflict (sync running, duplicate key,
+disabled connection), 422 a field fails validation or the Binance key fails a check (`details`
+has one entry per failed check), 503 Binance unreachable. A 500 only for a bug; its body
+carries the request id and never the exception text. No error body ever echoes request input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from binsync.api.auth import Unauthorized
+from binsync.api.schemas.common import ErrorBody, ErrorDetail, ErrorItem
+from binsync.connections.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    KeyRefused,
+    NotFound,
+    UpstreamUnavailable,
+)
+
+logger = Logger(service="binsync", child=True)
+
+STATUS: dict[type[DomainError], int] = {
+    Unauthorized: 401,
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 400,
+    KeyRefused: 422,
+    UpstreamUnavailable: 503,
+}
+
+DESCRIPTIONS = {
+    400: "Malformed request (the body names the field)",
+    401: "No identity",
+    404: "Not found (or not yours)",
+    409: "Conflict with the current state",
+    413: "The answer would be too large; narrow the time range",
+    422: "A field is invalid, or the Binance key failed a check (one detail per check)",
+    503: "Binance could not be reached; retry later",
+}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None,
+                   details: list[ErrorItem] | None = None) -> Response:
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, field=field, details=details or []))
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
+                    body=body.model_dump_json())
+
+
+def error_responses(*codes: int) -> dict[int, dict[str, Any]]:
+    """OpenAPI `responses` entries for the given error statuses (all share ErrorBody)."""
+    return {code: {"description": DESCRIPTIONS.get(code, "Error"),
+                   "content": {"application/json": {"model": ErrorBody}}} for code in codes}
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    if not loc:
+        return "body"
+    where, *rest = loc
+    path = ".".join(str(p) for p in rest)
+    if where == "body":
+        return path or "body"
+    return f"{where}.{path}" if path else str(where)
+
+
+def _message(err: dict[str, Any], field: str) -> str:
+    if err.get("type") == "missing":
+        return f"{field} is required"
+    if err.get("type") == "extra_forbidden":
+        return f"{field} is not a known field"
+    return f"{field}: {err.get('msg', 'invalid value')}"
+
+
+def validation_items(errors: list[dict[str, Any]]) -> list[ErrorItem]:
+    items = []
+    for err in errors:
+        field = _field_of(tuple(err.get("loc") or ()))
+        items.append(ErrorItem(code=str(err.get("type", "invalid")), message=_message(err, field),
+                               field=field))
+    return items
+
+
+def register_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(RequestValidationError)
+    def _validation(exc: RequestValidationError) -> Response:
+        errors = list(exc.errors())
+        if any(err.get("type") == "json_invalid" for err in errors):
+            return error_response(400, "invalid_json", "The request body is not valid JSON.", "body")
+        items = validation_items(errors)
+        first = items[0] if items else ErrorItem(code="invalid", message="invalid request", field=None)
+        return error_response(422, first.code, first.message, first.field, items)
+
+    @app.exception_handler(DomainError)
+    def _domain(exc: DomainError) -> Response:
+        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+        details = [ErrorItem(**p.to_dict()) for p in exc.details]
+        return error_response(status, exc.code, exc.message, exc.field, details)
+
+    @app.exception_handler(ServiceError)
+    def _service(exc: ServiceError) -> Response:
+        return error_response(exc.status_code, "error", exc.msg)
+
+    @app.not_found
+    def _not_found(exc: Exception) -> Response:
+        return error_response(404, "route_not_found", "No such route.")
+
+    @app.exception_handler(Exception)
+    def _bug(exc: Exception) -> Response:
+        logger.exception("unhandled error")
+        request_id = ""
+        with contextlib.suppress(Exception):  # the answer must go out even without a request id
+            request_id = app.current_event.request_context.request_id or ""
+        return error_response(500, "internal_error",
+                              f"Something went wrong on our side (request {request_id}). Please retry, "
+                              "or report the request id.")

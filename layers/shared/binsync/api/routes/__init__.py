@@ -1,0 +1,1 @@
+"""One Powertools router per resource; `binsync.api.resolver` includes them all."""

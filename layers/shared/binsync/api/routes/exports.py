@@ -1,0 +1,90 @@
+"""/exports: the user's transactions as CSV (one row per leg) and in Waltio's import format."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from binsync.api.auth import user_id_from_event
+from binsync.api.errors import error_responses
+from binsync.api.routes.transactions import (
+    AssetQ,
+    ConnectionQ,
+    From,
+    KindQ,
+    SourceQ,
+    To,
+    WalletQ,
+    make_filter,
+)
+from binsync.connections.errors import DomainError
+from binsync.model import Transaction
+from binsync.transactions import export, queries
+
+router = APIGatewayRouter()
+TAG = ["exports"]
+# API Gateway / Lambda answer at most 6 MB; leave room for headers.
+MAX_EXPORT_BYTES = 5_500_000
+CHUNK = 100
+
+CSV_RESPONSE = {"description": "CSV (UTF-8, comma-separated, CRLF)",
+                "content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
+class TooLarge(DomainError):
+    pass
+
+
+def _user() -> str:
+    return user_id_from_event(router.current_event)
+
+
+def _annotated(user_id: str, flt: queries.TxFilter) -> Iterator[export.Annotated]:
+    from binsync.transactions.annotations import annotation_view
+
+    chunk = []
+    for tx in queries.iterate(user_id, flt, page_size=500):
+        if tx.user_id != user_id:
+            continue
+        chunk.append(tx)
+        if len(chunk) == CHUNK:
+            yield from _with_annotations(user_id, chunk, annotation_view)
+            chunk = []
+    if chunk:
+        yield from _with_annotations(user_id, chunk, annotation_view)
+
+
+def _with_annotations(user_id, chunk, annotation_view):
+    anns = queries.annotations_for(user_id, chunk)
+    for tx in chunk:
+        yield export.Annotated(Transaction.from_dict(tx.body), annotation_view(anns.get(tx.tx_id)))
+
+
+def _csv(body: str, file_name: str) -> Response[str]:
+    if len(body.encode("utf-8")) > MAX_EXPORT_BYTES:
+        raise TooLarge("export_too_large", "This export is larger than one answer can carry; export it in "
+                       "several parts with `from` and `to`.", field="from")
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body,
+                    headers={"Content-Disposition": f'attachment; filename="{file_name}"'})
+
+
+@router.get("/exports/transactions.csv", tags=TAG, summary="Transactions as CSV, one row per leg",
+            responses={200: CSV_RESPONSE, **error_responses(401, 404, 413, 422)})
+def export_transactions(from_: From = None, to: To = None, kind: KindQ = None, asset: AssetQ = None,
+                        wallet: WalletQ = None, source: SourceQ = None,
+                        connection_id: ConnectionQ = None) -> Response[str]:
+    user_id = _user()
+    flt = make_filter(from_, to, kind, asset, wallet, source, connection_id)
+    return _csv(export.transactions_csv(_annotated(user_id, flt)), "transactions.csv")
+
+
+@router.get("/exports/waltio.csv", tags=TAG, summary="Transactions in Waltio's import format (18 columns)",
+            responses={200: CSV_RESPONSE, **error_responses(401, 404, 413, 422)})
+def export_waltio(from_: From = None, to: To = None, kind: KindQ = None, asset: AssetQ = None,
+                  wallet: WalletQ = None, source: SourceQ = None,
+                  connection_id: ConnectionQ = None) -> Response[str]:
+    user_id = _user()
+    flt = make_filter(from_, to, kind, asset, wallet, source, connection_id)
+    return _csv(export.waltio_csv(_annotated(user_id, flt)), "waltio.csv")

@@ -1,0 +1,97 @@
+"""/transactions: list with filters and a cursor, get one, annotate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from binsync.api.auth import user_id_from_event
+from binsync.api.errors import error_responses
+from binsync.api.schemas.transactions import AnnotationPatch, TransactionOut, TransactionPage
+from binsync.api.views import transaction_view
+from binsync.model import KINDS, WALLETS
+from binsync.transactions import annotations, queries
+
+router = APIGatewayRouter()
+TAG = ["transactions"]
+
+Kind = Literal[KINDS]  # type: ignore[valid-type]
+Wallet = Literal[WALLETS]  # type: ignore[valid-type]
+SourceKind = Literal["api", "statement", "manual"]
+TxId = Annotated[str, Path(min_length=1, max_length=128)]
+
+
+def _user() -> str:
+    return user_id_from_event(router.current_event)
+
+
+def to_ms(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # naive times are UTC, like every Binance time
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp() * 1000)
+
+
+# Filters shared with the exports.
+From = Annotated[datetime | None, Query(alias="from", description="Inclusive start: ISO 8601 (UTC if no "
+                                        "offset) or epoch seconds/milliseconds")]
+To = Annotated[datetime | None, Query(alias="to", description="Exclusive end, same formats as `from`")]
+KindQ = Annotated[Kind | None, Query(description="Transaction kind")]
+AssetQ = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9]{1,20}$", description="Asset on any leg")]
+WalletQ = Annotated[Wallet | None, Query(description="Wallet on any leg")]
+SourceQ = Annotated[SourceKind | None, Query(description="api | statement | manual")]
+ConnectionQ = Annotated[str | None, Query(max_length=64, description="Only the Binance account of this "
+                                          "connection")]
+
+
+def make_filter(from_: datetime | None, to: datetime | None, kind: str | None, asset: str | None,
+                wallet: str | None, source: str | None, connection_id: str | None) -> queries.TxFilter:
+    return queries.TxFilter(from_ms=to_ms(from_), to_ms=to_ms(to), kind=kind,
+                            asset=asset.upper() if asset else None, wallet=wallet, source=source,
+                            connection_id=connection_id)
+
+
+@router.get("/transactions", tags=TAG, summary="Your transactions, filtered, in pages",
+            responses={200: {"description": "One page"}, **error_responses(400, 401, 404, 422)})
+def list_transactions(
+    from_: From = None, to: To = None, kind: KindQ = None, asset: AssetQ = None, wallet: WalletQ = None,
+    source: SourceQ = None, connection_id: ConnectionQ = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=512,
+                                        description="`next_cursor` of the previous page")] = None,
+    order: Annotated[Literal["asc", "desc"], Query()] = "asc",
+) -> TransactionPage:
+    user_id = _user()
+    flt = make_filter(from_, to, kind, asset, wallet, source, connection_id)
+    page = queries.list_page(user_id, flt, limit=limit, order=order, cursor=cursor)
+    anns = queries.annotations_for(user_id, page.items)
+    return TransactionPage(items=[transaction_view(tx, anns.get(tx.tx_id)) for tx in page.items],
+                           next_cursor=page.next_cursor)
+
+
+@router.get("/transactions/<transaction_id>", tags=TAG, summary="One transaction with its raw record "
+            "and your annotation",
+            responses={200: {"description": "The transaction"}, **error_responses(401, 404, 422)})
+def get_transaction(transaction_id: TxId) -> TransactionOut:
+    user_id = _user()
+    tx = queries.get_transaction(user_id, transaction_id)
+    return transaction_view(tx, annotations.get_annotation(user_id, tx), with_raw=True)
+
+
+@router.patch("/transactions/<transaction_id>", tags=TAG, summary="Annotate: label, price overrides, note",
+              description="Stored apart from the synced record: survives every resync, and deleting and "
+              "re-adding a key of the same Binance account. Present fields replace, null clears, absent "
+              "fields are kept.",
+              responses={200: {"description": "The annotated transaction"}, **error_responses(401, 404, 422)})
+def annotate(transaction_id: TxId, body: AnnotationPatch) -> TransactionOut:
+    user_id = _user()
+    tx = queries.get_transaction(user_id, transaction_id)
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    if "prices" in changes and changes["prices"] is not None:
+        changes["prices"] = [p.model_dump() for p in body.prices or []]
+    ann = annotations.annotate(user_id, tx, changes)
+    return transaction_view(tx, ann, with_raw=True)

@@ -1,0 +1,101 @@
+"""Connections: an API key of one Binance account, its status and its sync progress."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from binsync.api.schemas.syncs import RunOut
+
+KeyType = Literal["hmac", "rsa", "ed25519"]
+SyncMode = Literal["full", "since_last", "incremental"]
+API_KEY_PATTERN = r"^[\x21-\x7e]{8,256}$"
+
+
+class KeyFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: str = Field(pattern=API_KEY_PATTERN, description="The Binance API key (never returned; "
+                         "responses show its last 4 characters as `api_key_hint`).")
+    api_secret: SecretStr = Field(min_length=8, max_length=8192,
+                                  description="HMAC secret, or the PEM private key for rsa/ed25519 keys. "
+                                  "Stored in Secrets Manager, never returned, never logged.")
+    key_type: KeyType = "hmac"
+
+
+class ConnectionCreate(KeyFields):
+    label: str = Field("", max_length=100)
+    sync_mode: SyncMode = Field("full", description="Mode of the first sync: `full` (since the account "
+                                "opened), `since_last` (from the newest stored transaction, e.g. after a "
+                                "statement upload) or `incremental`.")
+    base_url: str | None = Field(None, max_length=200, description="Binance REST base URL; only "
+                                 "https://api.binance.com unless the operator allows others "
+                                 "(BINSYNC_ALLOW_BASE_URLS, e.g. the local emulator).")
+    start_sync: bool = Field(True, description="Start the first sync right away.")
+
+
+class KeysRotate(KeyFields):
+    start_sync: bool = Field(True, description="Start an incremental sync once the new key passes.")
+
+
+class RevalidateOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start_sync: bool = Field(True, description="Start an incremental sync once the key passes.")
+
+
+class ConnectionOut(BaseModel):
+    connection_id: str
+    label: str
+    key_type: KeyType
+    api_key_hint: str = Field(description="Last 4 characters of the API key.")
+    binance_uid: str = Field(description="The Binance account the key reads; keys of the same uid "
+                             "are one account (shared transactions and annotations).")
+    same_account_as: list[str] = Field(description="Your other connections of the same Binance account.")
+    base_url: str
+    status: Literal["active", "disabled", "deleting"]
+    status_reason: str | None = Field(None, description="Why the connection is disabled, in words the "
+                                      "user understands; fix the key, then revalidate.")
+    status_changed_at: int | None = None
+    permissions: dict[str, Any] = Field(description="The key's apiRestrictions flags, plus `account_info` "
+                                        "(product flags) and `account_permissions`.")
+    warnings: list[str]
+    sync_mode: SyncMode
+    created_at: int
+    last_sync_at: int | None = None
+    last_success_at: int | None = None
+    current_run: RunOut | None = Field(None, description="The latest sync with live progress.")
+
+
+class ConnectionList(BaseModel):
+    items: list[ConnectionOut]
+
+
+class TransactionsImpact(BaseModel):
+    deleted: int
+    kept_confirmed_by_statement: int
+    kept_other_sources: int
+    note: str
+
+
+class AnnotationsImpact(BaseModel):
+    count: int
+    purged: int
+    note: str
+
+
+class RunsImpact(BaseModel):
+    deleted: int
+
+
+class DeletionReport(BaseModel):
+    connection_id: str
+    binance_uid: str
+    dry_run: bool
+    deleted: bool
+    secret: str
+    same_account_as: list[str]
+    transactions: TransactionsImpact
+    annotations: AnnotationsImpact
+    runs: RunsImpact

@@ -1,0 +1,1 @@
+"""A user's transactions as the API serves them: queries, annotations, exports."""

@@ -1,0 +1,86 @@
+"""Statement / Waltio uploads: a presigned S3 PUT, then parse_statement fills the report.
+
+The object key is `uploads/<user_id>/<upload_id>/<file_name>`: the user id in the key is how
+parse_statement (triggered by the S3 notification) finds the UploadModel record, and nobody can
+write under another user's prefix because only this API signs upload URLs. The URL is SigV4 with
+`Content-Type` and `Content-Length` signed, so S3 refuses any other type or size.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from pynamodb.exceptions import DoesNotExist
+
+from binsync.connections.errors import InvalidInput, NotFound
+from binsync.connections.lifecycle import get_connection
+from binsync.storage.models import UploadModel
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+URL_EXPIRES_S = 900
+
+
+def max_bytes() -> int:
+    return int(os.environ.get("UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def bucket() -> str:
+    name = os.environ.get("UPLOADS_BUCKET")
+    if not name:
+        raise RuntimeError("UPLOADS_BUCKET is not set")
+    return name
+
+
+def s3_key(user_id: str, upload_id: str, file_name: str) -> str:
+    return f"uploads/{user_id}/{upload_id}/{file_name}"
+
+
+def _s3() -> Any:
+    return boto3.client("s3", config=Config(signature_version="s3v4"))
+
+
+@dataclass
+class Ticket:
+    upload: UploadModel
+    url: str
+    headers: dict[str, str]
+    expires_in: int
+
+
+def create_upload(user_id: str, connection_id: str, file_name: str, file_format: str, size: int,
+                  content_type: str) -> Ticket:
+    limit = max_bytes()
+    if size > limit:
+        raise InvalidInput("file_too_large", f"size: files up to {limit} bytes are accepted", field="size")
+    if "/" in file_name or "\\" in file_name or file_name.startswith("."):
+        raise InvalidInput("invalid_file_name", "file_name must be a plain file name", field="file_name")
+    connection = get_connection(user_id, connection_id)
+    upload_id = "u-" + uuid.uuid4().hex[:20]
+    key = s3_key(user_id, upload_id, file_name)
+    upload = UploadModel(user_id, upload_id, connection_id=connection_id, binance_uid=connection.binance_uid,
+                         file_format=file_format, file_name=file_name, s3_key=key, status="waiting",
+                         created_at=int(time.time() * 1000))
+    upload.save(condition=UploadModel.upload_id.does_not_exist())
+    url = _s3().generate_presigned_url(
+        "put_object",
+        Params={"Bucket": bucket(), "Key": key, "ContentType": content_type, "ContentLength": size},
+        ExpiresIn=URL_EXPIRES_S,
+    )
+    return Ticket(upload, url, {"Content-Type": content_type, "Content-Length": str(size)}, URL_EXPIRES_S)
+
+
+def get_upload(user_id: str, upload_id: str) -> UploadModel:
+    try:
+        return UploadModel.get(user_id, upload_id)
+    except DoesNotExist:
+        raise NotFound("upload_not_found", f"No upload {upload_id}.", field="upload_id") from None
+
+
+def list_uploads(user_id: str) -> list[UploadModel]:
+    return sorted(UploadModel.query(user_id), key=lambda u: (u.created_at, u.upload_id), reverse=True)
