@@ -1,0 +1,270 @@
+"""template.yaml, checked offline: lint, SAM expansion, tables = models, least privilege."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from binsync.storage import models
+from cfnlint.api import ManualArgs, lint
+
+from .conftest import ROOT, TEMPLATE, asl_definition
+
+FUNCTIONS = {
+    "ApiFunction": "api",
+    "PlanSyncFunction": "plan_sync",
+    "FetchWindowFunction": "fetch_window",
+    "FinishSyncFunction": "finish_sync",
+    "ParseStatementFunction": "parse_statement",
+    "ScheduleResyncFunction": "schedule_resync",
+    "OnSyncFailedFunction": "on_sync_failed",
+}
+TABLE_ENV = {
+    "ConnectionsTable": "CONNECTIONS_TABLE",
+    "RunsTable": "RUNS_TABLE",
+    "TasksTable": "TASKS_TABLE",
+    "TransactionsTable": "TRANSACTIONS_TABLE",
+    "AnnotationsTable": "ANNOTATIONS_TABLE",
+    "UploadsTable": "UPLOADS_TABLE",
+    "IdempotencyTable": "IDEMPOTENCY_TABLE",
+}
+# Regions binsync deploys to (cfn-lint checks resource availability per region).
+REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
+SECRET_PATH = ("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+               ":secret:binsync/${Stage}/users/*")
+
+# The DynamoDB access each function needs ("crud" or "read"); anything more is a finding.
+DYNAMO_ACCESS = {
+    "ApiFunction": {"ConnectionsTable": "crud", "RunsTable": "crud", "TasksTable": "read",
+                    "TransactionsTable": "crud", "AnnotationsTable": "crud", "UploadsTable": "crud",
+                    "IdempotencyTable": "crud"},
+    "PlanSyncFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "TasksTable": "crud",
+                         "TransactionsTable": "read", "IdempotencyTable": "crud"},
+    "FetchWindowFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "TasksTable": "crud",
+                            "TransactionsTable": "crud", "IdempotencyTable": "crud"},
+    "FinishSyncFunction": {"ConnectionsTable": "crud", "RunsTable": "crud", "TasksTable": "read",
+                           "TransactionsTable": "read", "IdempotencyTable": "crud"},
+    "ParseStatementFunction": {"ConnectionsTable": "read", "TransactionsTable": "crud",
+                               "UploadsTable": "crud", "IdempotencyTable": "crud"},
+    "ScheduleResyncFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "IdempotencyTable": "crud"},
+    "OnSyncFailedFunction": {"ConnectionsTable": "crud", "RunsTable": "crud", "IdempotencyTable": "crud"},
+}
+SECRET_ACTIONS = {
+    "ApiFunction": {"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue",
+                    "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret",
+                    "secretsmanager:TagResource"},
+    "PlanSyncFunction": {"secretsmanager:GetSecretValue"},
+    "FetchWindowFunction": {"secretsmanager:GetSecretValue"},
+    "FinishSyncFunction": {"secretsmanager:GetSecretValue"},
+}
+S3_OBJECTS = r"arn:\$\{AWS::Partition\}:s3:::binsync-\$\{Stage\}-uploads-.*/(uploads|plans)/\*"
+ALLOWED_MANAGED = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+
+
+def render(value: Any) -> str:
+    """An IAM resource as readable text: Refs become the logical id, Subs are filled."""
+    if isinstance(value, str):
+        return value
+    (key, arg), = value.items()
+    if key == "Ref":
+        return arg
+    if key == "Fn::GetAtt":
+        return ".".join(arg)
+    if key == "Fn::Sub":
+        if isinstance(arg, str):
+            return arg
+        text, variables = arg
+        for name, sub_value in variables.items():
+            text = text.replace("${" + name + "}", render(sub_value))
+        return text
+    raise AssertionError(f"unexpected intrinsic {value}")
+
+
+def statements(cfn: dict[str, Any], role: str) -> list[tuple[set[str], set[str]]]:
+    """(actions, resources) of every Allow statement of a role's inline policies."""
+    out = []
+    for policy in cfn["Resources"][role]["Properties"].get("Policies", []):
+        for st in policy["PolicyDocument"]["Statement"]:
+            assert st["Effect"] == "Allow"
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            out.append((set(actions), {render(r) for r in resources}))
+    return out
+
+
+# ---------------------------------------------------------------------------- lint and transform
+def lint_findings(text: str) -> list[Any]:
+    """cfn-lint errors and warnings (the API also returns informational I* rules)."""
+    return [m for m in lint(text, config=ManualArgs(regions=REGIONS)) if m.rule.id[0] in "EW"]
+
+
+def test_cfn_lint_reports_no_error_or_warning() -> None:
+    findings = lint_findings(TEMPLATE.read_text())
+    assert findings == [], "\n".join(str(m) for m in findings)
+
+
+def test_state_machine_definition_passes_cfn_lint(sam_template: dict[str, Any]) -> None:
+    # cfn-lint validates ASL (E3601) only inline in AWS::StepFunctions::StateMachine.
+    wrapper = {"Resources": {"Sm": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "RoleArn": "arn:aws:iam::123456789012:role/sm", "Definition": asl_definition(sam_template)}}}}
+    findings = lint_findings(json.dumps(wrapper))
+    assert findings == [], "\n".join(str(m) for m in findings)
+
+
+def test_sam_expands_every_trigger(cfn: dict[str, Any]) -> None:
+    res = cfn["Resources"]
+    for logical_id in FUNCTIONS:
+        fn = res[logical_id]
+        assert fn["Type"] == "AWS::Lambda::Function"
+        assert fn["Properties"]["Runtime"] == "python3.12"
+        assert fn["Properties"]["Handler"] == "app.lambda_handler"
+        assert len(fn["Properties"]["Layers"]) == 1
+    assert res["ScheduleResyncFunctionWeekly"]["Type"] == "AWS::Scheduler::Schedule"
+    target = res["ScheduleResyncFunctionWeekly"]["Properties"]["Target"]
+    assert "<aws.scheduler.scheduled-time>" in target["Input"]
+    rule = res["OnSyncFailedFunctionSyncFailed"]["Properties"]
+    assert rule["EventPattern"]["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+    assert rule["EventPattern"]["detail"]["stateMachineArn"] == [{"Ref": "SyncStateMachine"}]
+    notification, = res["UploadsBucket"]["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
+    assert notification["Function"] == {"Fn::GetAtt": ["ParseStatementFunction", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
+    assert res["ParseStatementFunctionUploadPermission"]["Properties"]["Principal"] == "s3.amazonaws.com"
+    auth = res["RestApi"]["Properties"]["Body"]["securityDefinitions"]["CognitoAuthorizer"]
+    assert auth["x-amazon-apigateway-authorizer"]["type"] == "cognito_user_pools"
+    paths = res["RestApi"]["Properties"]["Body"]["paths"]
+    assert set(paths) == {"/", "/{proxy+}"}
+    for path in paths.values():
+        assert path["x-amazon-apigateway-any-method"]["security"] == [{"CognitoAuthorizer": []}]
+
+
+def test_functions_get_table_names_and_state_machine(cfn: dict[str, Any]) -> None:
+    for logical_id in FUNCTIONS:
+        env = cfn["Resources"][logical_id]["Properties"]["Environment"]["Variables"]
+        for table, var in TABLE_ENV.items():
+            assert env[var] == {"Ref": table}, (logical_id, var)
+        assert env["SECRETS_PREFIX"] == {"Fn::Sub": "binsync/${Stage}"}
+        assert "UPLOADS_BUCKET" in env and "BINSYNC_STACK" in env
+        starts_syncs = logical_id in ("ApiFunction", "ScheduleResyncFunction", "OnSyncFailedFunction")
+        assert ("SYNC_STATE_MACHINE_ARN" in env) == starts_syncs, logical_id
+
+
+def test_state_machine_substitutes_function_arns(cfn: dict[str, Any]) -> None:
+    props = cfn["Resources"]["SyncStateMachine"]["Properties"]
+    subs = props["DefinitionSubstitutions"]
+    for fn in ("PlanSyncFunction", "FetchWindowFunction", "FinishSyncFunction"):
+        assert subs[f"{fn}Arn"] == {"Fn::GetAtt": [fn, "Arn"]}
+    assert subs["MapChildExecutionType"] == "EXPRESS"
+    asl = (ROOT / "statemachine/sync.asl.json").read_text()
+    assert "ItemBatcher" not in asl, "moto cannot run ItemBatcher"
+    assert "JSONata" not in asl, "moto runs JSONPath only"
+
+
+# ---------------------------------------------------------------------------- tables = models
+@pytest.mark.parametrize("model", models.ALL_MODELS, ids=lambda m: m.__name__)
+def test_tables_match_the_pynamodb_models(sam_template: dict[str, Any], model: Any) -> None:
+    suffix = model.Meta.table_name.rsplit("-", 1)[1]
+    tables = {lid: r["Properties"] for lid, r in sam_template["Resources"].items()
+              if r["Type"] == "AWS::DynamoDB::Table"}
+    matching = [p for p in tables.values() if p["TableName"] == {"Fn::Sub": f"${{AWS::StackName}}-{suffix}"}]
+    assert len(matching) == 1, f"no table named <stack>-{suffix}"
+    props = matching[0]
+    schema = model._get_schema()
+
+    def keys(key_schema: list[dict[str, str]]) -> dict[str, str]:
+        return {k["KeyType"]: k["AttributeName"] for k in key_schema}
+
+    assert keys(props["KeySchema"]) == keys(schema["key_schema"])
+    template_gsis = {g["IndexName"]: (keys(g["KeySchema"]), g["Projection"]["ProjectionType"])
+                     for g in props.get("GlobalSecondaryIndexes", [])}
+    model_gsis = {g["index_name"]: (keys(g["key_schema"]), g["projection"]["ProjectionType"])
+                  for g in schema["global_secondary_indexes"]}
+    assert template_gsis == model_gsis
+    attr_types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    assert attr_types == {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_idempotency_table_has_powertools_shape(sam_template: dict[str, Any]) -> None:
+    props = sam_template["Resources"]["IdempotencyTable"]["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+
+
+# ---------------------------------------------------------------------------- least privilege
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_secrets_are_reachable_only_under_the_per_user_path(cfn: dict[str, Any], function: str) -> None:
+    granted: set[str] = set()
+    for actions, resources in statements(cfn, f"{function}Role"):
+        secret_actions = {a for a in actions if a.startswith("secretsmanager:")}
+        if secret_actions:
+            assert resources == {SECRET_PATH}, (function, resources)
+            granted |= secret_actions
+    assert granted == SECRET_ACTIONS.get(function, set())
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_has_only_the_access_it_needs(cfn: dict[str, Any], function: str) -> None:
+    role = cfn["Resources"][f"{function}Role"]["Properties"]
+    assert set(role["ManagedPolicyArns"]) <= ALLOWED_MANAGED
+    dynamo: dict[str, str] = {}
+    for actions, resources in statements(cfn, f"{function}Role"):
+        assert "*" not in resources, (function, actions)
+        assert not any(a.endswith(":*") or a == "*" for a in actions), (function, actions)
+        services = {a.split(":")[0] for a in actions}
+        assert len(services) == 1, f"{function}: one service per statement ({actions})"
+        service = services.pop()
+        if service == "dynamodb":
+            tables = {re.search(r"table/(\w+)", r).group(1) for r in resources}  # type: ignore[union-attr]
+            for table in tables:
+                dynamo[table] = "crud" if "dynamodb:PutItem" in actions else "read"
+        elif service == "s3":
+            for r in resources:  # objects under one prefix, never the whole bucket
+                assert re.fullmatch(S3_OBJECTS, r), r
+        elif service == "states":
+            for r in resources:
+                assert "${AWS::StackName}-sync" in r or r.endswith("SyncStateMachine.Name"), r
+            assert function in ("ApiFunction", "ScheduleResyncFunction", "OnSyncFailedFunction")
+        elif service == "sqs":
+            assert actions == {"sqs:SendMessage"} and resources == {"FailedEventsQueue.Arn"}
+        else:
+            assert service == "secretsmanager", f"{function}: unexpected {service} access"
+    assert dynamo == DYNAMO_ACCESS[function]
+
+
+def test_state_machine_invokes_only_its_three_functions(cfn: dict[str, Any]) -> None:
+    invoked = set()
+    for actions, resources in statements(cfn, "SyncStateMachineRole"):
+        if "lambda:InvokeFunction" in actions:
+            invoked |= resources
+        else:
+            assert not any(a.startswith("lambda:") for a in actions)
+    assert invoked == {
+        f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{fn}*"
+        for fn in ("PlanSyncFunction", "FetchWindowFunction", "FinishSyncFunction")
+    }
+
+
+def test_uploads_bucket_is_private_encrypted_and_versioned(sam_template: dict[str, Any]) -> None:
+    props = sam_template["Resources"]["UploadsBucket"]["Properties"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    deny, = sam_template["Resources"]["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_template_paths_exist(sam_template: dict[str, Any]) -> None:
+    for logical_id, short in FUNCTIONS.items():
+        props = sam_template["Resources"][logical_id]["Properties"]
+        assert props["CodeUri"] == f"functions/{short}/"
+        assert (ROOT / props["CodeUri"] / "app.py").is_file()
+    assert (ROOT / "layers/shared/binsync/__init__.py").is_file()
+    assert (ROOT / "layers/shared/requirements.txt").is_file()
+    assert (ROOT / sam_template["Resources"]["SyncStateMachine"]["Properties"]["DefinitionUri"]).is_file()
