@@ -175,6 +175,15 @@ class Row:
     def ident(self, key: str) -> str:
         return to_ident(self.data.get(key), self.name(key))
 
+    def key_text(self, key: str) -> str:
+        """A numeric field as it appears in the response, for native keys of id-less records.
+
+        docs/ledger.md keys like `eth_stake:{time}:{amount}` take the field's value as Binance
+        renders it ("0.45528860" stays "0.45528860"); the value must still be a valid number.
+        """
+        self.dec(key)
+        return str(self.data[key]).strip()
+
     def ms(self, key: str) -> int:
         return to_ms(self.data.get(key), self.name(key))
 

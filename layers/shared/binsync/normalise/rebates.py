@@ -1,7 +1,7 @@
 """Spot commission rebates and referral kickbacks (`rebates.tax_query`): +amount into spot.
 
 Rows carry no id; the native key is (type, asset, updateTime, amount) with the amount rendered
-canonically, as docs/ledger.md says.
+as the response renders it, as docs/ledger.md says.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def tax_query(row: Row, ctx: RowContext) -> Transaction:
     asset, amount = row.text("asset"), row.dec("amount", nonneg=True)
     time_ms = row.ms("updateTime")
     label = REBATE_TYPES.get(rebate_type, f"rebate type {rebate_type}")
-    return ctx.tx(f"rebate:{rebate_type}:{asset}:{time_ms}:{dstr(amount)}", "rebate",
+    return ctx.tx(f"rebate:{rebate_type}:{asset}:{time_ms}:{row.key_text('amount')}", "rebate",
                   [leg(asset, amount, "spot")], time_ms, meta={"type": rebate_type, "label": label},
                   description=f"Spot {label} {dstr(amount)} {asset}")
 

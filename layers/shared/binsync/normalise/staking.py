@@ -2,7 +2,7 @@
 
 Staking and redemption swap the coin for its liquid token (kind trade); rewards accrue inside the
 token's exchange rate and move no balance, so reward rows are detail (docs/ledger.md). History
-rows have no id: the native key is (time, amount), the amount rendered canonically.
+rows have no id: the native key is (time, amount), the amount as the response renders it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _swap(prefix: str, give: str, get: str, label: str) -> Callable[[Row, RowCon
         meta = {"conversionRatio": row.get("conversionRatio") or row.get("exchangeRate"),
                 "arrivalTime": row.get("arrivalTime"), "purchaseId": row.get("purchaseId"),
                 "redeemId": row.get("redeemId")}
-        return ctx.tx(f"{prefix}:{time_ms}:{dstr(amount)}", "trade", legs, time_ms, meta=meta,
+        return ctx.tx(f"{prefix}:{time_ms}:{row.key_text('amount')}", "trade", legs, time_ms, meta=meta,
                       description=f"{label} {dstr(amount)} {asset} -> {dstr(received)} {target}")
     return normalise
 
