@@ -5,7 +5,14 @@ from __future__ import annotations
 import itertools
 
 from binsync.binance.catalogue import DAY_MS, ENDPOINTS
-from binsync.sync.planner import STATEMENT_REASON, PlanInputs, build_plan, windows
+from binsync.sync.planner import (
+    DEFAULT_TASK_SPAN_MS,
+    STATEMENT_REASON,
+    PlanInputs,
+    build_plan,
+    task_span,
+    windows,
+)
 
 NOW = 1_780_000_000_000  # 2026-05-28
 FLOOR = 1_500_001_200_000
@@ -39,8 +46,21 @@ def test_full_plan_covers_every_deposit_window_from_the_floor_to_now():
     deposits = sorted(_tasks(plan, "wallet.deposits"), key=lambda t: t.window_start)
     ep = ENDPOINTS["wallet.deposits"]
     assert deposits[0].window_start == FLOOR and deposits[-1].window_end == NOW
-    assert all(t.window_end - t.window_start < ep.max_window_ms for t in deposits)
-    assert len(deposits) == -(-(NOW - FLOOR + 1) // ep.max_window_ms)
+    span = task_span(ep, DEFAULT_TASK_SPAN_MS)
+    assert span % ep.max_window_ms == 0 and span <= DEFAULT_TASK_SPAN_MS  # whole inner windows
+    assert all(t.window_end - t.window_start < span for t in deposits)
+    for before, after in itertools.pairwise(deposits):
+        assert after.window_start == before.window_end + 1
+    assert len(deposits) == -(-(NOW - FLOOR + 1) // span)
+    # One maximum window per task when asked to.
+    single = _tasks(_plan(task_span_ms=1), "wallet.deposits")
+    assert all(t.window_end - t.window_start < ep.max_window_ms for t in single)
+    assert len(single) == -(-(NOW - FLOOR + 1) // ep.max_window_ms)
+
+
+def test_only_restricts_the_endpoints():
+    plan = _plan(only=frozenset({"wallet.deposits", "spot.my_trades"}))
+    assert {t.endpoint for t in plan.tasks} == {"wallet.deposits", "spot.my_trades"}
 
 
 def test_my_trades_is_one_fromid_chain_per_market_including_break_symbols():

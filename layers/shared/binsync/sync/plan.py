@@ -23,6 +23,12 @@ from binsync.sync.tasks import save_tasks
 INLINE_MAX_TASKS = int(os.environ.get("SYNC_INLINE_MAX_TASKS", "500"))
 
 
+def only_endpoints() -> frozenset[str] | None:
+    """SYNC_ONLY_ENDPOINTS (comma-separated catalogue names) restricts a deployment's plans."""
+    raw = os.environ.get("SYNC_ONLY_ENDPOINTS", "").strip()
+    return frozenset(n.strip() for n in raw.split(",") if n.strip()) or None
+
+
 def _plan_key(run_id: str) -> str:
     return f"{os.environ.get('PLANS_PREFIX', 'plans/')}{run_id}.json"
 
@@ -43,6 +49,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     plan = build_plan(PlanInputs(
         start_ms=start.start_ms, now_ms=now, permissions=permissions, products=products,
         symbols={"spot.my_trades": sorted(market_map)}, full=start.effective == "full",
+        only=only_endpoints(),
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]
