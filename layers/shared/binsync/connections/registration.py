@@ -140,7 +140,9 @@ def default_fetcher(credentials: Credentials, base_url: str) -> Fetch:
     from binsync.binance.catalogue import ENDPOINTS
     from binsync.binance.client import BinanceClient
 
-    client = BinanceClient(credentials, base_url=base_url)
+    # The API answers within API Gateway's 29 s: few, short retries; a slow Binance is a 503.
+    client = BinanceClient(credentials, base_url=base_url, max_retries=1, max_inline_wait_s=2.0,
+                           timeout=(3.0, 8.0))
 
     def fetch(name: str) -> Any:
         return client.request(ENDPOINTS[name], {})
