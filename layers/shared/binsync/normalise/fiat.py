@@ -2,8 +2,8 @@
 
 Neither row says whether it is a deposit or a withdrawal, a buy or a sell: that is the request's
 `transactionType` (0 or 1), which the planner passes in the context. Without it the row is
-rejected, never guessed. The event time is `updateTime` (when the order completed), falling back
-to `createTime`.
+rejected, never guessed. The event time is `createTime`, the field the endpoint's window filters on
+(so a record's time lies inside the window that fetched it); `updateTime` goes to meta.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ def _status(row: Row, accepted: tuple[str, ...]) -> Skip | None:
     return None
 
 
+def _update_time(row: Row) -> int | None:
+    return row.ms("updateTime") if row.has("updateTime") else None
+
+
 def orders(row: Row, ctx: RowContext) -> Transaction | Skip:
     withdraw = transaction_type(ctx) == 1
     skip = _status(row, ("Successful", "Finished"))
@@ -47,9 +51,9 @@ def orders(row: Row, ctx: RowContext) -> Transaction | Skip:
         kind, text = "fiat_deposit", f"Fiat deposit {dstr(gross - fee)} {currency}"
     meta = {"method": row.get("method"), "fiatCurrency": currency, "fee": dstr(fee),
             "indicatedAmount": row.get("indicatedAmount"), "amount": row.get("amount"),
-            "transactionType": 1 if withdraw else 0}
+            "transactionType": 1 if withdraw else 0, "updateTime": _update_time(row)}
     return ctx.tx(f"fiat_order:{row.ident('orderNo')}", kind, legs,
-                  row.first_ms("updateTime", "createTime"), meta=meta, description=text)
+                  row.ms("createTime"), meta=meta, description=text)
 
 
 def payments(row: Row, ctx: RowContext) -> Transaction | Skip:
@@ -77,9 +81,10 @@ def payments(row: Row, ctx: RowContext) -> Transaction | Skip:
                 *fee_legs(fiat, fee, pay_wallet)]
         text = f"Buy {dstr(obtain)} {crypto} for {dstr(source)} {fiat}"
     meta = {"paymentMethod": method, "price": row.get("price"), "fee": dstr(fee),
-            "fiatCurrency": fiat, "cryptoCurrency": crypto, "transactionType": 1 if sell else 0}
+            "fiatCurrency": fiat, "cryptoCurrency": crypto, "transactionType": 1 if sell else 0,
+            "updateTime": _update_time(row)}
     return ctx.tx(f"fiat_payment:{row.ident('orderNo')}", "card_buy", legs,
-                  row.first_ms("updateTime", "createTime"), meta=meta, description=text)
+                  row.ms("createTime"), meta=meta, description=text)
 
 
 NORMALISERS = {"fiat.orders": orders, "fiat.payments": payments}
