@@ -32,12 +32,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from binsync.model import Leg, Source, Transaction, format_decimal, transaction_id
+from binsync.model import Leg, Source, Transaction, transaction_id
 from binsync.statement.operations import SINGLE, TRANSFER, UNKNOWN, OpSpec
 
 # Row tuple layout (built by parser.py; tuples are cheaper than objects at 10^6 rows).
-LINE, SEC, WALLET, ACCOUNT, OP, SPEC, COIN, AMOUNT, REMARK, OPKEY, OCC = range(11)
-Row = tuple  # (line, sec, wallet, account, op, spec, coin, amount, remark, opkey, occurrence)
+LINE, SEC, WALLET, ACCOUNT, OP, SPEC, COIN, AMOUNT, REMARK, OPKEY, OCC, TIME_TEXT, CHANGE_TEXT = range(13)
+Row = tuple  # (line, sec, wallet, account, op, spec, coin, amount, remark, opkey, occurrence, time, change)
 
 _ZERO = Decimal(0)
 
@@ -216,8 +216,7 @@ class EventBuilder:
         seconds: list[int] = []
         for row in event:
             amount = row[AMOUNT]
-            text = format_decimal(amount)
-            keys.append(f"{row[SEC]}|{row[WALLET]}|{row[OPKEY]}|{row[COIN]}|{text}|{row[REMARK]}|"
+            keys.append(f"{row[SEC]}|{row[WALLET]}|{row[OPKEY]}|{row[COIN]}|{row[CHANGE_TEXT]}|{row[REMARK]}|"
                         f"{row[OCC]}")
             leg_key = (row[COIN], row[WALLET], _role(row))
             legs[leg_key] = legs.get(leg_key, _ZERO) + amount
@@ -242,8 +241,8 @@ class EventBuilder:
             description = f"{description} (network fee included in the amount)"
         raw = None
         if self.keep_raw:
-            raw = [[row[LINE], _time_text(row[SEC]), row[ACCOUNT], row[OP], row[COIN],
-                    format_decimal(row[AMOUNT]), row[REMARK]] for row in event]
+            raw = [[r[LINE], r[TIME_TEXT], r[ACCOUNT], r[OP], r[COIN], r[CHANGE_TEXT], r[REMARK]]
+                   for r in event]
         native = hashlib.sha256(row_key.encode()).hexdigest()[:24]
         return Transaction(
             id=transaction_id(self.account, "statement", row_key),

@@ -53,8 +53,8 @@ _TABLE: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
     ("trade", "leverage_token", False, ("Leverage Token Redemption",)),
     ("dust", "dust", False, (
         "Small assets exchange BNB", "Small Assets Exchange BNB", "Small Assets Exchange",
-        "Cross Margin Liquidation - Small Assets Takeover",
     )),
+    ("liquidation", "liquidation_takeover", False, ("Cross Margin Liquidation - Small Assets Takeover",)),
     ("convert", "bnb_fee", False, ("BNB Fee Deduction", "BNB deducts fee")),
     ("trade", "eth_staking", False, ("ETH 2.0 Staking", "BETH to WBETH Wrapping", "WBETH Wrapping")),
     ("card_buy", "card_buy", False, ("Buy Crypto With Card", "Buy Crypto With Fiat")),
@@ -130,14 +130,20 @@ _TABLE: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
     ("fee", SINGLE, True, ("Options Fee",)),
     # §4.9 margin
     ("borrow", SINGLE, False, (
-        "Margin loan", "Isolated Margin Loan", "IsolatedMargin loan", "Loan", "Crypto Loans Borrow",
+        "Margin loan", "Isolated Margin Loan", "IsolatedMargin loan", "Crypto Loans Borrow",
+        "Crypto Loan - Borrow", "Crypto Loans - Borrow", "Flexible Loan - Borrow",
     )),
     ("repay", SINGLE, False, (
         "Margin Repayment", "Isolated Margin Repayment", "IsolatedMargin repayment",
         "Cross Margin Liquidation - Repayment", "Crypto Loans Repay",
+        "Crypto Loan - Repay", "Crypto Loans - Repay", "Flexible Loan - Repay",
     )),
     ("fee", SINGLE, True, ("Margin Interest", "Isolated Margin Interest")),
-    ("loan", SINGLE, False, ("Crypto Loans Collateral", "Crypto Loans Collateral Return")),
+    # collateral moves between spot and the loan wallet: two rows, paired like a transfer
+    ("loan", TRANSFER, False, (
+        "Crypto Loans Collateral", "Crypto Loans Collateral Return", "Crypto Loan - Collateral",
+        "Crypto Loan - Collateral Return", "Flexible Loan - Collateral", "Flexible Loan - Collateral Return",
+    )),
 )
 
 

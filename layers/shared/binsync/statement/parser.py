@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from binsync.model import Transaction
+from binsync.model import Transaction, format_decimal
 from binsync.statement.events import EventBuilder
 from binsync.statement.operations import account_wallet, lookup, normalise
 from binsync.statement.reader import Table, open_table
@@ -241,16 +241,21 @@ class StatementParser:
                 stats.reject(line, f"unknown Account {account!r}")
                 continue
             # --- amount, coin
+            change = cells[i_change]
             try:
-                amount = Decimal(cells[i_change])
+                amount = Decimal(change)
                 if not amount.is_finite():
                     raise InvalidOperation
+                change = change.strip()
+                if "E" in change or "e" in change:  # canonical text for row keys
+                    change = format_decimal(amount)
             except (InvalidOperation, ValueError):
                 try:
-                    amount = parse_amount(cells[i_change])
+                    amount = parse_amount(change)
                 except ValueError as exc:
                     stats.reject(line, str(exc))
                     continue
+                change = format_decimal(amount)
             coin = cells[i_coin].strip()
             if not coin:
                 stats.reject(line, "empty Coin")
@@ -293,7 +298,8 @@ class StatementParser:
             ident = (sec, wallet, opkey, coin, amount, remark)
             occ = seen.get(ident, 0)
             seen[ident] = occ + 1
-            cluster.append((line, sec, wallet, account, op_name, spec, coin, amount, remark, opkey, occ))
+            cluster.append((line, sec, wallet, account, op_name, spec, coin, amount, remark, opkey, occ,
+                            time_text, change))
 
         if cluster:
             if builder is None:
