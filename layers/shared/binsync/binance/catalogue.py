@@ -182,6 +182,9 @@ _STAKING_COMMON = dict(
 def _ep(**kw: object) -> Endpoint:
     if kw.get("history", True) and "normaliser" not in kw:
         kw["normaliser"] = kw["name"]
+    if kw.get("planned", True) is False:
+        # Mirrored into `extra` for readers written against the first schema (extra["planned"]).
+        kw["extra"] = {**dict(kw.get("extra") or {}), "planned": False}  # type: ignore[call-overload]
     return Endpoint(**kw)  # type: ignore[arg-type]
 
 
