@@ -69,11 +69,13 @@ def test_rotate_keys_checks_the_new_key_and_keeps_the_account(api):
     assert status == 409 and body["error"]["code"] == "different_account"
 
     bad_key, bad_secret = api.fake.add_key(uid=42, enableWithdrawals=True)
-    status, body = api.call("PUT", f"/connections/{cid}/keys", body={"api_key": bad_key, "api_secret": bad_secret})
+    status, body = api.call("PUT", f"/connections/{cid}/keys",
+                            body={"api_key": bad_key, "api_secret": bad_secret})
     assert status == 422 and body["error"]["details"][0]["code"] == "withdrawals_enabled"
 
     new_key, new_secret = api.fake.add_key(uid=42)
-    status, body = api.call("PUT", f"/connections/{cid}/keys", body={"api_key": new_key, "api_secret": new_secret})
+    status, body = api.call("PUT", f"/connections/{cid}/keys",
+                            body={"api_key": new_key, "api_secret": new_secret})
     assert status == 200, body
     assert body["status"] == "active" and body["api_key_hint"] == new_key[-4:]
     from binsync.connections.secrets import load_credentials
@@ -135,7 +137,8 @@ def test_purge_really_purges(api):
     api.finish_runs(cid)
     ids = api.seed_transactions("user-a", "901", 3, connection_id=cid)
     _annotate(api, ids[1], note="keep me?")
-    status, preview = api.call("GET", f"/connections/{cid}/deletion-preview", query={"purge_annotations": "true"})
+    status, preview = api.call("GET", f"/connections/{cid}/deletion-preview",
+                               query={"purge_annotations": "true"})
     assert preview["annotations"]["purged"] == 1
     status, report = api.call("DELETE", f"/connections/{cid}", query={"purge_annotations": "true"})
     assert status == 200 and report["annotations"]["purged"] == 1
