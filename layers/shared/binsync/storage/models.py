@@ -145,6 +145,19 @@ class TransactionsByAccount(GlobalSecondaryIndex):
     sk = UnicodeAttribute(range_key=True)
 
 
+class TransactionsByFile(GlobalSecondaryIndex):
+    """Sparse: only items from files (statement, Waltio) carry `file_account_key`, so the sync can
+    find the statement events of an account in a time range without reading its API items
+    (binsync.statement.merge)."""
+
+    class Meta:
+        index_name = "by_file"
+        projection = AllProjection()
+
+    file_account_key = UnicodeAttribute(hash_key=True)  # "<user_id>#<binance uid>"
+    sk = UnicodeAttribute(range_key=True)
+
+
 class TransactionModel(Model):
     class Meta(_Meta):
         table_name = _table("TRANSACTIONS_TABLE", "transactions")
@@ -163,9 +176,11 @@ class TransactionModel(Model):
     source_ref = UnicodeAttribute()
     body = JSONAttribute()  # Transaction.to_dict()
     merged_from = ListAttribute(of=UnicodeAttribute, default=list)  # other sources matched to it
+    file_account_key = UnicodeAttribute(null=True)  # set on non-API items only (sparse GSI by_file)
 
     by_id = TransactionsById()
     by_account = TransactionsByAccount()
+    by_file = TransactionsByFile()
 
 
 class PriceOverride(MapAttribute):

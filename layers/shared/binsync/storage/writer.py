@@ -80,6 +80,8 @@ def to_item(tx: Transaction, user_id: str, connection_id: str | None,
         connection_id=connection_id, time_ms=tx.time_ms, kind=tx.kind, assets=assets,
         wallets=wallets, source_kind=tx.source.kind, source_ref=tx.source.ref, body=body_of(tx),
         merged_from=list(merged_from),
+        # sparse GSI by_file: lets the sync find statement events to merge (binsync.statement.merge)
+        file_account_key=account_key(user_id, tx.account) if tx.source.kind != "api" else None,
     )
 
 
