@@ -537,6 +537,11 @@ class Gen:
         for e in liq:
             e.note = "liquidation"
         evs += liq
+        by_part: dict[tuple, list[ApiRecord]] = defaultdict(list)
+        for e in evs:
+            by_part[e.api[0].part].append(e.api[0])
+        for (sym, iso_flag), recs in by_part.items():
+            self.renumber(recs, f"margin_trade:{sym}:{'isolated' if iso_flag else 'cross'}:")
         # Loans: borrow, hourly-ish interest (detail), repay principal + interest.
         for i in range(self.n("loans")):
             is_iso = i % 4 == 3
@@ -604,6 +609,17 @@ class Gen:
             fraw = {"id": fid, "tranId": tran, "timestamp": t, "asset": a, "symbol": sym or "", "type": ftype,
                     "amount": plain(amt)}
             e.api.append(ApiRecord("margin.capital_flow", f"margin_flow:{fid}", fraw, t, (), fid, (), detail=True))
+
+    def renumber(self, recs: list[ApiRecord], prefix: str) -> None:
+        """Make ids strictly increasing with time (id cursors walk in time order)."""
+        recs.sort(key=lambda r: (r.time_ms, r.cursor))
+        ids = [r.cursor for r in recs]
+        if all(a < b for a, b in zip(ids, ids[1:], strict=False)):
+            return
+        nid = min(ids)
+        for r in recs:
+            r.raw["id"], r.cursor, r.native_key = nid, nid, f"{prefix}{nid}"
+            nid += self.rng.randint(1, 40)
 
     # ---- futures and options -------------------------------------------------------------------
     def futures(self, prices: dict[str, float], coin_m: bool) -> None:
@@ -697,8 +713,7 @@ class Gen:
     def options(self) -> None:
         rng = self.rng
         lo, hi = max(self.opened + 90 * DAY, self.now - 300 * DAY), self.now - 2 * HOUR
-        for _ in range(self.n("options")):
-            t = self.t_between(lo, hi)
+        for t in sorted(self.t_between(lo, hi) for _ in range(self.n("options"))):
             tid = self.seq("options_trade", 4_611_875_134_427_365_377, 10**6)
             price = Decimal(rng.randint(50, 2000))
             q = Decimal(rng.randint(1, 20)).scaleb(-2)
@@ -1033,6 +1048,7 @@ def generate_account(profile: str, seed: int, now_ms: int | None = None, scale: 
     g.crypto_loans(prices)
     g.rebates(prices)
     g.fund(prices)
+    g.renumber([r for e in g.events for r in e.api if r.endpoint == "options.bill"], "options_bill:")
     keys = _make_keys(rng, uid, now_ms)
     digest = hashlib.sha256(f"{profile}:{seed}".encode()).hexdigest()[:6]
     return Account(profile=profile, seed=seed, uid=uid, opened_ms=g.opened, now_ms=now_ms, events=g.events,
