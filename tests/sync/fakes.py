@@ -50,6 +50,7 @@ class FakeBinance:
     fail_once: dict[str, tuple[type[Exception], int]] = field(default_factory=dict)
     fail_always: dict[str, type[Exception]] = field(default_factory=dict)
     calls: list[tuple[str, str | None]] = field(default_factory=list)
+    cursors: dict[str, list[Any]] = field(default_factory=dict)  # "endpoint[:symbol]" -> cursors given
     lock: threading.Lock = field(default_factory=threading.Lock)
     known_markets: dict[str, tuple[str, str, str]] = field(default_factory=lambda: dict(MARKETS))
 
@@ -96,6 +97,7 @@ class FakeClient:
         key = f"{ep}:{symbol}" if symbol else ep
         with self.account.lock:
             self.account.calls.append((ep, symbol))
+            self.account.cursors.setdefault(key, []).append(cursor)
         if ep == "spot.my_trades":
             if symbol == GONE:
                 self.stats.requests += 1

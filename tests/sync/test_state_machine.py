@@ -112,6 +112,7 @@ def test_transient_failures_resume_from_the_checkpoint(env):
     assert {item.tx_id for item in _stored()} == _expected_ids()
     task = next(t for t in TaskModel.query(run.run_id) if t.symbol == "BTCUSDT")
     assert task.attempts == 2 and task.status == "done" and task.records == len(TRADES["BTCUSDT"])
+    assert fake.cursors["spot.my_trades:BTCUSDT"] == [None, {"pos": 10}]  # the retry resumed
 
 
 def test_a_task_that_keeps_failing_fails_the_run_and_a_rerun_completes_it(env):
