@@ -160,6 +160,11 @@ def test_real_binance_families_map_to_their_hosts_and_an_emulator_serves_all_on_
     real = BinanceClient(None)
     assert real.base_urls["fapi"] == "https://fapi.binance.com"
     assert real.base_urls["sapi"] == "https://api.binance.com"
+    alt = BinanceClient(None, "https://api3.binance.com")
+    assert (alt.base_urls["sapi"], alt.base_urls["dapi"]) == (
+        "https://api3.binance.com",
+        "https://dapi.binance.com",
+    )
     emu = BinanceClient(None, "http://127.0.0.1:9999/")
     assert set(emu.base_urls.values()) == {"http://127.0.0.1:9999"}
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -113,10 +114,12 @@ class BinanceClient:
     ) -> None:
         self.credentials = credentials
         if base_urls is None:
-            if base_url.rstrip("/") == BASE_URLS["api"]:
-                base_urls = dict(BASE_URLS)
+            host = urlsplit(base_url).hostname or ""
+            if host == "binance.com" or host.endswith(".binance.com"):
+                # api1..api4 / api-gcp serve /api and /sapi; futures and options have their hosts.
+                base_urls = {**BASE_URLS, "api": base_url, "sapi": base_url}
             else:  # an emulator serves every family on one host
-                base_urls = {fam: base_url.rstrip("/") for fam in BASE_URLS}
+                base_urls = {fam: base_url for fam in BASE_URLS}
         self.base_urls = {k: v.rstrip("/") for k, v in base_urls.items()}
         self.server = self.base_urls.get("api", base_url.rstrip("/"))
         self.source_address = source_address if source_address is not None else runtime.egress_ip()
