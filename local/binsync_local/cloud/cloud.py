@@ -27,6 +27,8 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 _ACTIVE_LOCK = threading.Lock()
+_CLIENTS: dict[tuple[str, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
 _LAMBDA_TRUST = json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -66,8 +68,6 @@ class LocalCloud:
         self._mock: Any = None
         self._server: Any = None
         self._saved_env: dict[str, str | None] = {}
-        self._clients: dict[str, Any] = {}
-        self._clients_lock = threading.Lock()
         self._saved_sleep: Any = None
         self._sys_path_added: list[str] = []
         self._started = False
@@ -122,7 +122,6 @@ class LocalCloud:
             if entry in sys.path:
                 sys.path.remove(entry)
         self._sys_path_added = []
-        self._clients = {}
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -351,14 +350,21 @@ class LocalCloud:
 
     # ------------------------------------------------------------------ API
     def client(self, service: str) -> Any:
-        """A boto3 client on this cloud (cached; boto3 clients are thread-safe, resources not)."""
-        with self._clients_lock:
-            if service not in self._clients:
-                self._clients[service] = boto3.client(
-                    service, region_name=self.region,
+        """A boto3 client on this cloud (boto3 clients are thread-safe, resources are not).
+
+        Clients are shared by every LocalCloud of the process: moto intercepts them whichever
+        mock is active, and building one costs ~70 ms of model loading each time moto resets
+        the default boto3 session.
+        """
+        key = (service, self.region)
+        with _CLIENTS_LOCK:
+            if key not in _CLIENTS:
+                _CLIENTS[key] = boto3.client(
+                    service, region_name=self.region, aws_access_key_id="local",
+                    aws_secret_access_key="local",
                     config=Config(retries={"max_attempts": 1}, read_timeout=900),
                 )
-            return self._clients[service]
+            return _CLIENTS[key]
 
     def function(self, name: str) -> LocalFunction:
         """A function by short name (`fetch_window`), logical id or physical name."""
@@ -455,8 +461,8 @@ class LocalCloud:
 
     def _event_resource(self, kind: str, name: str | None) -> Physical:
         found = [p for p in self.resources.values() if p.type == kind and (name is None or p.name == name)]
-        if not found:
-            raise KeyError(f"no {kind} {name or ''} in the stack")
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources of type {kind} in the stack; name the one to fire")
         return found[0]
 
     def fire_schedule(self, scheduled_time: datetime, *, name: str | None = None, attempt: int = 1) -> Any:
@@ -464,8 +470,8 @@ class LocalCloud:
         Input, placeholders substituted. Returns the function's payload (or error envelope)."""
         from .triggers import fire_schedule
 
-        schedule = self._event_resource("AWS::Scheduler::Schedule", name)
-        return fire_schedule(self.client("scheduler"), self.client("lambda"), schedule.name,
+        schedule = name or self._event_resource("AWS::Scheduler::Schedule", None).name
+        return fire_schedule(self.client("scheduler"), self.client("lambda"), schedule,
                              scheduled_time, attempt=attempt)
 
     def fire_execution_status_change(self, execution_arn: str, *, rule: str | None = None) -> list[Any]:
@@ -474,9 +480,9 @@ class LocalCloud:
         payloads ([] when the rule does not match, e.g. a SUCCEEDED execution)."""
         from .triggers import fire_execution_status_change
 
-        physical = self._event_resource("AWS::Events::Rule", rule)
+        rule = rule or self._event_resource("AWS::Events::Rule", None).name
         return fire_execution_status_change(
-            self.client("events"), self.client("stepfunctions"), self.client("lambda"), physical.name,
+            self.client("events"), self.client("stepfunctions"), self.client("lambda"), rule,
             execution_arn, account_id=self.stack.account_id, region=self.region)
 
     @property
