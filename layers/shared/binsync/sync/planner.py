@@ -33,8 +33,9 @@ from binsync.binance.catalogue import ENDPOINTS, HOUR_MS, Endpoint
 from binsync.sync.tasks import TaskSpec
 
 STATEMENT_REASON = "to be filled from the statement"
-# Requests arriving a little after planning must still fall inside the horizon.
-RETENTION_SAFETY_MS = HOUR_MS
+# The client re-clips to the horizon (with its own margin) when a task runs, so the plan uses the
+# exact horizon.
+RETENTION_SAFETY_MS = 0
 # Planned only on explicit request (docs/ledger.md): capital-flow duplicates the margin
 # endpoints at weight 100; mining needs a named mining account.
 # spot.all_orders: the fills come from myTrades; orders would double the per-market cost.
