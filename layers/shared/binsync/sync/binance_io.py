@@ -6,6 +6,7 @@ error classification); this module only names the calls and shapes their answers
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -19,12 +20,31 @@ ALL_PERMISSIONS: tuple[str, ...] = ("SPOT", "MARGIN", "LEVERAGED",
                                     *(f"TRD_GRP_{n:03d}" for n in range(2, 26)))
 
 
+# Binance's clock offset, learned by one client and reused by the next ones of this execution
+# environment for a while: a task then makes no /api/v3/time request of its own.
+_OFFSET_TTL_S = 60.0
+_offsets: dict[str, tuple[float, int]] = {}
+
+
 def make_client(connection: ConnectionModel) -> Any:
     from binsync.binance.client import BinanceClient
 
     credentials = load_credentials(connection.secret_name)
-    return BinanceClient(credentials=credentials, base_url=connection.base_url,
-                         source_address=egress_ip())
+    client = BinanceClient(credentials=credentials, base_url=connection.base_url,
+                           source_address=egress_ip())
+    known = _offsets.get(connection.base_url)
+    if known is not None and time.monotonic() - known[0] < _OFFSET_TTL_S:
+        client.offset_ms = known[1]
+    return client
+
+
+def remember_offset(client: Any) -> None:
+    """Keep the clock offset a client learned for the next clients (call after it worked)."""
+    offset = getattr(client, "offset_ms", None)
+    server = getattr(client, "server", None)
+    if offset is not None and server:
+        for base_url in {server, server.rstrip("/")}:
+            _offsets[base_url] = (time.monotonic(), int(offset))
 
 
 def call(client: Any, endpoint: str, params: dict[str, Any] | None = None) -> Any:

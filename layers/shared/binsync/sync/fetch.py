@@ -73,13 +73,13 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     endpoint = ENDPOINTS[task.endpoint]
     client = client or binance_io.make_client(connection)
     stats_before = binance_io.client_stats(client)
-    counted = {"requests": 0, "weight": 0}
-    task.update(actions=[TaskModel.status.set("running"), TaskModel.attempts.add(1)])
-
+    # Counted but not yet added to the task/run rows: flushed with the next checkpoint, so the
+    # last page and the task's completion are one write each (most tasks have a single page).
+    pending = {"records": 0, "requests": 0, "weight": 0}
+    reported_requests = 0
     stored = 0
     rejected: list[str] = []
     rejected_count = 0
-    outcome = "done"
     note: dict[str, Any] | None = None
     try:
         pages = client.iter_pages(endpoint.name, start_ms=task.window_start, end_ms=task.window_end,
@@ -93,45 +93,60 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
                 if len(rejected) < MAX_REJECT_SAMPLES:
                     rejected.append(f"row {index}: {field}: {reason}")
             stored += written.new
-            requests, weight = int(page.request_count or 0), int(page.weight or 0)
-            counted["requests"] += requests
-            counted["weight"] += weight
-            task.update(actions=[TaskModel.cursor.set(page.cursor), TaskModel.records.add(written.new),
-                                 TaskModel.requests.add(requests), TaskModel.weight.add(weight)])
-            add(connection_id, run_id, records=written.new, requests=requests, weight=weight)
+            pending["records"] += written.new
+            pending["requests"] += int(page.request_count or 0)
+            pending["weight"] += int(page.weight or 0)
+            if page.cursor is not None:  # checkpoint: the rows up to here are stored
+                _checkpoint(task, page.cursor, pending)
+                add(connection_id, run_id, **pending)
+                reported_requests += pending["requests"]
+                pending = dict.fromkeys(pending, 0)
     except Exception as exc:
         name = type(exc).__name__
         if name == "InvalidRequest" and getattr(exc, "code", None) == INVALID_SYMBOL and task.symbol:
             note = {"beyond_api_reach": True, "symbol": task.symbol, "code": INVALID_SYMBOL,
                     "reason": "market removed: Binance answers Invalid symbol; only in the statement"}
         else:
-            _count_rest(connection_id, run_id, client, stats_before, counted, exc)
             if name in AUTH_ERRORS:
                 record_run_error(run, exc)
-            task.update(actions=[TaskModel.status.set("failed"),
+            task.update(actions=[TaskModel.status.set("failed"), TaskModel.attempts.add(1),
                                  TaskModel.error.set({"type": name, "message": str(exc)[:500]})])
+            add(connection_id, run_id, **_unreported(client, stats_before, pending, reported_requests, exc))
             raise
     if rejected_count:
         note = {**(note or {}), "rejected": rejected_count, "samples": rejected}
-    _count_rest(connection_id, run_id, client, stats_before, counted, None)
-    actions = [TaskModel.status.set(outcome)]
+    actions = [TaskModel.status.set("done"), TaskModel.attempts.add(1), TaskModel.cursor.set(None),
+               TaskModel.records.add(pending["records"]), TaskModel.requests.add(pending["requests"]),
+               TaskModel.weight.add(pending["weight"])]
     actions.append(TaskModel.error.set(note) if note else TaskModel.error.remove())
     task.update(actions=actions)
-    add(connection_id, run_id, tasks_done=1)
-    return {"task_id": task_id, "status": outcome, "records": stored}
+    binance_io.remember_offset(client)
+    add(connection_id, run_id, tasks_done=1,
+        **_unreported(client, stats_before, pending, reported_requests, None))
+    return {"task_id": task_id, "status": "done", "records": stored}
 
 
-def _count_rest(connection_id: str, run_id: str, client: Any, before: dict[str, int],
-                counted: dict[str, int], exc: BaseException | None) -> None:
-    """Add what the client saw that pages did not report: failed requests, 429s, 418s."""
+def _checkpoint(task: TaskModel, cursor: Any, pending: dict[str, int]) -> None:
+    task.update(actions=[TaskModel.cursor.set(cursor), TaskModel.records.add(pending["records"]),
+                         TaskModel.requests.add(pending["requests"]),
+                         TaskModel.weight.add(pending["weight"])])
+
+
+def _unreported(client: Any, before: dict[str, int], pending: dict[str, int], reported_requests: int,
+                exc: BaseException | None) -> dict[str, int]:
+    """Run counters still to add: pending page counts, plus what the client saw that no page
+    reported (failed and retried requests, 429s, 418s)."""
     stats = binance_io.client_stats(client)
+    out = dict(pending)
+    for key in ("http_429", "http_418"):
+        out[key] = max(0, stats.get(key, 0) - before.get(key, 0))
     # Weight is counted per page (the endpoint's weight per request); the client's per-bucket
-    # weights would count a request on two buckets twice.
-    deltas = {k: stats.get(k, 0) - before.get(k, 0) for k in ("requests", "http_429", "http_418")}
-    deltas["requests"] -= counted["requests"]
+    # weights would count a request on two buckets twice. Requests: the client's count wins.
+    client_requests = stats.get("requests", 0) - before.get("requests", 0)
+    out["requests"] = max(out["requests"], client_requests - reported_requests)
     name = type(exc).__name__ if exc else None
-    if name == "RateLimited" and deltas["http_429"] <= 0:
-        deltas["http_429"] = 1
-    if name == "IpBanned" and deltas["http_418"] <= 0:
-        deltas["http_418"] = 1
-    add(connection_id, run_id, **{k: max(0, v) for k, v in deltas.items()})
+    if name == "RateLimited" and out["http_429"] == 0:
+        out["http_429"] = 1
+    if name == "IpBanned" and out["http_418"] == 0:
+        out["http_418"] = 1
+    return out

@@ -66,6 +66,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
         RunModel.window_end.set(now), RunModel.tasks_total.set(len(task_ids)),
         RunModel.beyond_retention.set(plan.beyond_retention), RunModel.coverage.set(coverage),
     ])
+    binance_io.remember_offset(client)
     stats = binance_io.client_stats(client)
     add(connection_id, run_id, **{k: stats.get(k, 0) - stats_before.get(k, 0) for k in stats})
 
