@@ -6,7 +6,6 @@ import csv
 import io
 
 import pytest
-
 from binsync.transactions.export import WALTIO_HEADER
 
 START = 1_600_000_000_000
@@ -39,7 +38,7 @@ def test_cursor_pages_cover_everything_once_in_both_orders(api, seeded):
     assert _all_pages(api, limit=7) == ids
     assert _all_pages(api, limit=7, order="desc") == ids[::-1]
     assert _all_pages(api, limit=30) == ids
-    status, page = api.call("GET", "/transactions", query={"limit": 30})
+    _status, page = api.call("GET", "/transactions", query={"limit": 30})
     assert page["next_cursor"] is None
 
 
@@ -64,7 +63,7 @@ def test_connection_filter_reads_that_account_only(api, seeded):
                                       start_ms=START + 1)
     assert _all_pages(api, connection_id=conn["connection_id"]) == ids
     assert _all_pages(api, connection_id=other["connection_id"]) == other_ids
-    status, body = api.call("GET", "/transactions", query={"connection_id": "c-nope"})
+    status, _body = api.call("GET", "/transactions", query={"connection_id": "c-nope"})
     assert status == 404
 
 
@@ -151,7 +150,7 @@ def test_transactions_csv_has_one_row_per_leg_with_annotations(api, seeded):
 def test_waltio_export_uses_the_18_columns(api, seeded):
     _conn, ids = seeded
     api.call("PATCH", f"/transactions/{ids[2]}", body={"label": "Airdrop"})
-    status, headers, body = api.raw("GET", "/exports/waltio.csv", query={"to": START + 3 * HOUR})
+    status, _headers, body = api.raw("GET", "/exports/waltio.csv", query={"to": START + 3 * HOUR})
     assert status == 200
     rows = _csv(body)
     assert tuple(rows[0]) == WALTIO_HEADER
