@@ -1,19 +1,66 @@
-"""S3 upload -> statement parser (placeholder until the statement issue lands; owned by the
-statement helper). Decodes the object keys the way every S3 consumer must (unquote_plus)."""
+"""S3 ObjectCreated under uploads/ -> parse the statement (or Waltio file) and merge it.
+
+Thin: decode each record's key (URL-encoded by S3: always unquote_plus, never split the raw
+key), then `binsync.statement.upload.process_upload` does the work. S3 delivers at least once:
+Powertools idempotency on (bucket, key, etag, version) returns the first result for a
+redelivered record, and the writes underneath are idempotent anyway.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from binsync.statement.upload import BadKey, process_upload
 
 logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+idempotency_config = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
+persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "binsync-idempotency"))
 
 
+@idempotent_function(data_keyword_argument="upload", config=idempotency_config, persistence_store=persistence)
+def handle_upload(upload: dict[str, Any]) -> dict[str, Any]:
+    result = process_upload(upload["bucket"], upload["key"], etag=upload.get("etag"),
+                            version=upload.get("version"))
+    report = result["report"]
+    for name, field in (("StatementRows", "rows"), ("StatementMerged", "merged_as_duplicate"),
+                        ("StatementRejectedRows", "rejected_count")):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=report.get(field) or 0)
+    logger.info("statement parsed", extra={
+        "upload_id": result["upload_id"], "status": result["status"], "rows": report.get("rows"),
+        "imported": report.get("imported"), "merged": report.get("merged_as_duplicate"),
+        "rejected": report.get("rejected_count"), "error": report.get("error")})
+    # the idempotency record keeps only a summary: the full report lives in UploadModel
+    return {"upload_id": result["upload_id"], "status": result["status"],
+            "imported": report.get("imported"), "merged_as_duplicate": report.get("merged_as_duplicate"),
+            "rejected_count": report.get("rejected_count"), "error": report.get("error")}
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
 @event_source(data_class=S3Event)
 def lambda_handler(event: S3Event, context: Any) -> dict[str, Any]:
-    keys = [unquote_plus(record.s3.get_object.key) for record in event.records]
-    logger.info("statement upload received", extra={"bucket": event.bucket_name, "keys": keys})
-    return {"bucket": event.bucket_name, "keys": keys}
+    idempotency_config.register_lambda_context(context)
+    results = []
+    for record in event.records:
+        obj = record.s3.get_object
+        key = unquote_plus(obj.key)
+        upload = {"bucket": record.s3.bucket.name, "key": key, "etag": obj.etag,
+                  "version": obj.version_id}
+        try:
+            results.append(handle_upload(upload=upload))
+        except BadKey as exc:  # not ours to parse; a retry would not help
+            logger.warning("ignored object", extra={"key": key, "reason": str(exc)})
+            results.append({"key": key, "status": "ignored", "error": str(exc)})
+    return {"uploads": results}

@@ -308,7 +308,7 @@ class StatementParser:
         stats.rows += rows
         stats.accepted += accepted
         stats.first_sec, stats.last_sec = first_sec, last_seen_sec
-        stats.uid = file_uid or self.uid
+        stats.uid = file_uid or self.uid or (builder.account if builder else None)
 
     def _builder(self, file_uid: str | None) -> EventBuilder:
         account = file_uid or self.uid or "unknown"

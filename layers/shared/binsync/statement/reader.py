@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 STATEMENT_COLUMNS = ("user_id", "utc_time", "account", "operation", "coin", "change", "remark")
@@ -98,25 +99,45 @@ def _classify(header: list[str], rows: Iterator[tuple[int, list[str]]], containe
         columns.setdefault("remark", -1)
         columns.setdefault("user_id", -1)
         return Table("statement", columns, header, rows, container, delimiter)
-    # Header-less (or unreadable header) file: positional mapping when the shape fits.
+    # Header-less file, or a header in a language we do not know: positional mapping when the
+    # shape fits (6 or 7 columns) and the first data row looks like a statement row.
     width = len(header)
     if width in (6, 7):
         names = STATEMENT_COLUMNS if width == 7 else STATEMENT_COLUMNS[1:]
         columns = {name: i for i, name in enumerate(names)}
         columns.setdefault("user_id", -1)
-        if _looks_like_time(header[columns["utc_time"]]):
-
+        if _looks_like_row(header, columns):
             def with_first(first: list[str] = header) -> Iterator[tuple[int, list[str]]]:
                 yield 1, first
                 yield from rows
 
             return Table("statement", columns, list(names), with_first(), container, delimiter)
-        return Table("statement", columns, header, rows, container, delimiter)
+        first = next(rows, None)
+        if first is not None and _looks_like_row(first[1], columns):
+            def with_peeked(peeked: tuple[int, list[str]] = first) -> Iterator[tuple[int, list[str]]]:
+                yield peeked
+                yield from rows
+
+            return Table("statement", columns, header, with_peeked(), container, delimiter)
     raise FormatError(
         "not a Binance statement or Waltio file: header "
         f"{header[:8]!r} has none of the expected columns "
         "User_ID,UTC_Time,Account,Operation,Coin,Change,Remark"
     )
+
+
+def _looks_like_row(cells: list[str], columns: dict[str, int]) -> bool:
+    from binsync.statement.operations import account_wallet
+
+    if len(cells) <= max(columns.values()):
+        return False
+    if not _looks_like_time(cells[columns["utc_time"]]) or account_wallet(cells[columns["account"]]) is None:
+        return False
+    try:
+        Decimal(cells[columns["change"]].replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return False
+    return True
 
 
 def _csv_rows(text: IO[str], container: str) -> Table:

@@ -1,0 +1,301 @@
+"""Cross-source merge: a statement event the API also returned is stored once (issue 8 item 3).
+
+Match rule
+----------
+A statement item S and API items A of the same user and Binance uid are the same economic
+event when all of these hold:
+
+1. Same **match key**: `family | wallets | assets` computed from the non-fee legs (fee legs
+   when there are none; legs in wallet `external` are ignored: the statement has no rows for
+   money outside Binance). The family groups kinds both sources may name differently: reward,
+   interest, airdrop, rebate, mining are `income`; fee, futures_pnl, funding_fee, liquidation,
+   options are `derivatives` (the statement's futures cash flows vs the income/bill records);
+   fiat deposit/withdrawal are `fiat`; every other kind is its own family; kind `other` never
+   matches (an unknown operation is kept as is).
+2. Same **time**, at second resolution: the statement has seconds, the API milliseconds
+   (floored). Items of one key are chained into *components* when their seconds are at most
+   1 s apart (the statement's +1 s spill-over, and an API fill landing in the next second).
+3. Same **legs**: over the component, the sums per (asset, wallet) of the statement items equal
+   those of the API items, within 1e-8 per contributing leg (8-decimal rounding). This is what
+   makes aggregates match: the statement's per-second net trade equals the sum of the API fills
+   of that pair in that second; a `Withdraw` row of -(amount+fee) equals the API withdrawal's
+   out + fee legs; a dust batch equals its `transId`'s details; two futures cash flows of one
+   second equal the two income records.
+
+When a whole component does not match (the API returned only part of it), each group of items
+sharing an exact second is tried on its own.
+
+On a match the API items are kept (they carry ids, prices, fees, addresses) and record the
+statement transaction ids in `merged_from`; the statement items are deleted. The API item wins
+because its detail is richer and its id survives a resync.
+
+Symmetry and concurrency
+------------------------
+Both writers *write first, then reconcile*: the upload stores its events and then looks for API
+items around them (base table, strongly consistent); the sync stores a page and then calls
+`reconcile_api_transactions`, which looks for statement items around the page through the
+sparse GSI `by_file` (only file items carry `file_account_key`, so the sync never scans API
+items when no statement was uploaded). Whichever writes second sees the other, so the order
+(statement first or API first) does not matter. The merge is a DynamoDB transaction: statement
+deletes are conditional on the item still existing, so two concurrent reconcilers cannot double
+apply it. A race inside the GSI's propagation delay can leave both sides until the next
+reconcile of that period (any re-upload or resync) merges them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from binsync.model import Leg, Transaction
+from binsync.storage.models import TransactionModel, account_key
+
+TOLERANCE = Decimal("1e-8")
+WINDOW_PAD_S = 2  # seconds read around the items being reconciled
+TRANSACT_MAX = 100  # DynamoDB TransactWriteItems limit
+
+MATCH_FAMILY: dict[str, str] = {
+    "trade": "trade", "convert": "convert", "dust": "dust", "deposit": "deposit",
+    "withdrawal": "withdrawal", "fiat_deposit": "fiat", "fiat_withdrawal": "fiat", "card_buy": "card_buy",
+    "transfer": "transfer", "reward": "income", "interest": "income", "airdrop": "income",
+    "rebate": "income", "mining": "income", "fee": "derivatives", "futures_pnl": "derivatives",
+    "funding_fee": "derivatives", "liquidation": "derivatives", "options": "derivatives",
+    "borrow": "borrow", "repay": "repay", "p2p": "p2p", "pay": "pay", "loan": "loan",
+}
+
+
+def match_key(kind: str, legs: Iterable[Leg]) -> str | None:
+    """`family|wallets|assets` of a transaction, or None when it never matches."""
+    family = MATCH_FAMILY.get(kind)
+    if family is None:
+        return None
+    inside = [leg for leg in legs if leg.wallet != "external"]
+    core = [leg for leg in inside if leg.role != "fee"] or inside
+    if not core:
+        return None
+    wallets = ",".join(sorted({leg.wallet for leg in core}))
+    assets = ",".join(sorted({leg.asset for leg in core}))
+    return f"{family}|{wallets}|{assets}"
+
+
+def tx_match_key(tx: Transaction) -> str | None:
+    return match_key(tx.kind, tx.legs)
+
+
+@dataclass
+class _Item:
+    model: TransactionModel
+    tx: Transaction
+    key: str
+    seconds: tuple[int, ...]
+    is_api: bool
+
+
+@dataclass
+class MergeResult:
+    merged_statement_ids: set[str] = field(default_factory=set)
+    api_items_updated: int = 0
+    conflicts: int = 0  # merges another reconciler applied first
+
+    def add(self, other: MergeResult) -> None:
+        self.merged_statement_ids |= other.merged_statement_ids
+        self.api_items_updated += other.api_items_updated
+        self.conflicts += other.conflicts
+
+
+def _seconds(tx: Transaction) -> tuple[int, ...]:
+    listed = (tx.meta or {}).get("seconds")
+    if listed:
+        return tuple(sorted(int(s) for s in listed))
+    return (tx.time_ms // 1000,)
+
+
+def _item(model: TransactionModel) -> _Item | None:
+    body = model.body if isinstance(model.body, dict) else json.loads(model.body)
+    tx = Transaction.from_dict(body)
+    key = match_key(tx.kind, tx.legs)
+    if key is None:
+        return None
+    return _Item(model, tx, key, _seconds(tx), model.source_kind == "api")
+
+
+def _sums(items: Sequence[_Item]) -> tuple[dict[tuple[str, str], Decimal], dict[tuple[str, str], int]]:
+    sums: dict[tuple[str, str], Decimal] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for item in items:
+        for leg in item.tx.legs:
+            if leg.wallet == "external":
+                continue
+            k = (leg.asset, leg.wallet)
+            sums[k] = sums.get(k, Decimal(0)) + leg.amount
+            counts[k] = counts.get(k, 0) + 1
+    return sums, counts
+
+
+def legs_match(statement: Sequence[_Item], api: Sequence[_Item]) -> bool:
+    s_sums, s_counts = _sums(statement)
+    a_sums, a_counts = _sums(api)
+    for k in s_sums.keys() | a_sums.keys():
+        diff = abs(s_sums.get(k, Decimal(0)) - a_sums.get(k, Decimal(0)))
+        if diff > TOLERANCE * (s_counts.get(k, 0) + a_counts.get(k, 0)):
+            return False
+    return True
+
+
+def _components(items: list[_Item], gap: int) -> list[list[_Item]]:
+    """Chains of items whose seconds are at most `gap` apart (items sorted by first second)."""
+    items = sorted(items, key=lambda it: (it.seconds[0], it.seconds[-1]))
+    out: list[list[_Item]] = []
+    current: list[_Item] = []
+    reach = None
+    for item in items:
+        if current and reach is not None and item.seconds[0] <= reach + gap:
+            current.append(item)
+            reach = max(reach, item.seconds[-1])
+        else:
+            if current:
+                out.append(current)
+            current, reach = [item], item.seconds[-1]
+    if current:
+        out.append(current)
+    return out
+
+
+def plan_merges(items: Iterable[_Item]) -> list[tuple[list[_Item], list[_Item]]]:
+    """(statement items, API items) groups that are the same events, per the match rule."""
+    by_key: dict[str, list[_Item]] = {}
+    for item in items:
+        by_key.setdefault(item.key, []).append(item)
+    merges: list[tuple[list[_Item], list[_Item]]] = []
+    for group in by_key.values():
+        if all(it.is_api for it in group) or not any(it.is_api for it in group):
+            continue
+        for component in _components(group, gap=1):
+            statement = [it for it in component if not it.is_api]
+            api = [it for it in component if it.is_api]
+            if not statement or not api:
+                continue
+            if legs_match(statement, api):
+                merges.append((statement, api))
+                continue
+            for part in _components(component, gap=0):  # exact seconds only
+                s_part = [it for it in part if not it.is_api]
+                a_part = [it for it in part if it.is_api]
+                if s_part and a_part and legs_match(s_part, a_part):
+                    merges.append((s_part, a_part))
+    return merges
+
+
+def _apply(statement: list[_Item], api: list[_Item]) -> MergeResult:
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    result = MergeResult()
+    ids = {it.tx.id for it in statement}
+    actions: list[tuple[str, _Item]] = [("update", it) for it in api] + [("delete", it) for it in statement]
+    for offset in range(0, len(actions), TRANSACT_MAX):
+        chunk = actions[offset:offset + TRANSACT_MAX]
+        try:
+            with TransactWrite(connection=Connection(region=TransactionModel.Meta.region)) as tw:
+                for action, item in chunk:
+                    model = item.model
+                    if action == "update":
+                        merged = sorted(set(model.merged_from or []) | ids)
+                        tw.update(model, actions=[TransactionModel.merged_from.set(merged)],
+                                  condition=TransactionModel.sk.exists())
+                    else:
+                        tw.delete(model, condition=TransactionModel.sk.exists())
+        except TransactWriteError:
+            result.conflicts += 1  # another reconciler merged (or an item vanished) first
+            continue
+        result.api_items_updated += sum(1 for action, _ in chunk if action == "update")
+        result.merged_statement_ids |= {item.tx.id for action, item in chunk if action == "delete"}
+    return result
+
+
+def _windows(seconds: Iterable[int]) -> list[tuple[int, int]]:
+    """Disjoint [lo, hi] second windows covering every second +- WINDOW_PAD_S."""
+    out: list[tuple[int, int]] = []
+    for sec in sorted(set(seconds)):
+        lo, hi = sec - WINDOW_PAD_S, sec + WINDOW_PAD_S
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _coalesce(windows: list[tuple[int, int]], max_gap: int = 3600) -> list[tuple[int, int]]:
+    """Join windows closer than `max_gap` seconds: one query instead of many tiny ones."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in windows:
+        if out and lo - out[-1][1] <= max_gap:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _sk_range(lo: int, hi: int) -> tuple[str, str]:
+    return f"{lo * 1000:013d}", f"{(hi + 1) * 1000:013d}"
+
+
+def reconcile_window(user_id: str, binance_uid: str, lo: int, hi: int) -> MergeResult:
+    """Merge every matching statement/API group of one account between seconds lo and hi."""
+    akey = account_key(user_id, binance_uid)
+    start, end = _sk_range(lo, hi)
+    items: list[_Item] = []
+    for model in TransactionModel.query(user_id, TransactionModel.sk.between(start, end),
+                                        filter_condition=TransactionModel.account_key == akey,
+                                        consistent_read=True):
+        item = _item(model)
+        if item is not None:
+            items.append(item)
+    result = MergeResult()
+    for statement, api in plan_merges(items):
+        result.add(_apply(statement, api))
+    return result
+
+
+def reconcile_statement_transactions(user_id: str, binance_uid: str,
+                                     transactions: Sequence[Transaction]) -> MergeResult:
+    """After storing statement events: merge them with API items already stored."""
+    seconds = [s for tx in transactions if tx_match_key(tx) for s in _seconds(tx)]
+    result = MergeResult()
+    for lo, hi in _coalesce(_windows(seconds)):
+        result.add(reconcile_window(user_id, binance_uid, lo, hi))
+    return result
+
+
+def reconcile_api_transactions(user_id: str, binance_uid: str,
+                               transactions: Sequence[Transaction]) -> MergeResult:
+    """After the sync stored a page of API transactions: merge statement items that match.
+
+    Cheap when no statement was uploaded for the account: one query on the sparse `by_file`
+    index over the page's time range, which returns nothing.
+    """
+    keyed = [(tx_match_key(tx), tx) for tx in transactions]
+    page: dict[str, set[int]] = {}
+    for key, tx in keyed:
+        if key is not None:
+            page.setdefault(key, set()).add(tx.time_ms // 1000)
+    if not page:
+        return MergeResult()
+    all_seconds = [s for secs in page.values() for s in secs]
+    start, end = _sk_range(min(all_seconds) - WINDOW_PAD_S, max(all_seconds) + WINDOW_PAD_S)
+    candidates: list[int] = []
+    akey = account_key(user_id, binance_uid)
+    for model in TransactionModel.by_file.query(akey, TransactionModel.sk.between(start, end)):
+        item = _item(model)
+        if item is None or item.key not in page:
+            continue
+        near = page[item.key]
+        if any(s + d in near for s in item.seconds for d in (-1, 0, 1)):
+            candidates.extend(item.seconds)
+    result = MergeResult()
+    for lo, hi in _windows(candidates):
+        result.add(reconcile_window(user_id, binance_uid, lo, hi))
+    return result
