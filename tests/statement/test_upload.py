@@ -75,7 +75,8 @@ def test_upload_is_parsed_stored_and_reported(cloud: Any) -> None:
     status, report = _report("u-1")
     assert status == "done", report
     assert report["rows"] == 14 and report["rejected_count"] == 1
-    assert report["rejected"] == [{"line": 14, "reason": "bad date 'not a date' (expected YYYY-MM-DD HH:MM:SS)"}]
+    reason = "bad date 'not a date' (expected YYYY-MM-DD HH:MM:SS)"
+    assert report["rejected"] == [{"line": 14, "reason": reason}]
     assert report["unknown_operations"] == {"Mystery Operation": 1}
     assert report["period"] == {"from": "2024-11-01 23:50:10", "to": "2025-03-12 08:00:03"}
     assert report["transactions"] == report["imported"] == 7
@@ -87,7 +88,8 @@ def test_upload_is_parsed_stored_and_reported(cloud: Any) -> None:
     sums: dict[tuple[str, str], Decimal] = {}
     for item in items:
         for leg in item.body["legs"]:
-            sums[(leg["asset"], leg["wallet"])] = sums.get((leg["asset"], leg["wallet"]), 0) + Decimal(leg["amount"])
+            key = (leg["asset"], leg["wallet"])
+            sums[key] = sums.get(key, Decimal(0)) + Decimal(leg["amount"])
     expected = {f"{s['asset']}|{s['wallet']}": Decimal(s["change"]) for s in report["sums"]}
     assert {f"{a}|{w}": v for (a, w), v in sums.items()} == expected
 
@@ -128,7 +130,8 @@ def test_missing_upload_record_is_created_from_the_key(cloud: Any) -> None:
 
 def test_not_a_statement_fails_with_a_reason(cloud: Any) -> None:
     key = _create_upload("u-1", "trades.csv")
-    cloud.put_upload(key, b"Date(UTC),Pair,Side,Price,Executed,Amount,Fee\n2025-01-01 00:00:00,BTCUSDT,BUY,1,1,1,0\n")
+    trade_export = b"Date(UTC),Pair,Side,Price,Executed,Amount,Fee\n2025-01-01 00:00:00,BTCUSDT,BUY,1,1,1,0\n"
+    cloud.put_upload(key, trade_export)
     status, report = _report("u-1")
     assert status == "failed" and "not a Binance statement" in report["error"]
 
