@@ -246,6 +246,10 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(-1021, "Timestamp for this request is outside of the recvWindow.")
         r = key.restrictions
         flag = PERMISSION_FLAGS.get(ep.permission)
+        # The key's own permission list stays readable, so a client can tell the user which
+        # restriction to change (binsync's registration does; issue 5 item 1).
+        if ep.name == "account.api_restrictions":
+            return key
         if not r.get("enableReading", False) or (flag and not r.get(flag, False)):
             raise ApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
         return key

@@ -57,9 +57,10 @@ INVALID_SECRET = (
     "key and create a new read-only one)."
 )
 UNKNOWN_KEY = (
-    "Binance does not recognise this API key (it was deleted, mistyped, or is not allowed from "
-    "binsync's addresses). Check the key in Account > API Management, or create a new read-only "
-    "key without IP restriction."
+    "Binance refuses this API key. Either it does not exist (deleted, or mistyped: copy it again "
+    "from Account > API Management), or it only accepts whitelisted IP addresses (choose "
+    "'Unrestricted' under 'IP access restrictions': binsync reads from many cloud addresses), or "
+    "'Enable Reading' is off. A new read-only key without IP restriction fixes all three."
 )
 FUTURES_WARNING = (
     "This key cannot read your Futures history. Keys created before the Futures account was opened "
