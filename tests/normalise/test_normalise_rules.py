@@ -61,7 +61,7 @@ def test_bad_rows_are_rejected_by_field_and_the_others_survive():
         "not a row",
         {**good, "id": "a5", "insertTime": "yesterday"},
         {**good, "id": "a6", "amount": "Infinity"},
-        {**good, "id": None},
+        {**good, "id": "  "},
         {**good, "id": "a7", "amount": "-1"},
         {**good, "id": "a8", "amount": True},
         {**good, "id": "a9", "walletType": 7},
@@ -178,7 +178,7 @@ def test_time_fields_seconds_strings_and_garbage():
     ctx = {"type": "MAIN_UMFUTURE"}
     for value in (1544433328, "1544433328000", Decimal("1544433328000"), "1544433328"):
         assert one("wallet.universal_transfer", {**row, "timestamp": value}, ctx).time_ms == 1544433328000
-    for bad in ("", None, "soon", -5, True):
+    for bad in ("", None, "soon", -5, True, 1544433328000000, "NaN"):
         result = normalise("wallet.universal_transfer", [{**row, "timestamp": bad}], uid=UID, context=ctx)
         assert result.rejected[0][1] == "timestamp", bad
 

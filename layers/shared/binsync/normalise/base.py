@@ -17,6 +17,7 @@ from typing import Any
 from binsync.model import Leg, Role, Source, Transaction, format_decimal, transaction_id
 
 SECONDS_CUTOFF = 10**12  # epoch values below this are seconds (spec §7.5: 10-digit doc examples)
+MAX_MS = 10**14  # year 5138: anything above is not epoch milliseconds
 MAX_SAFE_FLOAT_INT = 2**53
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f")
@@ -77,6 +78,8 @@ def to_ident(value: Any, name: str) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
+        if not value.strip():
+            raise RowError(name, "missing")
         return value.strip()
     if isinstance(value, Decimal):
         if value.is_finite() and value == value.to_integral_value():
@@ -111,6 +114,8 @@ def to_ms(value: Any, name: str) -> int:
         raise RowError(name, f"not a time: {value!r}")
     if number < SECONDS_CUTOFF:
         number *= 1000
+    if number >= MAX_MS:
+        raise RowError(name, f"time out of range (microseconds?): {value!r}")
     return int(number)
 
 
