@@ -139,6 +139,19 @@ def test_invalid_symbol_names_the_symbol():
     assert "USDCBTC" in err.user_message
 
 
+def test_minus_2015_on_options_is_a_missing_permission_but_on_margin_a_dead_key():
+    options = endpoint("options.bill")
+    err = E.classify(
+        401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}, options, {}
+    )
+    assert isinstance(err, E.PermissionMissing) and "Options" in err.user_message
+    margin = endpoint("margin.my_trades")
+    err = E.classify(
+        401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}, margin, {}
+    )
+    assert isinstance(err, E.CredentialsInvalid)
+
+
 def test_permission_hint_names_the_product():
     err = E.classify(
         401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}, FUTURES, {}

@@ -96,7 +96,11 @@ class Endpoint:
     path: str                      # e.g. "/api/v3/myTrades"
     weight: int
     bucket: RateBucket
-    permission: str = "read"       # what the key needs: read, futures, margin, options, ...
+    # What the key needs besides enableReading: "read" (nothing more) or "futures" (enableFutures,
+    # spec §5.6). Margin and options history need reading only (spec §5.5, §5.8: enableMargin and
+    # enableVanillaOptions are trading permissions); the planner gates them by the account/info
+    # product flags instead.
+    permission: str = "read"
     signed: bool = True
     pagination: Pagination = "none"
     page_size: int | None = None   # the maximum page size we request
@@ -225,10 +229,10 @@ _ALL: list[Endpoint] = [
         variants=({"type": "SPOT"}, {"type": "MARGIN"}, {"type": "FUTURES"}), rows_path=("snapshotVos",),
         time_field="updateTime", notes="Reconciliation aid only (spec §5.1.5)."),
     _ep(name="margin.account", product="margin", family="sapi", path="/sapi/v1/margin/account", weight=10,
-        bucket=SAPI_IP, permission="margin", history=False, planned=False, start_param=None, end_param=None,
+        bucket=SAPI_IP, permission="read", history=False, planned=False, start_param=None, end_param=None,
         limit_param=None, rows_path=("userAssets",), id_fields=("asset",), notes="Balances (spec §5.5.8)."),
     _ep(name="margin.isolated_account", product="margin", family="sapi", path="/sapi/v1/margin/isolated/account",
-        weight=10, bucket=SAPI_IP, permission="margin", history=False, start_param=None, end_param=None,
+        weight=10, bucket=SAPI_IP, permission="read", history=False, start_param=None, end_param=None,
         limit_param=None, rows_path=("assets",), id_fields=("symbol",),
         notes="Lists isolated pairs: the symbol scope margin_isolated (spec §5.5 General, §7.4)."),
     _ep(name="usdm.account", product="usdm", family="fapi", path="/fapi/v3/account", weight=5, bucket=FAPI_IP,
@@ -341,7 +345,7 @@ _ALL: list[Endpoint] = [
 
     # ---------------- margin (spec §5.5) -------------------------------------------------------
     _ep(name="margin.my_trades", product="margin", family="sapi", path="/sapi/v1/margin/myTrades", weight=10,
-        bucket=SAPI_IP, permission="margin", pagination="from_id", page_size=500, default_page_size=500,
+        bucket=SAPI_IP, permission="read", pagination="from_id", page_size=500, default_page_size=500,
         max_page_size=500, max_window_ms=DAY_MS, default_window_ms=DAY_MS, requires_symbol=True,
         symbol_param="symbol", symbol_scope="margin_cross", cursor_param="fromId", cursor_field="id",
         variants=({"isIsolated": "FALSE"}, {"isIsolated": "TRUE"}),
@@ -351,7 +355,7 @@ _ALL: list[Endpoint] = [
                "use the fromId chain (fromId=0), never fromId with times.",
         notes="isIsolated=FALSE over cross-margin symbols, TRUE over isolated pairs (extra.variant_symbol_scope)."),
     _ep(name="margin.borrow_repay", product="margin", family="sapi", path="/sapi/v1/margin/borrow-repay", weight=10,
-        bucket=SAPI_IP, permission="margin", pagination="current_size", page_size=100, default_page_size=10,
+        bucket=SAPI_IP, permission="read", pagination="current_size", page_size=100, default_page_size=10,
         max_page_size=100, limit_param="size", cursor_param="current", max_window_ms=7 * DAY_MS,
         default_window_ms=7 * DAY_MS, required_params=("type",), isolated_symbol_param="isolatedSymbol",
         variants=({"type": "BORROW"}, {"type": "REPAY"}), rows_path=("rows",), total_path=("total",),
@@ -361,7 +365,7 @@ _ALL: list[Endpoint] = [
                "unknown before the sync), so the documented rule is 7 days without asset: 7-day windows.",
         notes="\"txId or startTime must be sent\"; rows in descending order (spec §5.5.3)."),
     _ep(name="margin.interest", product="margin", family="sapi", path="/sapi/v1/margin/interestHistory", weight=1,
-        bucket=SAPI_IP, permission="margin", pagination="current_size", page_size=100, default_page_size=10,
+        bucket=SAPI_IP, permission="read", pagination="current_size", page_size=100, default_page_size=10,
         max_page_size=100, limit_param="size", cursor_param="current", max_window_ms=30 * DAY_MS,
         default_window_ms=7 * DAY_MS, retention_ms=90 * DAY_MS, isolated_symbol_param="isolatedSymbol",
         rows_path=("rows",), total_path=("total",), id_fields=("txId",), time_field="interestAccuredTime",
@@ -369,21 +373,21 @@ _ALL: list[Endpoint] = [
         choice="§8 #12: SDK says past 90 days only; archived=true (>6 months) is gone: 90-day horizon.",
         notes="Detail of margin.borrow_repay (docs/ledger.md). txId > 2^53."),
     _ep(name="margin.liquidations", product="margin", family="sapi", path="/sapi/v1/margin/forceLiquidationRec",
-        weight=1, bucket=SAPI_IP, permission="margin", pagination="current_size", page_size=100,
+        weight=1, bucket=SAPI_IP, permission="read", pagination="current_size", page_size=100,
         default_page_size=10, max_page_size=100, limit_param="size", cursor_param="current",
         max_window_ms=30 * DAY_MS, default_window_ms=None, isolated_symbol_param="isolatedSymbol",
         rows_path=("rows",), total_path=("total",), id_fields=("orderId",), time_field="updatedTime", order="desc",
         choice="Window ❓ and default ❓: 30-day windows chosen, always sending both times.",
         notes="Detail (fills are in margin.my_trades)."),
     _ep(name="margin.transfers", product="margin", family="sapi", path="/sapi/v1/margin/transfer", weight=1,
-        bucket=SAPI_IP, permission="margin", pagination="current_size", page_size=100, default_page_size=10,
+        bucket=SAPI_IP, permission="read", pagination="current_size", page_size=100, default_page_size=10,
         max_page_size=100, limit_param="size", cursor_param="current", max_window_ms=30 * DAY_MS,
         default_window_ms=7 * DAY_MS, rows_path=("rows",), total_path=("total",), id_fields=("txId",),
         time_field="timestamp", time_format="s_or_ms", order="desc",
         choice="Depth ❓ (2024 docs archived >6 months): no horizon assumed; walk from the account floor.",
         notes="Cross + isolated; official sample has 10-digit (seconds) timestamps: values < 1e12 are seconds."),
     _ep(name="margin.capital_flow", product="margin", family="sapi", path="/sapi/v1/margin/capital-flow", weight=100,
-        bucket=SAPI_IP, permission="margin", pagination="from_id_exclusive", page_size=1000,
+        bucket=SAPI_IP, permission="read", pagination="from_id_exclusive", page_size=1000,
         default_page_size=500, max_page_size=1000, max_window_ms=7 * DAY_MS, default_window_ms=None,
         retention_ms=90 * DAY_MS, cursor_param="fromId", cursor_field="id", from_id_with_time=True,
         planned=False, id_fields=("id",), time_field="timestamp",
@@ -427,14 +431,14 @@ _ALL: list[Endpoint] = [
 
     # ---------------- options (spec §5.8) ------------------------------------------------------
     _ep(name="options.user_trades", product="options", family="eapi", path="/eapi/v1/userTrades", weight=5,
-        bucket=EAPI_IP, permission="options", pagination="from_id", page_size=1000, default_page_size=100,
+        bucket=EAPI_IP, permission="read", pagination="from_id", page_size=1000, default_page_size=100,
         max_page_size=1000, max_window_ms=30 * DAY_MS, default_window_ms=None, symbol_param="symbol",
         cursor_param="fromId", cursor_field="id", id_fields=("id",), time_field="time",
         choice="§8 #18: symbol optional (official) vs required (SDK): sent without symbol, because expired "
                "option symbols cannot be enumerated. Window ❓: 30 days chosen.",
         notes="Detail of options.bill. id/orderId > 2^53."),
     _ep(name="options.bill", product="options", family="eapi", path="/eapi/v1/bill", weight=1, bucket=EAPI_IP,
-        permission="options", pagination="record_id", page_size=1000, default_page_size=100, max_page_size=1000,
+        permission="read", pagination="record_id", page_size=1000, default_page_size=100, max_page_size=1000,
         max_window_ms=30 * DAY_MS, default_window_ms=None, retention_ms=3 * MONTH_MS, cursor_param="recordId",
         cursor_field="id", required_params=("currency",), variants=({"currency": "USDT"},),
         id_fields=("id",), time_field="createDate",
@@ -442,7 +446,7 @@ _ALL: list[Endpoint] = [
                "(\"the recordId and subsequent data\"): next recordId = last.id + 1.",
         notes="currency only USDT; 3-month horizon."),
     _ep(name="options.exercise", product="options", family="eapi", path="/eapi/v1/exerciseRecord", weight=5,
-        bucket=EAPI_IP, permission="options", pagination="window_only", page_size=1000, default_page_size=1000,
+        bucket=EAPI_IP, permission="read", pagination="window_only", page_size=1000, default_page_size=1000,
         max_page_size=1000, max_window_ms=30 * DAY_MS, default_window_ms=None, id_fields=("id",),
         time_field="createDate", choice="Window ❓ and depth ❓: 30-day windows, bisect at 1000 rows.",
         notes="Detail of options.bill."),

@@ -19,6 +19,9 @@ from typing import Any
 # need more than the read permission it means the product is not enabled for the key; on plain
 # read endpoints (after a successful registration) the key was revoked or restricted.
 _READ_PERMISSIONS = {"read", None, ""}
+# Futures and options live on their own hosts with their own key permissions: -2015 there (with a
+# key that works on /api and /sapi) means the product is not enabled for the key.
+_PRODUCT_FAMILIES = {"fapi": "futures", "dapi": "futures", "eapi": "options"}
 
 TRANSIENT_CODES = {-1000, -1001, -1006, -1007, -1008, -1016}
 CREDENTIAL_CODES = {-2014, -1022, -1011}
@@ -208,11 +211,15 @@ def classify(
     if code in CREDENTIAL_CODES or (http_status == 401 and code != -2015):
         return CredentialsInvalid(msg, **common)
     if code == -2015:
-        if permission in _READ_PERMISSIONS:
+        family = getattr(endpoint, "family", None)
+        if permission in _READ_PERMISSIONS and family not in _PRODUCT_FAMILIES:
             return CredentialsInvalid(msg, **common)
-        return PermissionMissing(msg, **common, user_message=_permission_hint(permission))
+        hint_for = permission if permission not in _READ_PERMISSIONS else _PRODUCT_FAMILIES.get(family)
+        return PermissionMissing(msg, **common, user_message=_permission_hint(hint_for))
     if code in PERMISSION_CODES:
-        return PermissionMissing(msg, **common, user_message=_permission_hint(permission))
+        family = getattr(endpoint, "family", None)
+        hint_for = permission if permission not in _READ_PERMISSIONS else _PRODUCT_FAMILIES.get(family)
+        return PermissionMissing(msg, **common, user_message=_permission_hint(hint_for))
     if code in TRANSIENT_CODES or http_status >= 500:
         return TransientError(msg or f"HTTP {http_status}", **common)
     if code == -1121:
