@@ -113,6 +113,22 @@ def test_normalising_every_emulated_record_reproduces_the_ledger(seed):
     assert {k: v for k, v in totals.items() if v != 0} == truth
 
 
+def test_kinds_match_the_ledger_events():
+    """Where one record carries an event's legs, its kind is the event's kind. (A futures fill is
+    a `trade` event whose legs come from income rows: COMMISSION is `fee` per docs/ledger.md.)"""
+    account = generator.generate_account("small", 3, now_ms=NOW_MS)
+    found, _ = normalise_account(account)
+    by_key = {tx.source.native_id: tx for tx in found.values()}
+    compared = 0
+    for event in account.events:
+        ledger = [r for r in event.api if r.legs and not r.detail]
+        if len(ledger) != 1 or ledger[0].endpoint.endswith(".income"):
+            continue
+        assert by_key[ledger[0].native_key].kind == event.kind, ledger[0].native_key
+        compared += 1
+    assert compared > 200
+
+
 def test_noise_records_are_all_skipped_and_retries_add_nothing():
     account = generator.generate_account("small", 2, now_ms=NOW_MS)
     first, problems = normalise_account(account)
