@@ -428,6 +428,9 @@ def test_legs_sum_adds_per_asset_and_wallet():
         ("USDT", "spot"): Decimal(-20),
     }
     assert legs_sum([]) == {}
+    p2p = one("p2p.orders", rows_of("p2p.orders")[0])
+    assert legs_sum([p2p]) == {("BUSD", "funding"): Decimal(-5000), ("CNY", "external"): Decimal(33400)}
+    assert legs_sum([p2p], include_external=False) == {("BUSD", "funding"): Decimal(-5000)}
 
 
 def test_every_planned_catalogue_endpoint_can_be_normalised():

@@ -106,11 +106,18 @@ def _is_state_endpoint(name: str) -> bool:
     return entry is not None and not entry.history and name not in REGISTRY
 
 
-def legs_sum(transactions: Iterable[Transaction]) -> dict[tuple[str, str], Decimal]:
-    """Net balance change per (asset, wallet): the conservation check of docs/ledger.md."""
+def legs_sum(transactions: Iterable[Transaction], *,
+             include_external: bool = True) -> dict[tuple[str, str], Decimal]:
+    """Net balance change per (asset, wallet): the conservation check of docs/ledger.md.
+
+    Balance reconciliation against Binance passes include_external=False: `external` legs are
+    money outside Binance (a card, a P2P counterparty's bank).
+    """
     totals: dict[tuple[str, str], Decimal] = {}
     for tx in transactions:
         for item in tx.legs:
+            if item.wallet == "external" and not include_external:
+                continue
             key = (item.asset, item.wallet)
             totals[key] = totals.get(key, Decimal(0)) + item.amount
     return totals
