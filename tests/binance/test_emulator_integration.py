@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.binance.client import BinanceClient
+from binsync.binance.errors import CredentialsInvalid
 from binsync.binance.ratelimit import RateLimiter
 from binsync.binance.signing import Credentials
 
@@ -124,3 +125,62 @@ def test_resume_from_a_checkpoint_against_the_emulator(emu, client):
     assert cursor is not None
     rest = [row for page in client.iter_pages(name, cursor=cursor) for row in page.rows]
     assert Counter(key_of(name, r) for r in first + rest) == expected(account, name)
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "rsa"])
+def test_asymmetric_keys_are_accepted_by_the_emulator(emu, kind):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    server, account = emu
+    key = ed25519.Ed25519PrivateKey.generate() if kind == "ed25519" else rsa.generate_private_key(65537, 2048)
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    api_key = server.add_key(kind, public_key_pem=public).api_key
+    client = BinanceClient(
+        Credentials(api_key, private, key_type=kind), server.base_url, limiter=RateLimiter()
+    )
+    body = client.request("account.spot", {"omitZeroBalances": "true"})
+    assert body["uid"] == account.uid
+    rows = [r for page in client.iter_pages("wallet.deposits", start_ms=account.opened_ms) for r in page.rows]
+    assert Counter(key_of("wallet.deposits", r) for r in rows) == expected(account, "wallet.deposits")
+
+
+def test_sync_survives_5xx_429_storms_and_a_skewed_server_clock():
+    faults = emulator.Faults(error_rate=0.15, storm_rate=0.05, clock_skew_ms=25_000, seed=3)
+    account = generator.generate_account("small", seed=12)
+    with emulator.EmulatorServer(account, time_scale=TIME_SCALE, faults=faults) as server:
+        creds = server.credentials
+        client = BinanceClient(
+            Credentials(creds["api_key"], creds["api_secret"]),
+            server.base_url,
+            limiter=RateLimiter(),
+            max_retries=8,
+        )
+        for name in ("wallet.deposits", "wallet.dividends", "convert.trade_flow"):
+            rows = walk_all(client, name, account.opened_ms)
+            assert Counter(key_of(name, r) for r in rows) == expected(account, name), name
+        assert client.stats.retries > 0
+        assert abs(client.offset_ms - 25_000) < 2_000
+
+
+def test_a_revoked_key_fails_fast_with_credentials_invalid():
+    account = generator.generate_account("small", seed=13)
+    with emulator.EmulatorServer(
+        account, time_scale=TIME_SCALE, faults=emulator.Faults(revoke_after=5)
+    ) as server:
+        creds = server.credentials
+        client = BinanceClient(
+            Credentials(creds["api_key"], creds["api_secret"]), server.base_url, limiter=RateLimiter()
+        )
+        with pytest.raises(CredentialsInvalid) as info:
+            for _ in client.iter_pages("wallet.deposits", start_ms=account.opened_ms, checkpoint_every=1):
+                pass
+        assert info.value.code in (-2014, -2015)
+        assert client.stats.retries == 0
