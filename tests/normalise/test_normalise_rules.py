@@ -336,8 +336,9 @@ def test_fiat_payments_card_buy_cash_balance_and_sell():
     assert legs_sum([cash]) == {("LUNA", "spot"): Decimal("4.462"), ("EUR", "spot"): Decimal(-20)}
     no_method = {k: v for k, v in row.items() if k != "paymentMethod"}
     sell = one("fiat.payments", no_method, {"transactionType": "1"})
-    assert legs(sell)[0] == ("LUNA", Decimal("-4.462"), "spot", "out")
-    assert legs(sell)[1] == ("EUR", Decimal("19.8"), "spot", "in")
+    assert legs(sell) == [("LUNA", Decimal("-4.462"), "spot", "out"), ("EUR", Decimal(20), "spot", "in"),
+                          ("EUR", Decimal("-0.2"), "spot", "fee")]
+    assert legs_sum([sell])[("EUR", "spot")] == Decimal("19.8")  # sourceAmount − totalFee, fee once
 
 
 def test_p2p_buy_pays_fiat_from_outside_and_the_commission_in_crypto():

@@ -69,9 +69,11 @@ def payments(row: Row, ctx: RowContext) -> Transaction | Skip:
         raise RowError(row.name("totalFee"), f"fee {dstr(fee)} exceeds sourceAmount {dstr(source)}")
     method = row.get("paymentMethod")
     if sell:
-        # docs/ledger.md: −obtainAmount crypto, +(sourceAmount−totalFee) fiat into spot, and the
-        # fee (−totalFee) taken in fiat from the spot wallet.
-        legs = [leg(crypto, -obtain, "spot", "out"), leg(fiat, source - fee, "spot", "in"),
+        # docs/ledger.md: −obtainAmount crypto, +(sourceAmount−totalFee) fiat into spot, "fee".
+        # Read so that the spot fiat nets to +(sourceAmount−totalFee): +sourceAmount (in) and
+        # −totalFee (fee). (An in-leg of sourceAmount−totalFee plus a fee leg would take the
+        # fee twice.)
+        legs = [leg(crypto, -obtain, "spot", "out"), leg(fiat, source, "spot", "in"),
                 *fee_legs(fiat, fee, "spot")]
         text = f"Sell {dstr(obtain)} {crypto} for {dstr(source)} {fiat}"
     else:
