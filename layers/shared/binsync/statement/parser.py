@@ -29,7 +29,7 @@ from typing import IO, Any
 from binsync.model import Transaction, format_decimal
 from binsync.statement.events import EventBuilder
 from binsync.statement.operations import account_wallet, lookup, normalise
-from binsync.statement.reader import Table, open_table
+from binsync.statement.reader import _ALIASES, Table, open_table
 
 MAX_SPAN = 300  # seconds of uninterrupted activity held in one cluster
 MAX_REJECTED_KEPT = 10_000  # reasons kept in the report; the count is always exact
@@ -218,6 +218,9 @@ class StatementParser:
                                 f"the statement's User_ID {row_uid} (line {line}) is not the Binance uid "
                                 f"{self.expected_uid} of the connection this upload belongs to")
                         file_uid = row_uid
+                    elif _ALIASES.get(row_uid.lower()) == "user_id":
+                        rows -= 1  # the header of a concatenated export: not a row
+                        continue
                     else:
                         stats.reject(line, f"User_ID {row_uid!r} differs from the file's {file_uid}")
                         continue
@@ -229,6 +232,9 @@ class StatementParser:
                 try:
                     sec = parse_time(time_text) - offset
                 except ValueError as exc:
+                    if _ALIASES.get(time_text.strip().lower()) == "utc_time":
+                        rows -= 1  # the header of a concatenated export: not a row
+                        continue
                     stats.reject(line, str(exc))
                     continue
                 last_time_text, last_sec = time_text, sec
