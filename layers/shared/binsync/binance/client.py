@@ -159,21 +159,23 @@ class BinanceClient:
 
     def server_time(self) -> int:
         """GET /api/v3/time; (re)learns the clock offset. Returns the server time in ms."""
-        t0 = self.clock()
         body = self.request(endpoint("system.time"), {})
-        t1 = self.clock()
+        received = self.clock()
         server = int(body["serverTime"])
-        self.offset_ms = server - int((t0 + t1) / 2 * 1000)
+        # Measured against the moment the answer arrived (not the RTT midpoint, which a pacing wait
+        # inside request() would distort): our timestamps then trail the server by the latency,
+        # the safe side of "timestamp < serverTime + 1000" (spec §2.2).
+        self.offset_ms = server - int(received * 1000)
         return server
 
     def _learn_scale_from_headers(self, headers: Mapping[str, str]) -> None:
         if self.limiter.time_scale(self.server) is not None:
             return
         found = weight_headers(headers)
-        for kind in ("x-mbx-used-weight", "x-sapi-used-ip-weight", "x-sapi-used-uid-weight"):
+        # IP headers only: every nominal IP bucket is one minute, while the UID family also has the
+        # withdraw endpoint's 1-second bucket, which would make the suffix ambiguous.
+        for kind in ("x-mbx-used-weight", "x-sapi-used-ip-weight"):
             intervals = [iv for iv, _ in found.get(kind, [])]
-            if kind == "x-sapi-used-uid-weight":
-                continue  # the withdraw endpoint's nominal 1S bucket would be ambiguous here
             if intervals:
                 self.limiter.set_time_scale(self.server, NOMINAL_INTERVAL_S / max(intervals))
                 return
