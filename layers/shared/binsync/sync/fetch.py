@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
@@ -61,15 +62,32 @@ def record_run_error(run: RunModel, exc: BaseException) -> None:
         run.update(actions=[RunModel.error.set(error)], condition=RunModel.error.does_not_exist())
 
 
+# Many tasks of one run land on the same execution environment: the connection (ids, uid,
+# base URL, secret name) and the run's auth state are read once per short period, not per task.
+_CACHE_S = 15.0
+_connections: dict[tuple[str, str], tuple[float, ConnectionModel]] = {}
+_runs: dict[tuple[str, str], tuple[float, RunModel]] = {}
+
+
+def _cached(cache: dict, key: tuple[str, str], load: Any) -> Any:
+    hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _CACHE_S:
+        return hit[1]
+    value = load()
+    cache[key] = (time.monotonic(), value)
+    return value
+
+
 def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
              client: Any = None) -> dict[str, Any]:
     task = TaskModel.get(run_id, task_id)
     if task.status == "done":
         return {"task_id": task_id, "status": "done", "records": int(task.records or 0)}
-    run = RunModel.get(connection_id, run_id)
+    run = _cached(_runs, (connection_id, run_id), lambda: RunModel.get(connection_id, run_id))
     if auth_failed(run):
         return {"task_id": task_id, "status": "skipped", "reason": run.error["type"]}
-    connection = ConnectionModel.get(user_id, connection_id)
+    connection = _cached(_connections, (user_id, connection_id),
+                         lambda: ConnectionModel.get(user_id, connection_id))
     endpoint = ENDPOINTS[task.endpoint]
     client = client or binance_io.make_client(connection)
     stats_before = binance_io.client_stats(client)
@@ -77,6 +95,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     # last page and the task's completion are one write each (most tasks have a single page).
     pending = {"records": 0, "requests": 0, "weight": 0}
     reported_requests = 0
+    merge_errors = 0
     stored = 0
     rejected: list[str] = []
     rejected_count = 0
@@ -88,6 +107,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
         for page in pages:
             result = _normalise(endpoint.name, list(page.rows), connection.binance_uid, context)
             written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id)
+            merge_errors += _merge_with_statement(user_id, connection.binance_uid, result.transactions)
             for index, field, reason in result.rejected:
                 rejected_count += 1
                 if len(rejected) < MAX_REJECT_SAMPLES:
@@ -109,12 +129,15 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
         else:
             if name in AUTH_ERRORS:
                 record_run_error(run, exc)
+                _runs.pop((connection_id, run_id), None)
             task.update(actions=[TaskModel.status.set("failed"), TaskModel.attempts.add(1),
                                  TaskModel.error.set({"type": name, "message": str(exc)[:500]})])
             add(connection_id, run_id, **_unreported(client, stats_before, pending, reported_requests, exc))
             raise
     if rejected_count:
         note = {**(note or {}), "rejected": rejected_count, "samples": rejected}
+    if merge_errors:
+        note = {**(note or {}), "statement_merge_errors": merge_errors}
     actions = [TaskModel.status.set("done"), TaskModel.attempts.add(1), TaskModel.cursor.set(None),
                TaskModel.records.add(pending["records"]), TaskModel.requests.add(pending["requests"]),
                TaskModel.weight.add(pending["weight"])]
@@ -124,6 +147,25 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     add(connection_id, run_id, tasks_done=1,
         **_unreported(client, stats_before, pending, reported_requests, None))
     return {"task_id": task_id, "status": "done", "records": stored}
+
+
+def _merge_with_statement(user_id: str, binance_uid: str, transactions: list[Any]) -> int:
+    """Merge statement items that are the same events as this page (binsync.statement.merge).
+
+    Cheap when no statement was uploaded (one query on a sparse index). A failure here loses
+    nothing (both sides stay stored; the next upload or resync merges them), so it is counted
+    on the task rather than failing it.
+    """
+    if not transactions:
+        return 0
+    try:
+        from binsync.statement.merge import reconcile_api_transactions
+
+        reconcile_api_transactions(user_id, binance_uid, transactions)
+    except Exception:
+        log.exception("statement merge failed; both sources kept until the next reconcile")
+        return 1
+    return 0
 
 
 def _checkpoint(task: TaskModel, cursor: Any, pending: dict[str, int]) -> None:
