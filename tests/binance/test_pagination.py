@@ -12,6 +12,7 @@ import pytest
 from binance_fakes import API_KEY, DAY_MS, SECRET, FakeBinance, FakeClock, make_rows
 from binsync.binance.catalogue import ENDPOINTS, endpoint
 from binsync.binance.client import BinanceClient
+from binsync.binance.errors import InvalidRequest
 from binsync.binance.pagination import CursorMismatch, initial_state
 from binsync.binance.signing import Credentials
 
@@ -248,3 +249,22 @@ def test_every_window_the_walker_plans_fits_the_endpoint(name):
             assert s >= now - ep.retention_ms
         if ep.earliest_ms:
             assert s >= ep.earliest_ms
+
+
+def test_a_server_that_ignores_the_cursor_is_not_walked_forever(fake):
+    page = [{"symbol": "BTCUSDT", "id": i, "time": 1_600_000_000_000 + i} for i in range(1, 1001)]
+    fake.hooks["spot.my_trades"] = lambda p: (200, {}, page)  # same full page whatever fromId says
+    with pytest.raises(InvalidRequest, match="did not advance"):
+        walk(client_for(fake), "spot.my_trades", symbol="BTCUSDT")
+
+
+def test_rows_without_their_id_field_are_a_clear_error(fake):
+    fake.hooks["spot.my_trades"] = lambda p: (200, {}, [{"symbol": "BTCUSDT", "time": 1}] * 1000)
+    with pytest.raises(InvalidRequest, match="usable 'id'"):
+        walk(client_for(fake), "spot.my_trades", symbol="BTCUSDT")
+
+
+def test_malformed_bodies_are_empty_pages_not_crashes(fake):
+    fake.hooks["wallet.universal_transfer"] = lambda p: (200, {}, {"total": "n/a", "rows": "oops"})
+    rows, _ = walk(client_for(fake), "wallet.universal_transfer", params={"type": "MAIN_UMFUTURE"})
+    assert rows == []

@@ -23,10 +23,19 @@ import time
 from typing import Any
 
 from .catalogue import BINANCE_LAUNCH_MS, Endpoint
+from .errors import InvalidRequest
 
 # A start clamped to a retention horizon is moved this much inside it, so that the server (whose
 # clock runs on while the request travels) never sees a startTime beyond its horizon.
 RETENTION_MARGIN_MS = 60_000
+# A server that ignores the page/offset parameter would otherwise be walked forever.
+MAX_PAGES_PER_WINDOW = 10_000
+
+
+def _unwalkable(ep: Endpoint, msg: str) -> InvalidRequest:
+    """The server's answers cannot be walked (a cursor that does not advance, a missing id)."""
+    return InvalidRequest(msg, endpoint=ep.name, user_message="Binance's answers for this history could "
+                          "not be paged through; it is reported as not synced.")
 STATE_VERSION = 1
 
 
@@ -76,9 +85,28 @@ def _is_id_kind(ep: Endpoint) -> bool:
     return ep.pagination in ("from_id", "from_id_exclusive", "record_id")
 
 
-def _next_id(ep: Endpoint, rows: list[dict[str, Any]]) -> int:
-    last = max(int(r[ep.cursor_field or "id"]) for r in rows)
-    return last if ep.pagination == "from_id_exclusive" else last + 1
+def _next_id(ep: Endpoint, rows: list[dict[str, Any]], current: int | None = None) -> int:
+    field_name = ep.cursor_field or "id"
+    ids = []
+    for r in rows:
+        try:
+            ids.append(int(r[field_name]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    if not ids:
+        raise _unwalkable(ep, f"no row carries a usable '{field_name}' to continue from")
+    last = max(ids)
+    nxt = last if ep.pagination == "from_id_exclusive" else last + 1
+    if current is not None and nxt <= current:
+        raise _unwalkable(ep, f"the {ep.cursor_param} cursor did not advance ({current} -> {nxt})")
+    return nxt
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _window(ep: Endpoint, start: int, end: int) -> list[int]:
@@ -185,7 +213,7 @@ def advance(
             past_end = len(kept) < n
         if n == 0 or n < size or past_end:
             return kept, None, False
-        return kept, dict(state, from_id=_next_id(ep, rows)), False
+        return kept, dict(state, from_id=_next_id(ep, rows, state.get("from_id"))), False
 
     kind = ep.pagination
     if kind == "window_only":
@@ -201,18 +229,22 @@ def advance(
 
     if kind == "offset":
         if size and n >= size:
+            if (state.get("pos") or 0) + n > MAX_PAGES_PER_WINDOW * size:
+                raise _unwalkable(ep, f"more than {MAX_PAGES_PER_WINDOW} pages in one window")
             return rows, dict(state, pos=(state.get("pos") or 0) + n), False
         return rows, _next_window(ep, state), False
 
     if kind in ("current_size", "page"):
         page = state.get("pos") or 1
-        total = dig(body, ep.total_path) if ep.total_path else None
-        pages = dig(body, ep.page_count_path) if ep.page_count_path else None
+        total = _int_or_none(dig(body, ep.total_path)) if ep.total_path else None
+        pages = _int_or_none(dig(body, ep.page_count_path)) if ep.page_count_path else None
         done = n == 0 or (size and n < size)
         if not done and total is not None and size:
-            done = page * size >= int(total)
+            done = page * size >= total
         if not done and pages is not None:
-            done = page >= int(pages)
+            done = page >= pages
+        if not done and page >= MAX_PAGES_PER_WINDOW:
+            raise _unwalkable(ep, f"more than {MAX_PAGES_PER_WINDOW} pages in one window")
         if done:
             return rows, _next_window(ep, state), False
         return rows, dict(state, pos=page + 1), False
@@ -220,7 +252,7 @@ def advance(
     if _is_id_kind(ep):
         if ep.from_id_with_time:
             if size and n >= size:
-                return rows, dict(state, pos=_next_id(ep, rows)), False
+                return rows, dict(state, pos=_next_id(ep, rows, state.get("pos"))), False
             return rows, _next_window(ep, state), False
         if n == 0:
             return rows, _next_window(ep, state), False
