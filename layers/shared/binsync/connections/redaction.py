@@ -11,6 +11,7 @@ API keys are masked to their last 4 characters.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -23,6 +24,13 @@ MIN_LENGTH = 6  # shorter values would mask innocent text; real secrets are far 
 _lock = threading.Lock()
 _values: OrderedDict[str, str] = OrderedDict()
 _installed = False
+
+# Secret-bearing JSON/repr fields whose value is not known in advance (e.g. a GetSecretValue
+# response logged by botocore at DEBUG before the caller sees it): `"secret": "..."`, in plain,
+# escaped (`\"secret\": \"...\"`) or repr (`'secret': '...'`) quoting.
+_FIELD_RE = re.compile(
+    r"""(?P<pre>(?P<q>\\*["'])(?:SecretString|api_secret|secret|SecretBinary)(?P=q)\s*:\s*(?P=q))"""
+    r"""(?P<val>.*?)(?P=q)""")
 
 
 def remember(value: str | None, replacement: str = "***redacted***") -> None:
@@ -48,17 +56,22 @@ def remember_key(api_key: str | None, secret: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    if not _values or not text:
+    if not text:
         return text
-    with _lock:
-        items = list(_values.items())
-    for value, replacement in items:
-        if value in text:
-            text = text.replace(value, replacement)
+    if _values:
+        with _lock:
+            items = list(_values.items())
+        for value, replacement in items:
+            if value in text:
+                text = text.replace(value, replacement)
+    if "ecret" in text:
+        text = _FIELD_RE.sub(lambda m: m.group("pre") + "***redacted***" + m.group("q"), text)
     return text
 
 
 def _contains_secret(text: str) -> bool:
+    if "ecret" in text and _FIELD_RE.search(text):
+        return True
     with _lock:
         return any(value in text for value in _values)
 
@@ -74,13 +87,12 @@ def install() -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        if _values:
-            try:
-                message = record.getMessage()
-            except Exception:  # a broken format string is the caller's bug, not ours
-                return record
-            if _contains_secret(message):
-                record.msg, record.args = redact(message), None
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the caller's bug, not ours
+            return record
+        if _contains_secret(message):
+            record.msg, record.args = redact(message), None
         return record
 
     logging.setLogRecordFactory(factory)

@@ -7,6 +7,7 @@ logged and never returned by the API.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Any
@@ -15,6 +16,11 @@ import boto3
 from aws_lambda_powertools.utilities import parameters
 
 from binsync.binance.signing import Credentials
+from binsync.connections import redaction
+
+# Any process that handles secrets redacts them from every log record (botocore at DEBUG logs
+# request and response bodies).
+redaction.install()
 
 # Rotation must be visible quickly, but a sync's many fetch_window calls should not each pay a
 # Secrets Manager round trip: a short cache per execution environment.
@@ -40,6 +46,7 @@ def _encode(credentials: Credentials) -> str:
 
 def store_credentials(user_id: str, connection_id: str, credentials: Credentials) -> str:
     """Create (or replace, on key rotation) the connection's secret; returns its name."""
+    redaction.remember_key(credentials.api_key, credentials.secret)
     name = secret_name(user_id, connection_id)
     client = _client()
     try:
@@ -52,12 +59,11 @@ def store_credentials(user_id: str, connection_id: str, credentials: Credentials
 
 def load_credentials(name: str, *, force_fetch: bool = False) -> Credentials:
     raw = parameters.get_secret(name, transform="json", max_age=CACHE_SECONDS, force_fetch=force_fetch)
+    redaction.remember_key(raw.get("api_key"), raw.get("secret"))
     return Credentials(api_key=raw["api_key"], secret=raw["secret"], key_type=raw.get("key_type", "hmac"))
 
 
 def delete_credentials(name: str) -> None:
     client = _client()
-    try:
+    with contextlib.suppress(client.exceptions.ResourceNotFoundException):
         client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
-    except client.exceptions.ResourceNotFoundException:
-        pass
