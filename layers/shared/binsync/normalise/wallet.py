@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from binsync.model import Transaction
+from binsync.model import Leg, Transaction
 
 from .base import Row, RowContext, RowError, Skip, dstr, fee_legs, leg
 
@@ -106,7 +106,8 @@ def split_transfer_type(value: str) -> tuple[str, str]:
     raise ValueError(value)
 
 
-def transfer_legs(row: Row, asset: str, amount, source: str, target: str, field_name: str):
+def transfer_legs(row: Row, asset: str, amount: Decimal, source: str, target: str,
+                  field_name: str) -> list[Leg]:
     wallets = []
     for account in (source, target):
         wallet = TRANSFER_ACCOUNTS.get(account)
