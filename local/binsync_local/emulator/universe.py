@@ -81,8 +81,8 @@ def build_universe(rng: random.Random, n_listed: int, n_traded: int, n_break: in
     for m in traded[:n_traded]:
         m.traded = True
     # A few traded markets carry only a TRD_GRP permission: hidden by exchangeInfo's default filter.
-    hidden_pool = [m for m in traded[len(CORE_TRADED):n_traded]]
-    for m in hidden_pool[:n_hidden]:
+    hidden_pool = [m for m in traded[:n_traded] if m.symbol not in ("BTCUSDT", "ETHUSDT", "BNBUSDT", "BTCEUR")]
+    for m in hidden_pool[len(hidden_pool) - n_hidden:] if n_hidden else []:
         m.permission_sets = (("TRD_GRP_004",),)
     # Delisted markets the account traded: BREAK (still listed) and REMOVED (gone).
     for i in range(n_break + n_removed):

@@ -1,0 +1,84 @@
+"""`binsync emulator serve|statement` (DESIGN.md §8)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", choices=("small", "reference", "heavy"), default="small")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--now-ms", type=int, default=None, help="account clock (default: now)")
+    p.add_argument("--scale", type=float, default=None, help="multiply every record count of the profile")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("emulator", help="Binance emulator and its generated accounts")
+    sub = parser.add_subparsers(dest="emulator_command", required=True)
+
+    serve = sub.add_parser("serve", help="serve a generated account; prints one JSON line first")
+    _common(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--time-scale", type=int, default=1, help="a Binance minute lasts 60/N s (N divides 60)")
+    serve.add_argument("--fault-5xx-rate", type=float, default=0.0)
+    serve.add_argument("--fault-latency-ms", type=int, default=0)
+    serve.add_argument("--fault-timeout-rate", type=float, default=0.0)
+    serve.add_argument("--fault-hang-s", type=float, default=30.0)
+    serve.add_argument("--fault-429-rate", type=float, default=0.0)
+    serve.add_argument("--fault-429-storm-after", type=int, default=None)
+    serve.add_argument("--fault-429-storm-requests", type=int, default=0)
+    serve.add_argument("--fault-revoke-after", type=int, default=None, help="revoke the key after N requests")
+    serve.add_argument("--fault-revoke-at-ms", type=int, default=None)
+    serve.add_argument("--fault-permissions-after", type=int, default=None)
+    serve.add_argument("--fault-permissions", action="append", metavar="FLAG=BOOL",
+                       help="e.g. enableFutures=false (applied after --fault-permissions-after requests)")
+    serve.add_argument("--fault-clock-skew-ms", type=int, default=0)
+    serve.set_defaults(func=_serve)
+
+    stmt = sub.add_parser("statement", help="write the account's Transaction History CSV")
+    _common(stmt)
+    stmt.add_argument("--out", required=True)
+    stmt.add_argument("--per-year", action="store_true", help="one file per calendar year (FILE-YYYY.csv)")
+    stmt.add_argument("--rows", type=int, default=None,
+                      help="scale the profile to about this many rows (e.g. 1000000 for benchmarks)")
+    stmt.set_defaults(func=_statement)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from binsync_local.emulator import EmulatorServer, Faults, generate_account
+
+    if 60 % args.time_scale:
+        print(f"--time-scale must divide 60, got {args.time_scale}", file=sys.stderr)
+        return 2
+    account = generate_account(args.profile, args.seed, args.now_ms, scale=args.scale)
+    srv = EmulatorServer(account, time_scale=args.time_scale, faults=Faults.from_args(args), host=args.host,
+                         port=args.port)
+    srv.start()
+    print(json.dumps(srv.credentials), flush=True)
+    try:
+        srv._thread.join()  # type: ignore[union-attr]
+    except KeyboardInterrupt:
+        srv.stop()
+    return 0
+
+
+# Rows per unit of scale of the reference profile, measured (statement rows / scale).
+REFERENCE_ROWS = 85_000
+
+
+def _statement(args: argparse.Namespace) -> int:
+    from binsync_local.emulator import generate_account, write_statement_files
+
+    scale = args.scale
+    profile = args.profile
+    if args.rows:
+        profile = "reference"
+        scale = args.rows / REFERENCE_ROWS
+    account = generate_account(profile, args.seed, args.now_ms, scale=scale)
+    paths = write_statement_files(account, args.out, per_year=args.per_year)
+    print(json.dumps({"files": [str(p) for p in paths], "uid": account.uid}))
+    return 0
