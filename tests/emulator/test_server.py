@@ -201,22 +201,25 @@ def test_exchange_info_filters(server):
 def test_weight_headers_429_and_418_on_api(live_small):
     ep = catalogue.endpoint("spot.exchange_info")
     limit = ep.bucket.limit
-    with EmulatorServer(live_small, time_scale=60) as srv:
+    with EmulatorServer(live_small) as srv:
         url = f"{srv.base_url}/api/v3/exchangeInfo?symbol=BTCUSDT"
         s = requests.Session()
-        statuses = []
-        # Align on a fresh 1-second window (a Binance minute at scale 60).
-        time.sleep(1 - time.time() % 1 + 0.01)
-        for _ in range(limit // ep.weight + 8):
+        statuses, last_used = [], 0
+        for _ in range(3 * limit // ep.weight):
             r = s.get(url)
             statuses.append(r.status_code)
             if r.status_code == 200:
-                assert int(r.headers["X-MBX-USED-WEIGHT-1S"]) % ep.weight == 0
-            if r.status_code in (429, 418):
-                assert int(r.headers["Retry-After"]) >= 1
-                assert r.json()["code"] == -1003
-        assert statuses[: limit // ep.weight] == [200] * (limit // ep.weight)
-        assert 429 in statuses and 418 in statuses  # kept hammering after 429: banned
+                last_used = int(r.headers["X-MBX-USED-WEIGHT-1M"])
+                assert last_used % ep.weight == 0 and r.headers["X-MBX-USED-WEIGHT"] == str(last_used)
+            else:
+                break
+        assert statuses[-1] == 429 and last_used + ep.weight > limit
+        assert int(r.headers["Retry-After"]) >= 1 and r.json()["code"] == -1003
+        # Keeping on after a 429 gets the IP banned (418) on /api.
+        more = [s.get(url) for _ in range(8)]
+        assert [x.status_code for x in more].count(418) >= 1
+        ban = next(x for x in more if x.status_code == 418)
+        assert int(ban.headers["Retry-After"]) >= 60 and "banned until" in ban.json()["msg"]
         c = srv.counters()["ips"]["127.0.0.1"]
         assert c["http_429"] >= 1 and c["http_418"] >= 1
         requests.post(f"{srv.base_url}/emulator/reset")
@@ -224,37 +227,51 @@ def test_weight_headers_429_and_418_on_api(live_small):
 
 
 def test_sapi_never_bans_and_buckets_are_per_endpoint_and_per_ip(live_small):
-    with EmulatorServer(live_small, time_scale=60) as srv:
+    with EmulatorServer(live_small) as srv:
         c = srv.credentials
         a = Signed(c["base_url"], c["api_key"], c["api_secret"], source="127.0.0.2")
         b = Signed(c["base_url"], c["api_key"], c["api_secret"], source="127.0.0.3")
         ep = catalogue.endpoint("earn.flexible_rewards")
-        n_ok = ep.bucket.limit // ep.weight
-        time.sleep(1 - time.time() % 1 + 0.01)
-        codes = [a.get(ep.path, type="REALTIME").status_code for _ in range(n_ok + 8)]
-        assert codes[:n_ok] == [200] * n_ok and set(codes[n_ok:]) == {429}
+        codes = []
+        for _ in range(3 * ep.bucket.limit // ep.weight):
+            r = a.get(ep.path, type="REALTIME")
+            codes.append(r.status_code)
+            if r.status_code == 429:
+                break
+        assert codes[-1] == 429 and "Retry-After" in r.headers and r.json()["code"] == -1003
+        codes = [a.get(ep.path, type="REALTIME").status_code for _ in range(8)]
+        assert set(codes) == {429}  # never 418 on /sapi
         # Another IP, and another endpoint on the same IP, have their own buckets.
         r = b.get(ep.path, type="REALTIME")
-        assert r.status_code == 200 and int(r.headers["X-SAPI-USED-IP-WEIGHT-1S"]) == ep.weight
+        assert r.status_code == 200 and int(r.headers["X-SAPI-USED-IP-WEIGHT-1M"]) == ep.weight
         assert a.get("/sapi/v1/capital/deposit/hisrec").status_code == 200
         ips = srv.counters()["ips"]
-        assert ips["127.0.0.2"]["http_429"] >= 8 and ips["127.0.0.2"]["http_418"] == 0
+        assert ips["127.0.0.2"]["http_429"] >= 9 and ips["127.0.0.2"]["http_418"] == 0
         assert ips["127.0.0.3"]["http_429"] == 0
 
 
 def test_uid_bucket_shared_by_keys_and_ips(live_small):
-    with EmulatorServer(live_small, time_scale=60) as srv:
+    with EmulatorServer(live_small) as srv:
         c = srv.credentials
         k2 = srv.second_key
         a = Signed(c["base_url"], c["api_key"], c["api_secret"], source="127.0.0.2")
         b = Signed(c["base_url"], k2.api_key, k2.secret, source="127.0.0.3")
         ep = catalogue.endpoint("fiat.orders")
         per_window = ep.bucket.limit // ep.weight
-        time.sleep(1 - time.time() % 1 + 0.01)
-        codes = [x.get(ep.path, transactionType="0").status_code for x in [a, b] * per_window]
-        assert codes[:per_window] == [200] * per_window and 429 in codes
+        calls = [a, b] * per_window + [a]
+        codes = [x.get(ep.path, transactionType="0").status_code for x in calls]
+        assert codes[:per_window] == [200] * per_window and codes[per_window] == 429
         r = b.get(ep.path, transactionType="0")
         assert r.status_code == 429 and "Retry-After" in r.headers
+        assert r.headers["X-SAPI-USED-UID-WEIGHT-1M"] == str(per_window * ep.weight)
+
+
+def test_time_scale_renames_headers_and_rate_limits(live_small):
+    with EmulatorServer(live_small, time_scale=10) as srv:
+        r = requests.get(f"{srv.base_url}/api/v3/exchangeInfo?symbol=BTCUSDT")
+        assert "X-MBX-USED-WEIGHT-6S" in r.headers
+        assert r.json()["rateLimits"][0] | {"limit": 0} == {"rateLimitType": "REQUEST_WEIGHT", "interval": "SECOND",
+                                                             "intervalNum": 6, "limit": 0}
 
 
 def test_faults_5xx_storm_revocation(live_small):

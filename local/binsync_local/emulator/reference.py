@@ -191,6 +191,18 @@ class Reference:
                    "marginBalance": f"{v:.8f}", "availableBalance": f"{v:.8f}"} for a, v in self.wallet("usdm").items()]
         return json.dumps({"totalWalletBalance": "0", "assets": assets, "positions": []}, separators=(",", ":"))
 
+    def margin_pairs(self, isolated: bool) -> str:
+        out = []
+        for i, m in enumerate(self.listed):
+            if not any("MARGIN" in ps for ps in m.permission_sets) or (isolated and m.symbol != "BNBUSDT"):
+                continue
+            row = {"base": m.base, "isBuyAllowed": True, "isMarginTrade": True, "isSellAllowed": True,
+                   "quote": m.quote, "symbol": m.symbol}
+            if not isolated:
+                row = {"id": 351637150141315861 + i, **row}
+            out.append(row)
+        return json.dumps(out, separators=(",", ":"))
+
     def capital_config(self) -> str:
         assets = sorted({m.base for m in self.account.markets} | {m.quote for m in self.account.markets})
         out = []

@@ -35,6 +35,8 @@ EXTRA_ROUTES: dict[str, tuple[str, int, str, bool]] = {
     "/api/v3/ping": ("api", 1, "api", False),
     "/sapi/v1/capital/config/getall": ("sapi", 10, "sapi_ip", True),
     "/sapi/v1/account/status": ("sapi", 1, "sapi_ip", True),
+    "/sapi/v1/margin/allPairs": ("sapi", 1, "sapi_ip", False),
+    "/sapi/v1/margin/isolated/allPairs": ("sapi", 10, "sapi_ip", True),
     "/fapi/v1/ping": ("fapi", 1, "fapi", False),
     "/fapi/v1/time": ("fapi", 1, "fapi", False),
     "/dapi/v1/ping": ("dapi", 1, "dapi", False),
@@ -283,6 +285,8 @@ class Handler(BaseHTTPRequestHandler):
             "extra:/dapi/v1/time": lambda: json.dumps({"serverTime": now}),
             "extra:/sapi/v1/capital/config/getall": ref.capital_config,
             "extra:/sapi/v1/account/status": lambda: json.dumps({"data": "Normal"}),
+            "extra:/sapi/v1/margin/allPairs": lambda: ref.margin_pairs(isolated=False),
+            "extra:/sapi/v1/margin/isolated/allPairs": lambda: ref.margin_pairs(isolated=True),
         }
         fn = handlers.get(name)
         if fn is None:
@@ -381,7 +385,8 @@ class EmulatorServer:
         httpd.request_queue_size = 128
         self._httpd = httpd
         self.port = httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, name="binance-emulator", daemon=True)
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="binance-emulator", daemon=True)
         self._thread.start()
         return self
 
