@@ -73,7 +73,7 @@ def test_refused_keys_get_the_right_message_from_the_emulator(cloud, emulator):
 def _wait_run(cloud: Any, connection_id: str, user: str = "user-a", timeout: float = 120) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status, _h, view = cloud.api_request("GET", f"/connections/{connection_id}", user=user)
+        _status, _h, view = cloud.api_request("GET", f"/connections/{connection_id}", user=user)
         run = view["current_run"]
         if run and run["status"] in ("succeeded", "failed"):
             return run
@@ -135,7 +135,8 @@ def test_full_flow_leaks_the_secret_nowhere(cloud, emulator, caplog, capsys):
     api_keys = {first["api_key"], second.api_key}
     responses: list[str] = []
 
-    def call(method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> tuple[int, Any]:
+    def call(method: str, path: str, body: Any = None,
+             query: dict[str, Any] | None = None) -> tuple[int, Any]:
         event = api_gateway_rest_event(method, path, body=body, user="user-s", query=query)
         answer = handler(event, LambdaContext())
         responses.append(json.dumps(answer))
@@ -145,8 +146,9 @@ def test_full_flow_leaks_the_secret_nowhere(cloud, emulator, caplog, capsys):
         except ValueError:
             return answer["statusCode"], raw
 
-    status, conn = call("POST", "/connections", {"api_key": first["api_key"], "api_secret": first["api_secret"],
-                                                  "base_url": emulator.base_url, "start_sync": False})
+    status, conn = call("POST", "/connections", {
+        "api_key": first["api_key"], "api_secret": first["api_secret"], "base_url": emulator.base_url,
+        "start_sync": False})
     assert status == 201, conn
     cid = conn["connection_id"]
     _recent_success("user-s", cid)

@@ -17,8 +17,9 @@ class KeyFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # repr=False: the resolver logs the parsed body at DEBUG; the key must not be in it.
-    api_key: str = Field(pattern=API_KEY_PATTERN, repr=False, description="The Binance API key (never returned; "
-                         "responses show its last 4 characters as `api_key_hint`).")
+    api_key: str = Field(pattern=API_KEY_PATTERN, repr=False,
+                         description="The Binance API key (never returned; responses show its last 4 "
+                         "characters as `api_key_hint`).")
     api_secret: SecretStr = Field(min_length=8, max_length=8192,
                                   description="HMAC secret, or the PEM private key for rsa/ed25519 keys. "
                                   "Stored in Secrets Manager, never returned, never logged.")
