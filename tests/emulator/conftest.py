@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from emulator_support import FIXED_NOW, Signed
-
 from binsync_local.emulator import EmulatorServer, generate_account
 from binsync_local.emulator.account import Account
+from emulator_support import FIXED_NOW, Signed
 
 
 @pytest.fixture(scope="session")

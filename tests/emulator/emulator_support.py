@@ -13,7 +13,6 @@ import requests
 FIXED_NOW = 1_795_000_000_000  # 2026-11-18T09:46:40Z
 
 
-
 class Signed:
     """Minimal signed GETs (HMAC), to test the server without any client library."""
 

@@ -13,15 +13,19 @@ from binance.client import Client as PythonBinanceClient
 from binance.error import ClientError
 from binance.exceptions import BinanceAPIException
 from binance.spot import Spot
-
 from binsync.binance import catalogue
 from binsync_local.emulator import EmulatorServer
 
 
 def test_binance_connector_reads_everything(server):
     c = server.credentials
-    spot = Spot(api_key=c["api_key"], api_secret=c["api_secret"], base_url=c["base_url"], show_limit_usage=True,
-                show_header=True)
+    spot = Spot(
+        api_key=c["api_key"],
+        api_secret=c["api_secret"],
+        base_url=c["base_url"],
+        show_limit_usage=True,
+        show_header=True,
+    )
     acct = spot.account()
     assert acct["data"]["uid"] == server.account.uid
     assert "x-mbx-used-weight-1s" in {k.lower() for k in acct["limit_usage"]}  # time_scale=60 -> -1S
@@ -78,8 +82,9 @@ def test_ccxt_loads_markets_and_reads_history(server):
     ex = _ccxt(server)
     markets = ex.load_markets()
     assert "BTC/USDT" in markets and "BTC/USDT:USDT" in markets and "BTC/USD:BTC" in markets
-    assert Decimal(str(ex.fetch_balance()["total"]["USDT"])) == \
-        server.account.truth().spot_balances()["USDT"].quantize(Decimal("1E-8"))
+    assert Decimal(str(ex.fetch_balance()["total"]["USDT"])) == server.account.truth().spot_balances()[
+        "USDT"
+    ].quantize(Decimal("1E-8"))
     trades = ex.fetch_my_trades("BTC/USDT")  # most recent trades (a `since` asks one 24 h window)
     assert trades and all(t["symbol"] == "BTC/USDT" for t in trades)
     assert isinstance(ex.fetch_deposits(), list) and isinstance(ex.fetch_withdrawals(), list)
@@ -93,9 +98,17 @@ def test_ccxt_loads_markets_and_reads_history(server):
 def test_python_binance_reads_account_and_trades(server):
     c = server.credentials
     base = c["base_url"]
-    cls = type("EmulatedClient", (PythonBinanceClient,), {
-        "API_URL": base + "/api", "MARGIN_API_URL": base + "/sapi", "FUTURES_URL": base + "/fapi",
-        "FUTURES_COIN_URL": base + "/dapi", "OPTIONS_URL": base + "/eapi"})
+    cls = type(
+        "EmulatedClient",
+        (PythonBinanceClient,),
+        {
+            "API_URL": base + "/api",
+            "MARGIN_API_URL": base + "/sapi",
+            "FUTURES_URL": base + "/fapi",
+            "FUTURES_COIN_URL": base + "/dapi",
+            "OPTIONS_URL": base + "/eapi",
+        },
+    )
     client = cls(c["api_key"], c["api_secret"])  # pings /api/v3/ping
     assert client.get_account()["uid"] == server.account.uid
     traded = next(m.symbol for m in server.account.markets if m.traded and m.status == "TRADING")

@@ -10,12 +10,11 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import requests
+from binsync.binance import catalogue
+from binsync_local.emulator import EmulatorServer, Faults
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from emulator_support import Signed
-
-from binsync.binance import catalogue
-from binsync_local.emulator import EmulatorServer, Faults
 
 DAY = 86_400_000
 
@@ -26,21 +25,29 @@ def test_hmac_signature_is_case_insensitive_and_checked(server, signed):
     body = ok.json()
     assert body["uid"] == server.account.uid and body["accountType"] == "SPOT"
     spot = server.account.truth().spot_balances()
-    assert {b["asset"]: b["free"] for b in body["balances"] if b["free"] != "0.00000000"} == \
-        {a: f"{v:.8f}" for a, v in spot.items()}
+    assert {b["asset"]: b["free"] for b in body["balances"] if b["free"] != "0.00000000"} == {
+        a: f"{v:.8f}" for a, v in spot.items()
+    }
     # Upper-case hex signature accepted (HMAC is case-insensitive); a wrong one is -1022 / 400.
     params = urlencode({"timestamp": int(time.time() * 1000)})
     import hashlib
     import hmac as hm
+
     sig = hm.new(server.credentials["api_secret"].encode(), params.encode(), hashlib.sha256).hexdigest()
     h = {"X-MBX-APIKEY": server.credentials["api_key"]}
-    assert requests.get(f"{server.base_url}/api/v3/account?{params}&signature={sig.upper()}", headers=h).status_code == 200
+    assert (
+        requests.get(
+            f"{server.base_url}/api/v3/account?{params}&signature={sig.upper()}", headers=h
+        ).status_code
+        == 200
+    )
     wrong = sig[:-1] + ("1" if sig[-1] != "1" else "2")
     bad = requests.get(f"{server.base_url}/api/v3/account?{params}&signature={wrong}", headers=h)
     assert (bad.status_code, bad.json()["code"]) == (400, -1022)
     # The signature covers the exact bytes: a parameter changed after signing fails.
-    tampered = requests.get(f"{server.base_url}/api/v3/account?{params}&omitZeroBalances=true&signature={sig}",
-                            headers=h)
+    tampered = requests.get(
+        f"{server.base_url}/api/v3/account?{params}&omitZeroBalances=true&signature={sig}", headers=h
+    )
     assert tampered.json()["code"] == -1022
 
 
@@ -59,18 +66,24 @@ def test_unknown_missing_and_revoked_keys(server, signed):
         assert (r.status_code, r.json()["code"]) == (401, -2015)
         assert second.get("/sapi/v1/account/apiRestrictions").status_code == 200
     finally:
-        requests.post(f"{server.base_url}/emulator/keys/{server.credentials['api_key']}/revoke",
-                      json={"revoked": False})
+        requests.post(
+            f"{server.base_url}/emulator/keys/{server.credentials['api_key']}/revoke", json={"revoked": False}
+        )
 
 
 @pytest.mark.parametrize("kind", ["rsa", "ed25519"])
 def test_asymmetric_keys_verify_base64_url_encoded(server, kind):
     priv = rsa.generate_private_key(65537, 2048) if kind == "rsa" else ed25519.Ed25519PrivateKey.generate()
-    pem = priv.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    pem = (
+        priv.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     key = server.add_key(kind, pem)
     q = urlencode({"timestamp": int(time.time() * 1000), "recvWindow": 5000})
-    raw = priv.sign(q.encode(), padding.PKCS1v15(), hashes.SHA256()) if kind == "rsa" else priv.sign(q.encode())
+    raw = (
+        priv.sign(q.encode(), padding.PKCS1v15(), hashes.SHA256()) if kind == "rsa" else priv.sign(q.encode())
+    )
     sig = quote(base64.b64encode(raw).decode(), safe="")
     h = {"X-MBX-APIKEY": key.api_key}
     assert requests.get(f"{server.base_url}/api/v3/account?{q}&signature={sig}", headers=h).status_code == 200
@@ -86,15 +99,23 @@ def test_timestamp_and_recv_window(server, signed):
     assert r.json()["msg"] == "Timestamp for this request was 1000ms ahead of the server's time."
     assert signed.get("/api/v3/account", ts_offset_ms=-10_000, recvWindow=20_000).status_code == 200
     assert signed.get("/api/v3/account", recvWindow=70_000).json()["code"] == -1102
-    r = requests.get(f"{server.base_url}/api/v3/account?signature=x",
-                     headers={"X-MBX-APIKEY": server.credentials["api_key"]})
+    r = requests.get(
+        f"{server.base_url}/api/v3/account?signature=x",
+        headers={"X-MBX-APIKEY": server.credentials["api_key"]},
+    )
     assert r.json()["code"] == -1102
     # Clock skew (admin): the server runs 10 s ahead, the same timestamp is now stale.
     requests.post(f"{server.base_url}/emulator/clock", json={"skew_ms": 10_000})
     try:
         assert signed.get("/api/v3/account").json()["code"] == -1021
-        assert abs(requests.get(f"{server.base_url}/api/v3/time").json()["serverTime"]
-                   - int(time.time() * 1000) - 10_000) < 2_000
+        assert (
+            abs(
+                requests.get(f"{server.base_url}/api/v3/time").json()["serverTime"]
+                - int(time.time() * 1000)
+                - 10_000
+            )
+            < 2_000
+        )
     finally:
         requests.post(f"{server.base_url}/emulator/clock", json={"skew_ms": 0})
 
@@ -119,8 +140,12 @@ def test_required_params_windows_and_symbols(server, signed):
     now = int(time.time() * 1000)
     r = signed.get("/api/v3/myTrades", symbol=traded, startTime=now - DAY, endTime=now)
     assert r.json() == {"code": -1127, "msg": "More than 24 hours between startTime and endTime."}
-    assert signed.get("/api/v3/myTrades", symbol=traded, startTime=now - DAY + 1, endTime=now).status_code == 200
-    assert signed.get("/api/v3/myTrades", symbol=traded, fromId=1, startTime=now - 1000).json()["code"] == -1128
+    assert (
+        signed.get("/api/v3/myTrades", symbol=traded, startTime=now - DAY + 1, endTime=now).status_code == 200
+    )
+    assert (
+        signed.get("/api/v3/myTrades", symbol=traded, fromId=1, startTime=now - 1000).json()["code"] == -1128
+    )
     removed = next(iter(acct.removed_symbols))
     assert signed.get("/api/v3/myTrades", symbol=removed).json() == {"code": -1121, "msg": "Invalid symbol."}
     brk = next(m.symbol for m in acct.markets if m.status == "BREAK")
@@ -133,28 +158,42 @@ def test_required_params_windows_and_symbols(server, signed):
 
 def test_pagination_kinds_follow_the_catalogue(server, signed):
     acct = server.account
-    sym, recs = max(((s, [r for r in acct.records("spot.my_trades") if r.part == (s,)])
-                     for s in {r.part[0] for r in acct.records("spot.my_trades")} - acct.removed_symbols),
-                    key=lambda x: len(x[1]))
+    sym, recs = max(
+        (
+            (s, [r for r in acct.records("spot.my_trades") if r.part == (s,)])
+            for s in {r.part[0] for r in acct.records("spot.my_trades")} - acct.removed_symbols
+        ),
+        key=lambda x: len(x[1]),
+    )
     ids = [r.cursor for r in recs]
     page = signed.get("/api/v3/myTrades", symbol=sym, fromId=ids[1], limit=3).json()
     assert [t["id"] for t in page] == ids[1:4]  # fromId inclusive, ascending
     default = signed.get("/api/v3/myTrades", symbol=sym).json()  # most recent `default` rows
     ep = catalogue.endpoint("spot.my_trades")
-    assert [t["id"] for t in default] == ids[-ep.default_page_size:]
+    assert [t["id"] for t in default] == ids[-ep.default_page_size :]
     # current/size with total (universal transfer), descending margin borrow-repay.
     ut = [r for r in acct.truth().api_records("wallet.universal_transfer") if r.part == ("MAIN_UMFUTURE",)]
     if ut:
         lo = ut[0].time_ms
-        body = signed.get("/sapi/v1/asset/transfer", type="MAIN_UMFUTURE", startTime=lo,
-                          endTime=lo + 30 * DAY - 1, size=1, current=1).json()
+        body = signed.get(
+            "/sapi/v1/asset/transfer",
+            type="MAIN_UMFUTURE",
+            startTime=lo,
+            endTime=lo + 30 * DAY - 1,
+            size=1,
+            current=1,
+        ).json()
         assert body["total"] >= 1 and len(body["rows"]) == 1
     # Exclusive capital-flow cursor.
     flows = acct.truth().api_records("margin.capital_flow")
     if len(flows) > 2:
         f0 = flows[0]
-        body = signed.get("/sapi/v1/margin/capital-flow", fromId=f0.cursor, startTime=f0.time_ms,
-                          endTime=f0.time_ms + 7 * DAY - 1).json()
+        body = signed.get(
+            "/sapi/v1/margin/capital-flow",
+            fromId=f0.cursor,
+            startTime=f0.time_ms,
+            endTime=f0.time_ms + 7 * DAY - 1,
+        ).json()
         assert body and all(r["id"] > f0.cursor for r in body)
     # Convert: window-only with limit and moreData.
     conv = acct.records("convert.trade_flow")
@@ -186,7 +225,9 @@ def test_exchange_info_filters(server):
     hidden = {m.symbol for m in acct.markets if m.permission_sets == (("TRD_GRP_004",),)}
     assert hidden and not hidden & default
     perms = quote(json.dumps(["SPOT", "MARGIN", "LEVERAGED", "TRD_GRP_004"]))
-    everything = {s["symbol"] for s in requests.get(f"{base}/api/v3/exchangeInfo?permissions={perms}").json()["symbols"]}
+    everything = {
+        s["symbol"] for s in requests.get(f"{base}/api/v3/exchangeInfo?permissions={perms}").json()["symbols"]
+    }
     assert hidden <= everything
     brk = requests.get(f"{base}/api/v3/exchangeInfo?symbolStatus=BREAK").json()["symbols"]
     assert brk and {s["status"] for s in brk} == {"BREAK"}
@@ -194,8 +235,14 @@ def test_exchange_info_filters(server):
     r = requests.get(f"{base}/api/v3/exchangeInfo?symbol={next(iter(acct.removed_symbols))}")
     assert r.json()["code"] == -1121
     rl = requests.get(f"{base}/api/v3/exchangeInfo").json()["rateLimits"]
-    assert rl == [{"rateLimitType": "REQUEST_WEIGHT", "interval": "SECOND", "intervalNum": 1,
-                   "limit": catalogue.BUCKETS["api"].limit}]
+    assert rl == [
+        {
+            "rateLimitType": "REQUEST_WEIGHT",
+            "interval": "SECOND",
+            "intervalNum": 1,
+            "limit": catalogue.BUCKETS["api"].limit,
+        }
+    ]
 
 
 def test_weight_headers_429_and_418_on_api(live_small):
@@ -270,8 +317,12 @@ def test_time_scale_renames_headers_and_rate_limits(live_small):
     with EmulatorServer(live_small, time_scale=10) as srv:
         r = requests.get(f"{srv.base_url}/api/v3/exchangeInfo?symbol=BTCUSDT")
         assert "X-MBX-USED-WEIGHT-6S" in r.headers
-        assert r.json()["rateLimits"][0] | {"limit": 0} == {"rateLimitType": "REQUEST_WEIGHT", "interval": "SECOND",
-                                                             "intervalNum": 6, "limit": 0}
+        assert r.json()["rateLimits"][0] | {"limit": 0} == {
+            "rateLimitType": "REQUEST_WEIGHT",
+            "interval": "SECOND",
+            "intervalNum": 6,
+            "limit": 0,
+        }
 
 
 def test_faults_5xx_storm_revocation(live_small):
@@ -286,7 +337,12 @@ def test_faults_5xx_storm_revocation(live_small):
     with EmulatorServer(live_small, faults=faults) as srv:
         c = srv.credentials
         s = Signed(c["base_url"], c["api_key"], c["api_secret"])
-        assert [s.get("/sapi/v1/account/apiRestrictions").status_code for _ in range(4)] == [200, 200, 401, 401]
+        assert [s.get("/sapi/v1/account/apiRestrictions").status_code for _ in range(4)] == [
+            200,
+            200,
+            401,
+            401,
+        ]
     live_small.keys[0].revoked = False
 
 

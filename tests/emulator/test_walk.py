@@ -10,7 +10,6 @@ import time
 from collections import Counter
 
 import pytest
-
 from binsync.binance import catalogue
 from binsync.binance.client import BinanceClient
 from binsync.binance.signing import Credentials
@@ -48,15 +47,19 @@ def _tasks(account, ep: catalogue.Endpoint) -> list[tuple[str | None, dict]]:
 
 def walk(account, server: EmulatorServer, names: list[str]) -> dict[str, Counter]:
     c = server.credentials
-    client = BinanceClient(Credentials(c["api_key"], c["api_secret"]), c["base_url"], time_scale=60,
-                           account_id=c["uid"])
+    client = BinanceClient(
+        Credentials(c["api_key"], c["api_secret"]), c["base_url"], time_scale=60, account_id=c["uid"]
+    )
     out: dict[str, Counter] = {}
     for name in names:
         ep = catalogue.endpoint(name)
         got: Counter = Counter()
         for symbol, params in _tasks(account, ep):
-            start = None if ep.pagination in ("from_id", "record_id") and not ep.from_id_with_time \
+            start = (
+                None
+                if ep.pagination in ("from_id", "record_id") and not ep.from_id_with_time
                 else account.opened_ms - 86_400_000
+            )
             for page in client.iter_pages(ep, symbol=symbol, params=params, start_ms=start):
                 got.update(_id(ep, row) for row in page.rows)
         out[name] = got
@@ -68,7 +71,9 @@ def check(account, got: dict[str, Counter], walk_started_ms: int) -> None:
     for name, counts in got.items():
         ep = catalogue.endpoint(name)
         expected = Counter(_id(ep, r.raw) for r in truth.api_records(name))
-        assert max(counts.values(), default=1) == 1, f"{name}: duplicates {[k for k, v in counts.items() if v > 1]}"
+        assert max(counts.values(), default=1) == 1, (
+            f"{name}: duplicates {[k for k, v in counts.items() if v > 1]}"
+        )
         extra = set(counts) - set(expected)
         assert not extra, f"{name}: unexpected {sorted(extra)[:3]}"
         missing = set(expected) - set(counts)

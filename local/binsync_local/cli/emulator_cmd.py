@@ -23,7 +23,9 @@ def register(subparsers: Any) -> None:
     _common(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
-    serve.add_argument("--time-scale", type=int, default=1, help="a Binance minute lasts 60/N s (N divides 60)")
+    serve.add_argument(
+        "--time-scale", type=int, default=1, help="a Binance minute lasts 60/N s (N divides 60)"
+    )
     serve.add_argument("--fault-5xx-rate", type=float, default=0.0)
     serve.add_argument("--fault-latency-ms", type=int, default=0)
     serve.add_argument("--fault-timeout-rate", type=float, default=0.0)
@@ -34,8 +36,12 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--fault-revoke-after", type=int, default=None, help="revoke the key after N requests")
     serve.add_argument("--fault-revoke-at-ms", type=int, default=None)
     serve.add_argument("--fault-permissions-after", type=int, default=None)
-    serve.add_argument("--fault-permissions", action="append", metavar="FLAG=BOOL",
-                       help="e.g. enableFutures=false (applied after --fault-permissions-after requests)")
+    serve.add_argument(
+        "--fault-permissions",
+        action="append",
+        metavar="FLAG=BOOL",
+        help="e.g. enableFutures=false (applied after --fault-permissions-after requests)",
+    )
     serve.add_argument("--fault-clock-skew-ms", type=int, default=0)
     serve.set_defaults(func=_serve)
 
@@ -43,8 +49,12 @@ def register(subparsers: Any) -> None:
     _common(stmt)
     stmt.add_argument("--out", required=True)
     stmt.add_argument("--per-year", action="store_true", help="one file per calendar year (FILE-YYYY.csv)")
-    stmt.add_argument("--rows", type=int, default=None,
-                      help="scale the profile to about this many rows (e.g. 1000000 for benchmarks)")
+    stmt.add_argument(
+        "--rows",
+        type=int,
+        default=None,
+        help="scale the profile to about this many rows (e.g. 1000000 for benchmarks)",
+    )
     stmt.set_defaults(func=_statement)
 
 
@@ -55,8 +65,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"--time-scale must divide 60, got {args.time_scale}", file=sys.stderr)
         return 2
     account = generate_account(args.profile, args.seed, args.now_ms, scale=args.scale)
-    srv = EmulatorServer(account, time_scale=args.time_scale, faults=Faults.from_args(args), host=args.host,
-                         port=args.port)
+    srv = EmulatorServer(
+        account, time_scale=args.time_scale, faults=Faults.from_args(args), host=args.host, port=args.port
+    )
     srv.start()
     print(json.dumps(srv.credentials), flush=True)
     try:

@@ -37,5 +37,16 @@ from .generator import PROFILES, generate_account
 from .server import EmulatorServer
 from .statement import write_statement, write_statement_files
 
-__all__ = ["PROFILES", "Account", "ApiKey", "ApiRecord", "EmulatorServer", "Event", "Faults", "Truth",
-           "generate_account", "write_statement", "write_statement_files"]
+__all__ = [
+    "PROFILES",
+    "Account",
+    "ApiKey",
+    "ApiRecord",
+    "EmulatorServer",
+    "Event",
+    "Faults",
+    "Truth",
+    "generate_account",
+    "write_statement",
+    "write_statement_files",
+]

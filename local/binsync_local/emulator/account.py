@@ -29,16 +29,16 @@ RowT = tuple[int, str, str, str, Decimal, str]
 class ApiRecord:
     """One raw record as an endpoint returns it."""
 
-    endpoint: str            # catalogue / docs/ledger.md endpoint name
-    native_key: str          # docs/ledger.md native key
-    raw: dict[str, Any]      # exactly what Binance returns (decimal strings, big ids as int)
-    time_ms: int             # the time the endpoint filters and sorts on
-    part: tuple[Any, ...] = ()   # partition values (symbol, variant...) the request selects
-    cursor: int = 0          # id used by fromId / recordId cursors
+    endpoint: str  # catalogue / docs/ledger.md endpoint name
+    native_key: str  # docs/ledger.md native key
+    raw: dict[str, Any]  # exactly what Binance returns (decimal strings, big ids as int)
+    time_ms: int  # the time the endpoint filters and sorts on
+    part: tuple[Any, ...] = ()  # partition values (symbol, variant...) the request selects
+    cursor: int = 0  # id used by fromId / recordId cursors
     legs: tuple[LegT, ...] = ()  # the legs a normaliser must produce (empty for detail records)
-    completed: bool = True   # False: normalisers must skip it (pending, failed, cancelled)
-    detail: bool = False     # True: shown as a transaction with no legs (docs/ledger.md §1)
-    symbol: str | None = None    # spot/margin market, to apply REMOVED-market reachability
+    completed: bool = True  # False: normalisers must skip it (pending, failed, cancelled)
+    detail: bool = False  # True: shown as a transaction with no legs (docs/ledger.md §1)
+    symbol: str | None = None  # spot/margin market, to apply REMOVED-market reachability
 
 
 @dataclass(slots=True)
@@ -56,7 +56,7 @@ class Market:
     symbol: str
     base: str
     quote: str
-    status: str = "TRADING"          # TRADING, BREAK; REMOVED markets are absent from exchangeInfo
+    status: str = "TRADING"  # TRADING, BREAK; REMOVED markets are absent from exchangeInfo
     permission_sets: tuple[tuple[str, ...], ...] = (("SPOT", "MARGIN"),)
     traded: bool = False
 
@@ -64,8 +64,8 @@ class Market:
 @dataclass
 class ApiKey:
     api_key: str
-    secret: str                      # HMAC secret, or "" for RSA / Ed25519 keys
-    kind: str = "hmac"               # hmac | rsa | ed25519
+    secret: str  # HMAC secret, or "" for RSA / Ed25519 keys
+    kind: str = "hmac"  # hmac | rsa | ed25519
     public_key_pem: str | None = None
     restrictions: dict[str, Any] = field(default_factory=dict)
     revoked: bool = False
@@ -155,8 +155,7 @@ class Truth:
         uid = str(self.account.uid)
         out: dict[str, set[str]] = {}
         for name in self.account.records():
-            ids = {transaction_id(uid, "api", r.native_key)
-                   for r in self.api_records(name) if r.completed}
+            ids = {transaction_id(uid, "api", r.native_key) for r in self.api_records(name) if r.completed}
             if ids:
                 out[name] = ids
         return out
@@ -179,8 +178,7 @@ class Truth:
         for ev in self.account.events:
             if not ev.legs:
                 continue
-            if not any((not r.detail) and r.legs and id(r) in sets.get(r.endpoint, ())
-                       for r in ev.api):
+            if not any((not r.detail) and r.legs and id(r) in sets.get(r.endpoint, ()) for r in ev.api):
                 out.append(ev)
         return out
 
@@ -190,7 +188,9 @@ class Truth:
             return cached
         from .retention import reachable_records
 
-        cache = {name: {id(r) for r in reachable_records(self.account, name, self.now_ms)}
-                 for name in self.account.records()}
+        cache = {
+            name: {id(r) for r in reachable_records(self.account, name, self.now_ms)}
+            for name in self.account.records()
+        }
         self._cache = cache
         return cache

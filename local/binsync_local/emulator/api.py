@@ -22,6 +22,7 @@ Assumptions (spec ❓), documented here once:
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import math
 import re
@@ -73,9 +74,16 @@ def _part(i: int) -> Callable[[ApiRecord], Any]:
 # endpoint -> request parameter -> accessor of the record value it must equal (as a string).
 FILTERS: dict[str, dict[str, Callable[[ApiRecord], Any]]] = {
     "wallet.deposits": {"coin": _raw("coin"), "status": _raw("status"), "txId": _raw("txId")},
-    "wallet.withdrawals": {"coin": _raw("coin"), "status": _raw("status"),
-                           "withdrawOrderId": _raw("withdrawOrderId")},
-    "wallet.universal_transfer": {"type": _part(0), "fromSymbol": _raw("fromSymbol"), "toSymbol": _raw("toSymbol")},
+    "wallet.withdrawals": {
+        "coin": _raw("coin"),
+        "status": _raw("status"),
+        "withdrawOrderId": _raw("withdrawOrderId"),
+    },
+    "wallet.universal_transfer": {
+        "type": _part(0),
+        "fromSymbol": _raw("fromSymbol"),
+        "toSymbol": _raw("toSymbol"),
+    },
     "wallet.dividends": {"asset": _raw("asset")},
     "fiat.orders": {"transactionType": _part(0)},
     "fiat.payments": {"transactionType": _part(0)},
@@ -112,7 +120,9 @@ class Store:
     """The reachable records of one endpoint, sorted by (time, cursor)."""
 
     def __init__(self, account: Account, name: str):
-        self.records = sorted(reachable_records(account, name, account.now_ms), key=lambda r: (r.time_ms, r.cursor))
+        self.records = sorted(
+            reachable_records(account, name, account.now_ms), key=lambda r: (r.time_ms, r.cursor)
+        )
         self.by_part: dict[Any, list[ApiRecord]] = {}
         for r in self.records:
             self.by_part.setdefault(r.part[:1] if r.part else (), []).append(r)
@@ -132,16 +142,17 @@ def _int(params: dict[str, str], name: str | None) -> int | None:
     try:
         return int(float(params[name])) if "." in params[name] else int(params[name])
     except ValueError:
-        raise ApiError(-1100, f"Illegal characters found in parameter '{name}'; legal range is "
-                              f"'^[0-9]{{1,20}}$'.") from None
+        raise ApiError(
+            -1100, f"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'."
+        ) from None
 
 
 class HistoryEngine:
     def __init__(self, account: Account, spot_symbols: set[str], futures_symbols: dict[str, set[str]]):
         self.account = account
         self.stores: dict[str, Store] = {}
-        self.spot_symbols = spot_symbols          # listed + BREAK (REMOVED ones answer -1121)
-        self.futures_symbols = futures_symbols    # family -> symbols
+        self.spot_symbols = spot_symbols  # listed + BREAK (REMOVED ones answer -1121)
+        self.futures_symbols = futures_symbols  # family -> symbols
 
     def store(self, name: str) -> Store:
         st = self.stores.get(name)
@@ -200,8 +211,11 @@ class HistoryEngine:
         # ---- times
         s_name, e_name = ep.start_param, ep.end_param
         start, end = _int(params, s_name), _int(params, e_name)
-        cursor = _int(params, ep.cursor_param) if ep.pagination in ("from_id", "from_id_exclusive",
-                                                                     "record_id") else None
+        cursor = (
+            _int(params, ep.cursor_param)
+            if ep.pagination in ("from_id", "from_id_exclusive", "record_id")
+            else None
+        )
         if ep.times_required and (start is None or end is None):
             raise mandatory(s_name if start is None else e_name)  # type: ignore[arg-type]
         if cursor is not None and not ep.from_id_with_time and (start is not None or end is not None):
@@ -230,7 +244,7 @@ class HistoryEngine:
             hi = end if end is not None else 1 << 62
             if recs is st.records or len(recs) > 64:
                 times = [r.time_ms for r in recs]
-                recs = recs[bisect.bisect_left(times, lo):bisect.bisect_right(times, hi)]
+                recs = recs[bisect.bisect_left(times, lo) : bisect.bisect_right(times, hi)]
             else:
                 recs = [r for r in recs if lo <= r.time_ms <= hi]
         # ---- page size
@@ -253,9 +267,12 @@ class HistoryEngine:
                     recs = [r for r in recs if r.cursor > cursor]
                 else:
                     cursors = [r.cursor for r in recs]
-                    sorted_ok = all(a <= b for a, b in zip(cursors, cursors[1:], strict=False))
-                    recs = recs[bisect.bisect_left(cursors, cursor):] if sorted_ok else \
-                        [r for r in recs if r.cursor >= cursor]
+                    sorted_ok = all(a <= b for a, b in itertools.pairwise(cursors))
+                    recs = (
+                        recs[bisect.bisect_left(cursors, cursor) :]
+                        if sorted_ok
+                        else [r for r in recs if r.cursor >= cursor]
+                    )
                 recs = recs[:limit]
             elif explicit_start:
                 recs = recs[:limit]
@@ -267,11 +284,11 @@ class HistoryEngine:
             total = len(recs)
             if kind == "offset":
                 off = _int(params, ep.cursor_param) or 0
-                recs = recs[off:off + limit] if limit else recs[off:]
+                recs = recs[off : off + limit] if limit else recs[off:]
             else:
                 page_no = max(1, _int(params, ep.cursor_param) or 1)
                 size = limit or ep.default_page_size or 100
-                recs = recs[(page_no - 1) * size: page_no * size]
+                recs = recs[(page_no - 1) * size : page_no * size]
         elif kind == "window_only":
             if ep.order == "desc":
                 recs = recs[::-1]
@@ -284,13 +301,29 @@ class HistoryEngine:
         return self.render(ep, st, recs, total, more, page_no, limit, start, end)
 
     # ---- response shapes -------------------------------------------------------------------
-    def render(self, ep: Endpoint, st: Store, recs: list[ApiRecord], total: int | None, more: bool,
-               page_no: int, limit: int | None, start: int | None, end: int | None) -> str:
+    def render(
+        self,
+        ep: Endpoint,
+        st: Store,
+        recs: list[ApiRecord],
+        total: int | None,
+        more: bool,
+        page_no: int,
+        limit: int | None,
+        start: int | None,
+        end: int | None,
+    ) -> str:
         rows = "[" + ",".join(st.json_of(r) for r in recs) + "]"
         name = ep.name
         n_total = total if total is not None else len(recs)
         if name in ("fiat.orders", "fiat.payments", "p2p.orders"):
-            body: Any = {"code": "000000", "message": "success", "data": "\x00ROWS", "total": n_total, "success": True}
+            body: Any = {
+                "code": "000000",
+                "message": "success",
+                "data": "\x00ROWS",
+                "total": n_total,
+                "success": True,
+            }
         elif name == "pay.transactions":
             body = {"code": "000000", "message": "success", "data": "\x00ROWS", "success": True}
         elif name == "convert.trade_flow":
@@ -298,13 +331,24 @@ class HistoryEngine:
         elif name == "wallet.dust":
             body = {"total": n_total, "userAssetDribblets": "\x00ROWS"}
         elif name == "mining.payments":
-            body = {"code": 0, "msg": "", "data": {"accountProfits": "\x00ROWS", "totalNum": n_total,
-                                                   "pageSize": limit}}
+            body = {
+                "code": 0,
+                "msg": "",
+                "data": {"accountProfits": "\x00ROWS", "totalNum": n_total, "pageSize": limit},
+            }
         elif name == "rebates.tax_query":
             size = ep.default_page_size or 200
-            body = {"status": "OK", "type": "GENERAL", "code": "000000000",
-                    "data": {"page": page_no, "totalRecords": n_total,
-                             "totalPageNum": max(1, math.ceil(n_total / size)), "data": "\x00ROWS"}}
+            body = {
+                "status": "OK",
+                "type": "GENERAL",
+                "code": "000000000",
+                "data": {
+                    "page": page_no,
+                    "totalRecords": n_total,
+                    "totalPageNum": max(1, math.ceil(n_total / size)),
+                    "data": "\x00ROWS",
+                },
+            }
         elif name in ("staking.wbeth_rewards", "staking.bnsol_rewards"):
             unit = "ETH" if name.startswith("staking.wbeth") else "SOL"
             est = sum((Decimal(r.raw[f"amountIn{unit}"]) for r in recs), Decimal(0))

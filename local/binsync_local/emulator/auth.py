@@ -27,13 +27,13 @@ def split_signature(query: str, body: str) -> tuple[bytes, str | None]:
     parts = []
     for part in query.split("&") if query else []:
         if part.startswith("signature="):
-            sig = part[len("signature="):]
+            sig = part[len("signature=") :]
         else:
             parts.append(part)
     body_parts = []
     for part in body.split("&") if body else []:
         if part.startswith("signature=") and sig is None:
-            sig = part[len("signature="):]
+            sig = part[len("signature=") :]
         else:
             body_parts.append(part)
     return ("&".join(parts) + "&".join(body_parts)).encode(), sig

@@ -47,8 +47,13 @@ class Counters:
     errors: dict[int, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"requests": self.requests, "weight": self.weight, "http_429": self.http_429,
-                "http_418": self.http_418, "errors": {str(k): v for k, v in self.errors.items()}}
+        return {
+            "requests": self.requests,
+            "weight": self.weight,
+            "http_429": self.http_429,
+            "http_418": self.http_418,
+            "errors": {str(k): v for k, v in self.errors.items()},
+        }
 
 
 @dataclass
@@ -87,8 +92,12 @@ class Limiter:
             interval, num = "MINUTE", int(real // 60)
         else:
             interval, num = "SECOND", max(1, int(real))
-        return {"rateLimitType": "REQUEST_WEIGHT", "interval": interval, "intervalNum": num,
-                "limit": bucket.limit}
+        return {
+            "rateLimitType": "REQUEST_WEIGHT",
+            "interval": interval,
+            "intervalNum": num,
+            "limit": bucket.limit,
+        }
 
     # ---- buckets ---------------------------------------------------------------------------
     def charge(self, key: tuple, bucket: RateBucket, weight: int) -> tuple[bool, int, int]:
@@ -147,7 +156,7 @@ class Limiter:
             st.violations += 1
             if st.violations <= BAN_AFTER:
                 return 0.0
-            duration = min(BAN_FIRST_S * 2 ** st.offences, BAN_MAX_S) / self.scale
+            duration = min(BAN_FIRST_S * 2**st.offences, BAN_MAX_S) / self.scale
             st.offences += 1
             st.violations = 0
             st.warned_window = -1
@@ -156,5 +165,7 @@ class Limiter:
 
     def counters(self) -> dict:
         with self.lock:
-            return {"ips": {ip: c.as_dict() for ip, c in self.ips.items()},
-                    "uids": {uid: c.as_dict() for uid, c in self.uids.items()}}
+            return {
+                "ips": {ip: c.as_dict() for ip, c in self.ips.items()},
+                "uids": {uid: c.as_dict() for uid, c in self.uids.items()},
+            }

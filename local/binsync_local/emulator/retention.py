@@ -31,10 +31,13 @@ def reachable_records(account: Account, name: str, now_ms: int) -> list[ApiRecor
             floor = now_ms - ep.retention_ms
         if ep.earliest_ms is not None:
             floor = ep.earliest_ms if floor is None else max(floor, ep.earliest_ms)
-    out = [r for r in recs
-           if (r.symbol is None or r.symbol not in removed)
-           and (floor is None or r.time_ms >= floor)
-           and r.time_ms <= now_ms]
+    out = [
+        r
+        for r in recs
+        if (r.symbol is None or r.symbol not in removed)
+        and (floor is None or r.time_ms >= floor)
+        and r.time_ms <= now_ms
+    ]
     cap = ep.retention_records if ep is not None else None
     if cap:
         # "Only return last N records": per partition (e.g. dust per accountType).

@@ -48,8 +48,16 @@ SHARED_BUCKET_OF_FAMILY = {"api": "api", "fapi": "fapi", "dapi": "dapi", "eapi":
 
 def _extra_endpoint(path: str) -> Endpoint:
     family, weight, bucket, signed = EXTRA_ROUTES[path]
-    return Endpoint(name=f"extra:{path}", product="extra", family=family, path=path,  # type: ignore[arg-type]
-                    weight=weight, bucket=catalogue.BUCKETS[bucket], signed=signed, history=False)
+    return Endpoint(
+        name=f"extra:{path}",
+        product="extra",
+        family=family,
+        path=path,  # type: ignore[arg-type]
+        weight=weight,
+        bucket=catalogue.BUCKETS[bucket],
+        signed=signed,
+        history=False,
+    )
 
 
 class State:
@@ -65,8 +73,11 @@ class State:
             self.routes.setdefault(path, _extra_endpoint(path))
         spot = {m.symbol for m in account.markets if m.status != "REMOVED"}
         self.engine = HistoryEngine(account, spot, {"fapi": set(USDM_SYMBOLS), "dapi": set(COINM_SYMBOLS)})
-        rl = {fam: [self.limiter.rate_limit_entry(catalogue.BUCKETS[b])]
-              for fam, b in SHARED_BUCKET_OF_FAMILY.items() if b in catalogue.BUCKETS}
+        rl = {
+            fam: [self.limiter.rate_limit_entry(catalogue.BUCKETS[b])]
+            for fam, b in SHARED_BUCKET_OF_FAMILY.items()
+            if b in catalogue.BUCKETS
+        }
         self.reference = Reference(account, rl)
         self.lock = threading.Lock()
         self._fault_applied: set[str] = set()
@@ -139,15 +150,23 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(f.latency_ms / 1000)
         if f.timeout_rate and u_hang < f.timeout_rate:
             time.sleep(f.hang_s)
-            return self._error(503, -1007, "Timeout waiting for response from backend server. Send status unknown;"
-                                           " execution status unknown.")
+            return self._error(
+                503,
+                -1007,
+                "Timeout waiting for response from backend server. Send status unknown;"
+                " execution status unknown.",
+            )
         if f.error_rate and u_err < f.error_rate:
             if u_err < f.error_rate / 2:
                 return self._error(500, -1000, "An unknown error occurred while processing the request.")
-            return self._error(503, -1008, "Server is currently overloaded with other requests. Please try again "
-                                           "in a few minutes.")
+            return self._error(
+                503,
+                -1008,
+                "Server is currently overloaded with other requests. Please try again in a few minutes.",
+            )
         storm = (f.storm_rate and u_storm < f.storm_rate) or (
-            f.storm_after is not None and f.storm_after <= n < f.storm_after + f.storm_requests)
+            f.storm_after is not None and f.storm_after <= n < f.storm_after + f.storm_requests
+        )
         params = dict(parse_qsl(body, keep_blank_values=True))
         params.update(parse_qsl(query, keep_blank_values=True))  # the query string wins (spec §1)
         weight = st.engine.weight(ep, params) if ep.history else ep.weight
@@ -163,9 +182,13 @@ class Handler(BaseHTTPRequestHandler):
                 with lim.lock:
                     lim.ips[ip].http_418 += 1
                 until = st.now_ms() + int(remaining * 1000)
-                return self._error(418, -1003, f"Way too much request weight used; IP banned until {until}. Please "
-                                               "use WebSocket Streams for live updates to avoid bans.",
-                                   {"Retry-After": str(max(1, int(remaining + 0.999)))})
+                return self._error(
+                    418,
+                    -1003,
+                    f"Way too much request weight used; IP banned until {until}. Please "
+                    "use WebSocket Streams for live updates to avoid bans.",
+                    {"Retry-After": str(max(1, int(remaining + 0.999)))},
+                )
         if storm:
             return self._too_many(ip, bucket, lim.real_interval(bucket.interval_s), ep)
         if bucket.kind == "ip":
@@ -202,8 +225,15 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(e.status, e.code, e.msg, headers)
         self._send(200, out, headers)
 
-    def _too_many(self, ip: str, bucket: RateBucket, retry: float, ep: Endpoint, used: int | None = None,
-                  uid: str | None = None) -> None:
+    def _too_many(
+        self,
+        ip: str,
+        bucket: RateBucket,
+        retry: float,
+        ep: Endpoint,
+        used: int | None = None,
+        uid: str | None = None,
+    ) -> None:
         lim = self.state.limiter
         with lim.lock:
             lim.ips[ip].http_429 += 1
@@ -212,8 +242,10 @@ class Handler(BaseHTTPRequestHandler):
         if ep.family in BAN_FAMILIES and bucket.kind == "ip":
             lim.note_429(ip, bucket)
         per = "1M" if bucket.interval_s == 60 else f"{bucket.interval_s}S"
-        msg = (f"Too much request weight used; current limit is {bucket.limit} request weight per {per}. "
-               "Please use WebSocket Streams for live updates to avoid polling the API.")
+        msg = (
+            f"Too much request weight used; current limit is {bucket.limit} request weight per {per}. "
+            "Please use WebSocket Streams for live updates to avoid polling the API."
+        )
         headers = {"Retry-After": str(max(1, int(retry + 0.999)))}
         if used is not None:
             headers[lim.header_name(bucket)] = str(used)
@@ -301,14 +333,19 @@ class Handler(BaseHTTPRequestHandler):
         if (f.revoke_after is not None or f.revoke_at_ms is not None) and "revoke" not in st._fault_applied:
             now = st.now_ms()
             if (f.revoke_after is not None and n > f.revoke_after) or (
-                    f.revoke_at_ms is not None and now >= f.revoke_at_ms):
+                f.revoke_at_ms is not None and now >= f.revoke_at_ms
+            ):
                 primary.revoked = True
                 st._fault_applied.add("revoke")
-        if f.permissions and "perms" not in st._fault_applied and (
-                f.permissions_after is not None or f.permissions_at_ms is not None):
+        if (
+            f.permissions
+            and "perms" not in st._fault_applied
+            and (f.permissions_after is not None or f.permissions_at_ms is not None)
+        ):
             now = now or st.now_ms()
             if (f.permissions_after is not None and n > f.permissions_after) or (
-                    f.permissions_at_ms is not None and now >= f.permissions_at_ms):
+                f.permissions_at_ms is not None and now >= f.permissions_at_ms
+            ):
                 primary.restrictions.update(f.permissions)
                 st._fault_applied.add("perms")
 
@@ -353,15 +390,21 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(404, json.dumps({"error": f"unknown admin path {path}"}))
 
 
-def add_key(st: State, kind: str = "hmac", public_key_pem: str | None = None,
-            restrictions: dict | None = None) -> ApiKey:
+def add_key(
+    st: State, kind: str = "hmac", public_key_pem: str | None = None, restrictions: dict | None = None
+) -> ApiKey:
     """A further key of the same uid (HMAC, or RSA/Ed25519 with the given public key)."""
     import secrets
 
     base = dict(st.account.keys[0].restrictions)
     base.update(restrictions or {})
-    key = ApiKey(api_key=secrets.token_hex(32), secret=secrets.token_hex(32) if kind == "hmac" else "",
-                 kind=kind, public_key_pem=public_key_pem, restrictions=base)
+    key = ApiKey(
+        api_key=secrets.token_hex(32),
+        secret=secrets.token_hex(32) if kind == "hmac" else "",
+        kind=kind,
+        public_key_pem=public_key_pem,
+        restrictions=base,
+    )
     st.account.keys.append(key)
     st.keys[key.api_key] = key
     return key
@@ -370,8 +413,14 @@ def add_key(st: State, kind: str = "hmac", public_key_pem: str | None = None,
 class EmulatorServer:
     """In-process Binance emulator. See the package docstring for usage."""
 
-    def __init__(self, account: Account, time_scale: float = 1, faults: Faults | None = None,
-                 host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        account: Account,
+        time_scale: float = 1,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
         self.account = account
         self.state = State(account, time_scale, faults)
         self.host, self.port = host, port
@@ -385,8 +434,9 @@ class EmulatorServer:
         httpd.request_queue_size = 128
         self._httpd = httpd
         self.port = httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="binance-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="binance-emulator", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -419,14 +469,20 @@ class EmulatorServer:
     @property
     def credentials(self) -> dict[str, Any]:
         k = self.account.keys[0]
-        return {"base_url": self.base_url, "api_key": k.api_key, "api_secret": k.secret, "uid": self.account.uid}
+        return {
+            "base_url": self.base_url,
+            "api_key": k.api_key,
+            "api_secret": k.secret,
+            "uid": self.account.uid,
+        }
 
     @property
     def second_key(self) -> ApiKey:
         return self.account.keys[1]
 
-    def add_key(self, kind: str = "hmac", public_key_pem: str | None = None,
-                restrictions: dict | None = None) -> ApiKey:
+    def add_key(
+        self, kind: str = "hmac", public_key_pem: str | None = None, restrictions: dict | None = None
+    ) -> ApiKey:
         return add_key(self.state, kind, public_key_pem, restrictions)
 
     def counters(self) -> dict:

@@ -18,12 +18,31 @@ from .account import Account, RowT
 
 HEADER = ("User_ID", "UTC_Time", "Account", "Operation", "Coin", "Change", "Remark")
 ACCOUNT_NAMES = {
-    "spot": "Spot", "funding": "Funding", "earn": "Earn", "margin_cross": "Cross Margin",
-    "margin_isolated": "Isolated Margin", "usdm": "USD-M Futures", "coinm": "Coin-M Futures",
-    "card": "Card", "mining": "Pool", "options": "Options", "loan": "Loan",
+    "spot": "Spot",
+    "funding": "Funding",
+    "earn": "Earn",
+    "margin_cross": "Cross Margin",
+    "margin_isolated": "Isolated Margin",
+    "usdm": "USD-M Futures",
+    "coinm": "Coin-M Futures",
+    "card": "Card",
+    "mining": "Pool",
+    "options": "Options",
+    "loan": "Loan",
 }
-TRADE_OPS = frozenset({"Buy", "Sell", "Fee", "Transaction Related", "Transaction Buy", "Transaction Spend",
-                       "Transaction Fee", "Transaction Revenue", "Transaction Sold"})
+TRADE_OPS = frozenset(
+    {
+        "Buy",
+        "Sell",
+        "Fee",
+        "Transaction Related",
+        "Transaction Buy",
+        "Transaction Spend",
+        "Transaction Fee",
+        "Transaction Revenue",
+        "Transaction Sold",
+    }
+)
 
 
 def format_change(d: Decimal, scientific: bool = False) -> str:
@@ -73,8 +92,9 @@ def _q(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
 
-def write_statement(account: Account, fh: TextIO, start_ms: int | None = None, end_ms: int | None = None,
-                    header: bool = True) -> int:
+def write_statement(
+    account: Account, fh: TextIO, start_ms: int | None = None, end_ms: int | None = None, header: bool = True
+) -> int:
     """Write the statement CSV to `fh`; returns the number of data rows."""
     uid = _q(str(account.uid))
     if header:
@@ -88,8 +108,10 @@ def write_statement(account: Account, fh: TextIO, start_ms: int | None = None, e
             tiny += 1
             sci = tiny % 4 == 0
         when = datetime.fromtimestamp(t // 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-        lines.append(f'{uid},"{when}",{_q(ACCOUNT_NAMES[wallet])},{_q(op)},{_q(coin)},'
-                     f'"{format_change(change, sci)}",{_q(remark)}\r\n')
+        lines.append(
+            f'{uid},"{when}",{_q(ACCOUNT_NAMES[wallet])},{_q(op)},{_q(coin)},'
+            f'"{format_change(change, sci)}",{_q(remark)}\r\n'
+        )
         n += 1
         if len(lines) >= 5000:
             fh.write("".join(lines))
