@@ -54,3 +54,45 @@ def make_run(connection_id: str, run_id: str, *, user_id: str = "user-a", status
                    status=status, started_at=int(run_id.split("-")[0]), error=error)
     run.save()
     return run
+
+
+class BinanceDown:
+    """A loopback stand-in for Binance during an outage: every request gets HTTP 503 with
+    Binance's -1001 body (a transient error). Its weight header announces a one-second weight
+    interval, which the client reads as a time-compressed server (like the emulator's), so its
+    backoff sleeps stay short."""
+
+    BODY = b'{"code":-1001,"msg":"Internal error; unable to process your request. Please try again."}'
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        body = self.BODY
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(503)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("X-MBX-USED-WEIGHT-1S", "1")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> BinanceDown:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -4,11 +4,11 @@ real state machine and handlers, the schedule and the failure rule fired as AWS 
 from __future__ import annotations
 
 import json
-import socket
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from events_support import make_connection
+from events_support import BinanceDown, make_connection
 
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -19,12 +19,10 @@ def quiet_cloud(cloud, monkeypatch):
     return cloud
 
 
-def _closed_port_url() -> str:
-    """A loopback URL nobody listens on: requests get ECONNREFUSED, a real transient error."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+@pytest.fixture
+def binance_down() -> Iterator[BinanceDown]:
+    with BinanceDown() as server:
+        yield server
 
 
 def _connection(user: str, cid: str, base_url: str, **extra):
@@ -49,11 +47,12 @@ def _wait_all(cloud) -> list[dict]:
 
 def test_schedule_fires_one_sync_per_active_connection_and_never_twice(quiet_cloud):
     cloud = quiet_cloud
-    url = _closed_port_url()
+    # No secrets stored: each sync fails fast at Plan, which is all this test needs (it counts
+    # the syncs started; what they do is the sync's business).
     active = {"a1", "a2", "b1"}
     for cid in active:
-        _connection("user-a" if cid.startswith("a") else "user-b", cid, url)
-    _connection("user-a", "off", url, status="disabled", status_reason="key revoked")
+        make_connection("user-a" if cid.startswith("a") else "user-b", cid)
+    make_connection("user-a", "off", status="disabled", status_reason="key revoked")
 
     first = cloud.fire_schedule(MONDAY)
     assert {s["connection_id"] for s in first["started"]} == active
@@ -67,29 +66,30 @@ def test_schedule_fires_one_sync_per_active_connection_and_never_twice(quiet_clo
     assert all(i["run_id"] for i in inputs)
 
 
-def test_transient_failures_are_counted_and_reported_never_disabling(quiet_cloud):
+def test_transient_failure_is_counted_and_reported_never_disabling(quiet_cloud, binance_down, monkeypatch):
     from binsync.storage.models import ConnectionModel, RunModel
     from binsync.sync.start import start_sync
 
+    # One failure suffices to show the warning here; the count to 3 is in test_events_failures.py.
+    monkeypatch.setenv("TRANSIENT_FAILURE_WARNING_AFTER", "1")
     cloud = quiet_cloud
-    _connection("user-a", "c1", _closed_port_url())
-    payloads = []
-    for _ in range(3):
-        run = start_sync("user-a", "c1", "incremental", "api")
-        described = cloud.wait_execution(run.execution_arn, timeout=120)
-        assert described["status"] == "FAILED"
-        assert described["error"] == "TransientError"
-        (payload,) = cloud.fire_execution_status_change(run.execution_arn)
-        payloads.append(payload)
-        assert RunModel.get("c1", run.run_id).error["category"] == "transient"
+    _connection("user-a", "c1", binance_down.url)  # Binance answers 503 to everything
+    run = start_sync("user-a", "c1", "incremental", "api")
+    described = cloud.wait_execution(run.execution_arn, timeout=120)
+    assert (described["status"], described["error"]) == ("FAILED", "TransientError")
+    (payload,) = cloud.fire_execution_status_change(run.execution_arn)
+    assert (payload["action"], payload["category"]) == ("counted", "transient")
+    assert payload["consecutive_transient_failures"] == 1
+    assert RunModel.get("c1", run.run_id).error["category"] == "transient"
     conn = ConnectionModel.get("user-a", "c1")
     assert conn.status == "active"
-    assert conn.consecutive_transient_failures == 3
-    assert [p["consecutive_transient_failures"] for p in payloads] == [1, 2, 3]
-    assert any(w.startswith("Repeated sync failures:") for w in conn.warnings)
-    # The rule fires again for the same execution (EventBridge redelivery): nothing changes.
+    assert conn.consecutive_transient_failures == 1
+    (warning,) = [w for w in conn.warnings if w.startswith("Repeated sync failures:")]
+    assert "temporarily unavailable" in warning
+    # EventBridge redelivers the same event: nothing changes.
     cloud.fire_execution_status_change(run.execution_arn)
-    assert ConnectionModel.get("user-a", "c1").consecutive_transient_failures == 3
+    again = ConnectionModel.get("user-a", "c1")
+    assert (again.consecutive_transient_failures, again.warnings) == (1, conn.warnings)
 
 
 def test_a_spread_start_waits_its_offset_in_the_state_machine(cloud, monkeypatch):
@@ -97,7 +97,7 @@ def test_a_spread_start_waits_its_offset_in_the_state_machine(cloud, monkeypatch
 
     monkeypatch.setenv("RESYNC_SPREAD_SECONDS", "2")
     cid = next(f"c{i}" for i in range(100) if start_delay_seconds(f"c{i}", 2) == 1)
-    _connection("user-a", cid, _closed_port_url())
+    make_connection("user-a", cid)
     (started,) = cloud.fire_schedule(MONDAY)["started"]
     assert started["delay"] == 1
     (execution,) = _executions(cloud)
