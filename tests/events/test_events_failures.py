@@ -215,3 +215,24 @@ def test_handler_survives_a_foreign_event(aws):
     handler = load_handler("on_sync_failed")
     result = handler.lambda_handler({"detail-type": "Scheduled Event", "detail": {}}, FakeContext())
     assert result["action"] == "ignored" and "detail-type" in result["error"]
+
+
+@pytest.mark.parametrize(("cause", "says"), [
+    ({"code": -1022}, "secret stored here no longer matches"),
+    ({"code": -2014}, "no longer recognises the key"),
+    ({"code": -2015}, "does not say which"),
+    ({"message": "CredentialsInvalid endpoint=spot.my_trades http=401 code=-2015 "
+                 "msg='Invalid API-key, IP, or permissions for action.'"}, "does not say which"),
+    ({}, "does not say which"),
+])
+def test_the_reason_follows_binance_code_and_keeps_the_sync_details(aws, cause, says):
+    make_connection("user-a", "c1")
+    run_id = f"{T0:013d}-abab0001"
+    make_run("c1", run_id, error={"type": "CredentialsInvalid", "endpoint": "spot.my_trades", **cause})
+    handle_failure(_facts(run_id, error="CredentialsInvalid", cause=json.dumps(cause)))
+    assert says in _conn().status_reason
+    if "message" in cause:
+        assert 'Binance said: "Invalid API-key, IP, or permissions for action."' in _conn().status_reason
+    error = _run(run_id).error
+    assert error["endpoint"] == "spot.my_trades"  # the sync's own details are kept
+    assert error["category"] == "credentials"

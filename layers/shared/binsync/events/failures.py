@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -188,25 +189,60 @@ def _when(ms: int | None) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime(" on %Y-%m-%d at %H:%M UTC")
 
 
+# What Binance's code says about a rejected key. -2015 ("Invalid API-key, IP, or permissions
+# for action") is ambiguous by design, so the reason lists every possibility.
+_CREDENTIAL_CAUSES = {
+    -1022: "the secret stored here no longer matches the key (the key was recreated, or its secret "
+           "changed)",
+    -2014: "Binance no longer recognises the key (it was deleted)",
+    -2008: "Binance no longer recognises the key (it was deleted)",
+}
+_AMBIGUOUS_CAUSE = ("the key was deleted, its reading permission was removed, or an IP access restriction "
+                    "was added (Binance's answer does not say which)")
+_CODE_IN_TEXT = re.compile(r"code=(-?\d+)")
+_MSG_IN_TEXT = re.compile(r"msg='([^']*)'")
+
+
+def binance_code(details: dict[str, Any]) -> int | None:
+    raw = details.get("code")
+    if raw is None:
+        found = _CODE_IN_TEXT.search(str(details.get("message") or ""))
+        raw = found.group(1) if found else None
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def binance_message(details: dict[str, Any]) -> str | None:
+    if _str(details.get("msg")):
+        return str(details["msg"])
+    found = _MSG_IN_TEXT.search(str(details.get("message") or ""))
+    return found.group(1) if found and found.group(1).strip() else None
+
+
 def disabled_reason(kind: Classification, connection_id: str, when_ms: int | None,
-                    binance_message: str | None = None) -> str:
+                    code: int | None = None, binance_msg: str | None = None) -> str:
     """The reason shown on a disabled connection: what happened and what to do about it, in the
-    user's words (the client's own hints say "register again"; here recovery is self-service)."""
-    said = f' Binance said: "{binance_message.strip()[:200]}".' if binance_message else ""
+    user's words (recovery is self-service: fix the key, then revalidate or replace it)."""
+    said = f' Binance said: "{binance_msg.strip()[:200]}".' if binance_msg else ""
+    revalidate = f"POST /connections/{connection_id}/revalidate"
     if kind.category == CREDENTIALS:
-        what = (f"Binance rejected this connection's API key{_when(when_ms)}: the key was deleted, "
-                f"or its secret no longer matches.{said}")
-        todo = ("Syncing is paused. In Binance, open Account > API Management and check that the key "
-                f"still exists. If it does, call revalidate (POST /connections/{connection_id}/revalidate); "
-                "if it was deleted, create a new read-only key and replace this one "
+        cause = _CREDENTIAL_CAUSES.get(code or 0, _AMBIGUOUS_CAUSE)
+        what = f"Binance rejected this connection's API key{_when(when_ms)}: {cause}.{said}"
+        todo = ("Syncing is paused until it is fixed. In Binance, open Account > API Management. If the "
+                "key is still listed, make sure \"Enable Reading\" is ticked and IP access is "
+                "\"Unrestricted\" (binsync reads from many addresses), then call revalidate "
+                f"({revalidate}). If it was deleted, create a new read-only key and replace this one "
                 f"(PUT /connections/{connection_id}/keys). Syncing resumes at once.")
     else:
         what = (f"Binance refused to let this connection's API key read your history{_when(when_ms)}: "
-                f"its reading permission was removed, or an IP access restriction was added.{said}")
-        todo = ("Syncing is paused. In Binance, open Account > API Management, edit this key: tick "
-                "\"Enable Reading\" and set IP access to \"Unrestricted\" (binsync reads from many "
-                "addresses). Then call revalidate "
-                f"(POST /connections/{connection_id}/revalidate). Syncing resumes at once.")
+                f"a permission the sync needs was removed from the key, or an IP access restriction "
+                f"was added.{said}")
+        todo = ("Syncing is paused until it is fixed. In Binance, open Account > API Management, edit "
+                "this key: tick \"Enable Reading\" (and Futures if you use it) and set IP access to "
+                "\"Unrestricted\" (binsync reads from many addresses). Then call revalidate "
+                f"({revalidate}). Syncing resumes at once.")
     return f"{what} {todo}"
 
 
@@ -276,8 +312,8 @@ def handle_failure(facts: FailedExecution) -> FailureOutcome:
 
     reason = None
     if kind.category in DISABLING:
-        binance_msg = _str(details.get("binance_message")) or _str(details.get("msg"))
-        reason = disabled_reason(kind, connection_id, facts.stop_ms, binance_msg)
+        reason = disabled_reason(kind, connection_id, facts.stop_ms, binance_code(details),
+                                 binance_message(details))
         outcome.reason = reason
     if run_id:
         _record_run(connection_id, run_id, facts, kind, details, reason)
@@ -307,8 +343,11 @@ def _record_run(connection_id: str, run_id: str, facts: FailedExecution, kind: C
         return
     if run.status == "succeeded":
         return  # a later success of the same run id is the truth
-    message = _str(details.get("message")) or _str(details.get("errorMessage")) or _str(facts.cause) or ""
+    previous = run.error if isinstance(run.error, dict) else {}
+    message = (_str(previous.get("message")) or _str(details.get("message"))
+               or _str(details.get("errorMessage")) or _str(facts.cause) or "")
     error = {
+        **previous,  # the sync's own details (endpoint, Binance code) are kept
         "type": kind.error,
         "category": kind.category,
         "message": message[:2000],
