@@ -1,0 +1,144 @@
+"""The whole story of issue 7 on the Binance emulator and the embedded cloud: a key revoked in
+the middle of a sync disables its connection with a clear reason, the weekly resync skips it, the
+user fixes the key and revalidates, the connection is enabled at once and syncs, and the weekly
+resync includes it again."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+from binsync.storage.models import ConnectionModel, RunModel
+
+USER = "user-events"
+MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+# A few history endpoints keep the sync short; which ones does not matter here.
+ENDPOINTS = "wallet.deposits,wallet.withdrawals,convert.trade_flow,fiat.orders"
+
+
+@pytest.fixture(scope="module")
+def account() -> Any:
+    from binsync_local.emulator import generate_account
+
+    return generate_account("small", seed=23)
+
+
+@pytest.fixture
+def world(cloud: Any, account: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
+    from binsync_local.emulator import EmulatorServer
+    from binsync_local.emulator.faults import Faults
+
+    with EmulatorServer(account, time_scale=60, faults=Faults()) as server:
+        monkeypatch.setenv("BINSYNC_ALLOW_BASE_URLS", server.base_url)
+        monkeypatch.setenv("SYNC_ONLY_ENDPOINTS", ENDPOINTS)
+        monkeypatch.setenv("RESYNC_SPREAD_SECONDS", "0")
+        yield cloud, server
+
+
+def _admin(server: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = requests.post(f"{server.base_url}/emulator/{path}", json=body, timeout=5)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _wait_run(connection_id: str, run_id: str, timeout: float = 180) -> RunModel:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = RunModel.get(connection_id, run_id)
+        if run.status in ("succeeded", "failed"):
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not end")
+
+
+def _wait_execution(cloud: Any, run: RunModel) -> dict[str, Any]:
+    return cloud.wait_execution(RunModel.get(run.connection_id, run.run_id).execution_arn, timeout=180)
+
+
+def test_revoked_mid_sync_disables_then_revalidate_reenables_and_syncs(world):
+    cloud, server = world
+    creds = server.credentials
+    status, _, conn = cloud.api_request("POST", "/connections", user=USER, body={
+        "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
+        "sync_mode": "full", "start_sync": False})
+    assert status == 201, conn
+    cid = conn["connection_id"]
+
+    # The user deletes the key in Binance while a sync runs: a few requests in, it stops working.
+    server.state.faults.revoke_after = server.state.faults.count + 6
+    status, _, started = cloud.api_request("POST", f"/connections/{cid}/syncs", user=USER,
+                                           body={"mode": "full"})
+    assert status == 202, started
+    run = _wait_run(cid, started["run_id"])
+    described = _wait_execution(cloud, run)
+    assert (run.status, described["status"], described["error"]) == ("failed", "FAILED", "CredentialsInvalid")
+
+    # EventBridge's rule on the failed execution runs on_sync_failed.
+    (outcome,) = cloud.fire_execution_status_change(described["executionArn"])
+    assert (outcome["action"], outcome["category"]) == ("disabled", "credentials")
+    status, _, view = cloud.api_request("GET", f"/connections/{cid}", user=USER)
+    assert view["status"] == "disabled"
+    reason = view["status_reason"]
+    assert "Binance rejected this connection's API key" in reason
+    assert "API Management" in reason and f"/connections/{cid}/revalidate" in reason
+    stored = ConnectionModel.get(USER, cid)
+    assert stored.status_changed_at == int(described["stopDate"].timestamp() * 1000)
+    assert RunModel.get(cid, run.run_id).error["user_message"] == reason
+    # Delivered twice, it changes nothing more.
+    cloud.fire_execution_status_change(described["executionArn"])
+    assert ConnectionModel.get(USER, cid).attribute_values == stored.attribute_values
+
+    # The weekly resync leaves it alone, and so does a manual sync.
+    assert cloud.fire_schedule(MONDAY)["started"] == []
+    assert cloud.api_request("POST", f"/connections/{cid}/syncs", user=USER, body={"mode": "full"})[0] == 409
+
+    # Revalidating before the fix is refused and keeps it disabled.
+    status, _, body = cloud.api_request("POST", f"/connections/{cid}/revalidate", user=USER)
+    assert status == 422, body
+    assert ConnectionModel.get(USER, cid).status == "disabled"
+
+    # The user fixes it (here: the emulator un-revokes the key) and revalidates: enabled at once,
+    # an incremental sync starts and succeeds.
+    _admin(server, f"keys/{creds['api_key']}/revoke", {"revoked": False})
+    status, _, body = cloud.api_request("POST", f"/connections/{cid}/revalidate", user=USER)
+    assert status == 200, body
+    assert body["status"] == "active" and not body.get("status_reason")
+    assert (body["current_run"]["mode"], body["current_run"]["trigger"]) == ("incremental", "revalidate")
+    recovered = _wait_run(cid, body["current_run"]["run_id"])
+    assert recovered.status == "succeeded", recovered.error
+    _wait_execution(cloud, recovered)
+    assert ConnectionModel.get(USER, cid).consecutive_transient_failures == 0
+
+    # Next week's resync includes it again.
+    week_later = cloud.fire_schedule(MONDAY.replace(day=30))
+    assert [s["connection_id"] for s in week_later["started"]] == [cid]
+    weekly = _wait_run(cid, week_later["started"][0]["run_id"])
+    assert (weekly.status, weekly.mode, weekly.trigger) == ("succeeded", "incremental", "schedule")
+    _wait_execution(cloud, weekly)
+
+
+def test_read_permission_removed_mid_sync_disables_with_what_to_fix(world):
+    cloud, server = world
+    creds = server.credentials
+    status, _, conn = cloud.api_request("POST", "/connections", user=USER, body={
+        "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
+        "sync_mode": "full", "start_sync": False})
+    assert status == 201, conn
+    cid = conn["connection_id"]
+    faults = server.state.faults
+    faults.permissions, faults.permissions_after = {"enableReading": False}, faults.count + 6
+    status, _, started = cloud.api_request("POST", f"/connections/{cid}/syncs", user=USER,
+                                           body={"mode": "full"})
+    assert status == 202, started
+    run = _wait_run(cid, started["run_id"])
+    described = _wait_execution(cloud, run)
+    assert described["status"] == "FAILED"
+    assert described["error"] in ("CredentialsInvalid", "PermissionMissing")
+    (outcome,) = cloud.fire_execution_status_change(described["executionArn"])
+    assert outcome["action"] == "disabled"
+    reason = ConnectionModel.get(USER, cid).status_reason
+    assert "Enable Reading" in reason and "revalidate" in reason
