@@ -33,7 +33,15 @@ import time
 from collections import Counter, defaultdict
 from typing import Any
 
-from binsync_local.cli.sync_cmd import DEFAULT_USER, allow_base_url, export, run_summary, stored_transactions
+from binsync_local.cli.sync_cmd import (
+    DEFAULT_USER,
+    allow_base_url,
+    export,
+    quiet_function_logs,
+    reuse_interpreter_lambda_clients,
+    run_summary,
+    stored_transactions,
+)
 
 # The products issue 5 guarantees: every record of these endpoints the API can return, stored once.
 CHECKED_ENDPOINTS: tuple[str, ...] = ("spot.my_trades", "wallet.deposits", "wallet.withdrawals",
@@ -53,6 +61,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-statement", action="store_true", help="skip the statement upload")
     p.add_argument("--in-process-emulator", action="store_true")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--verbose", action="store_true", help="show the functions' structured logs")
     p.set_defaults(func=run)
 
 
@@ -227,7 +236,9 @@ def run(args: argparse.Namespace) -> int:
         creds = emulator.credentials
         allow_base_url(creds["base_url"])
         sys.stderr.write(f"emulator at {creds['base_url']}; starting the embedded cloud...\n")
-        with LocalCloud(egress_ips=args.ips, fast_retries=True) as cloud:
+        with LocalCloud(egress_ips=args.ips, fast_retries=True) as cloud, reuse_interpreter_lambda_clients():
+            if not args.verbose:
+                quiet_function_logs()
             view, run_ = sync_once(cloud, base_url=creds["base_url"], api_key=creds["api_key"],
                                    api_secret=creds["api_secret"], key_type="hmac", mode="full",
                                    timeout=args.timeout, progress=not args.no_progress)

@@ -12,11 +12,14 @@ as JSON on stdout and exports the stored transactions to FILE (JSON lines, or CS
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,10 +39,53 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", help="export file: .csv for CSV, anything else for JSON lines")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the sync")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--verbose", action="store_true", help="show the functions' structured logs")
     p.set_defaults(func=run)
 
 
 # ------------------------------------------------------------------ shared with `binsync demo`
+
+
+@contextlib.contextmanager
+def reuse_interpreter_lambda_clients() -> Iterator[None]:
+    """Let moto's Step Functions interpreter reuse one Lambda client per region.
+
+    It creates a fresh boto3 client for every Task state (moto 5.2.5,
+    `lambda_eval_utils.boto_client_for`), which costs more CPU than the invocation itself and,
+    with every handler sharing one interpreter lock, throttles the whole fan-out. Clients are
+    thread-safe; the cache is keyed on whether moto intercepts calls (in-process) or not.
+    """
+    from moto.core.models import botocore_stubber
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    original = lambda_eval_utils.boto_client_for
+    cache: dict[tuple[Any, ...], Any] = {}
+    lock = threading.Lock()
+
+    def cached(region: str, service: str, state_credentials: Any = None) -> Any:
+        key = (region, service, botocore_stubber.enabled)
+        with lock:
+            if key not in cache:
+                cache[key] = original(region, service, state_credentials)
+            return cache[key]
+
+    lambda_eval_utils.boto_client_for = cached
+    try:
+        yield
+    finally:
+        lambda_eval_utils.boto_client_for = original
+
+
+def quiet_function_logs(level: str = "WARNING") -> None:
+    """Keep the handlers' structured logs (INFO in template.yaml) off the terminal.
+
+    Called after the cloud applied the template's environment and before any handler module is
+    imported, so the handlers' loggers are created at this level."""
+    os.environ["POWERTOOLS_LOG_LEVEL"] = level
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    import logging
+
+    logging.getLogger("moto").setLevel(logging.CRITICAL)
 
 
 def allow_base_url(base_url: str) -> None:
@@ -182,7 +228,10 @@ def run(args: argparse.Namespace) -> int:
     from binsync_local.cloud import LocalCloud
 
     allow_base_url(args.base_url)
-    with LocalCloud(egress_ips=args.ips, fast_retries=is_loopback(args.base_url)) as cloud:
+    with LocalCloud(egress_ips=args.ips, fast_retries=is_loopback(args.base_url)) as cloud, \
+            reuse_interpreter_lambda_clients():
+        if not args.verbose:
+            quiet_function_logs()
         view, run_ = sync_once(cloud, base_url=args.base_url, api_key=args.api_key,
                                api_secret=_secret(args.api_secret), key_type=args.key_type, mode=args.mode,
                                timeout=args.timeout, progress=not args.no_progress)

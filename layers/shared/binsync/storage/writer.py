@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
 from binsync.model import Transaction, format_decimal
+from binsync.storage import clients
 from binsync.storage.models import TransactionModel, account_key, transaction_sk
 
 BATCH_WRITE_MAX = 25
@@ -52,7 +52,7 @@ class WriteResult:
 
 
 def _client() -> Any:
-    return boto3.client("dynamodb")
+    return clients.client("dynamodb")
 
 
 def _table_name() -> str:

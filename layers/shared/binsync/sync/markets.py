@@ -14,7 +14,7 @@ import os
 import time
 from typing import Any
 
-import boto3
+from binsync.storage import clients
 
 MARKETS_KEY = "reference/spot-markets.json"
 _CACHE_S = 300
@@ -29,7 +29,7 @@ def load_markets(*, max_age_s: float = _CACHE_S) -> dict[str, dict[str, str]]:
     """The persisted market map (cached per execution environment for a few minutes)."""
     if _cache["markets"] is not None and time.monotonic() - _cache["at"] < max_age_s:
         return _cache["markets"]
-    s3 = boto3.client("s3")
+    s3 = clients.client("s3")
     try:
         body = s3.get_object(Bucket=_bucket(), Key=MARKETS_KEY)["Body"].read()
         markets = json.loads(body)
@@ -49,7 +49,7 @@ def merge_and_save(live: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]
         if symbol not in live and entry.get("status") != "REMOVED":
             known[symbol] = {**entry, "status": "REMOVED"}
     known.update(live)
-    boto3.client("s3").put_object(Bucket=_bucket(), Key=MARKETS_KEY,
+    clients.client("s3").put_object(Bucket=_bucket(), Key=MARKETS_KEY,
                                   Body=json.dumps(known, sort_keys=True).encode(),
                                   ContentType="application/json")
     _cache.update(at=time.monotonic(), markets=known)

@@ -11,8 +11,7 @@ import json
 import os
 from typing import Any
 
-import boto3
-
+from binsync.storage import clients
 from binsync.storage.models import ConnectionModel, RunModel
 from binsync.sync import binance_io, markets
 from binsync.sync.modes import resolve_start
@@ -75,7 +74,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
                            "distributed": len(task_ids) > INLINE_MAX_TASKS}
     if out["distributed"]:
         bucket, key = os.environ["UPLOADS_BUCKET"], _plan_key(run_id)
-        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(task_ids).encode(),
+        clients.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(task_ids).encode(),
                                       ContentType="application/json")
         out.update(plan_bucket=bucket, plan_key=key, task_ids=[])
     else:

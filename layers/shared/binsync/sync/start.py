@@ -15,9 +15,9 @@ import re
 import secrets
 from typing import Any
 
-import boto3
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from binsync.storage import clients
 from binsync.storage.models import ConnectionModel, RunModel
 from binsync.sync.errors import ConnectionNotSyncable, SyncAlreadyRunning
 from binsync.sync.modes import MODES
@@ -42,7 +42,7 @@ def execution_name(run_id: str) -> str:
 
 
 def _sfn() -> Any:
-    return boto3.client("stepfunctions")
+    return clients.client("stepfunctions")
 
 
 def _scheduled_ms(scheduled_time: Any) -> int | None:

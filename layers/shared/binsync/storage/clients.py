@@ -1,0 +1,30 @@
+"""Shared boto3 clients, one per service and execution environment.
+
+Creating a boto3 client costs tens of milliseconds (it loads and parses the service model), which
+is more than the call it makes; a Lambda environment (and the local cloud's worker threads)
+reuses one. boto3 clients are thread-safe once created; creation is serialised here because the
+default session is not.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import boto3
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str | None, str | None], Any] = {}
+
+
+def client(service: str) -> Any:
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    key = (service, region, os.environ.get("AWS_ENDPOINT_URL"))
+    found = _clients.get(key)
+    if found is None:
+        with _lock:
+            found = _clients.get(key)
+            if found is None:
+                found = _clients[key] = boto3.client(service)
+    return found
