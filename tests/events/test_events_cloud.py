@@ -104,3 +104,35 @@ def test_a_spread_start_waits_its_offset_in_the_state_machine(cloud, monkeypatch
     cloud.wait_execution(execution["executionArn"], timeout=120)
     waits = [e for e in cloud.execution_history(execution["executionArn"]) if e["type"] == "WaitStateEntered"]
     assert [json.loads(w["stateEnteredEventDetails"]["input"])["start_delay_seconds"] for w in waits] == [1]
+
+
+def _cli_output(capsys, key: str) -> dict:
+    """The command's JSON line (the handlers' logs and metrics share stdout in-process)."""
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    (found,) = [line for line in lines if key in line]
+    return found
+
+
+def test_the_cli_fires_the_real_schedule_and_failure_rule(quiet_cloud, capsys):
+    """`binsync cloud fire-schedule|fire-failure` against a served cloud, real handlers."""
+    from binsync.storage.models import ConnectionModel
+    from binsync_local.cli import main
+
+    cloud = quiet_cloud
+    url = cloud.serve(port=0)
+    make_connection("user-a", "c1")  # no secret stored: its sync fails at once in Plan
+    assert main(["cloud", "fire-schedule", "--endpoint-url", url, "--time", "2026-11-23T02:00:00Z"]) == 0
+    result = _cli_output(capsys, "schedule")["result"]
+    (started,) = result["started"]
+    (execution,) = _executions(cloud)
+    described = cloud.wait_execution(execution["executionArn"], timeout=120)
+    assert described["status"] == "FAILED"
+
+    assert main(["cloud", "fire-failure", "--endpoint-url", url, "--execution-arn",
+                 described["executionArn"]]) == 0
+    out = _cli_output(capsys, "rule")
+    assert out["matched"] is True
+    (outcome,) = out["results"]
+    assert (outcome["connection_id"], outcome["run_id"]) == ("c1", started["run_id"])
+    assert outcome["action"] == "counted"  # not an auth error: counted, never disabled
+    assert ConnectionModel.get("user-a", "c1").status == "active"
