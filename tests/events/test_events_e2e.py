@@ -142,3 +142,37 @@ def test_read_permission_removed_mid_sync_disables_with_what_to_fix(world):
     assert outcome["action"] == "disabled"
     reason = ConnectionModel.get(USER, cid).status_reason
     assert "Enable Reading" in reason and "revalidate" in reason
+
+
+def test_binance_outage_is_counted_and_warned_then_a_success_clears_it(world, monkeypatch):
+    cloud, server = world
+    monkeypatch.setenv("TRANSIENT_FAILURE_WARNING_AFTER", "1")
+    creds = server.credentials
+    status, _, conn = cloud.api_request("POST", "/connections", user=USER, body={
+        "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
+        "sync_mode": "full", "start_sync": False})
+    assert status == 201, conn
+    cid = conn["connection_id"]
+
+    server.state.faults.error_rate = 1.0  # Binance answers 5xx to everything
+    status, _, started = cloud.api_request("POST", f"/connections/{cid}/syncs", user=USER,
+                                           body={"mode": "full"})
+    assert status == 202, started
+    described = _wait_execution(cloud, _wait_run(cid, started["run_id"]))
+    assert described["status"] == "FAILED" and described["error"] != "CredentialsInvalid"
+    (outcome,) = cloud.fire_execution_status_change(described["executionArn"])
+    assert (outcome["action"], outcome["consecutive_transient_failures"]) == ("counted", 1)
+    view = cloud.api_request("GET", f"/connections/{cid}", user=USER)[2]
+    assert view["status"] == "active"  # the key is fine: never disabled for an outage
+    assert any(w.startswith("Repeated sync failures:") for w in view["warnings"])  # reported, not hidden
+
+    server.state.faults.error_rate = 0.0  # Binance is back
+    status, _, started = cloud.api_request("POST", f"/connections/{cid}/syncs", user=USER,
+                                           body={"mode": "full"})
+    assert status == 202, started
+    run = _wait_run(cid, started["run_id"])
+    assert run.status == "succeeded", run.error
+    _wait_execution(cloud, run)
+    after = ConnectionModel.get(USER, cid)
+    assert after.consecutive_transient_failures == 0
+    assert not any(w.startswith("Repeated sync failures:") for w in after.warnings)

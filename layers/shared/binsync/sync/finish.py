@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from binsync.binance.catalogue import ENDPOINTS
+from binsync.events.failures import reset_transient_failures
 from binsync.storage.models import ConnectionModel, RunModel
 from binsync.sync import binance_io
 from binsync.sync.errors import AUTH_ERRORS
@@ -97,6 +98,7 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     connection.update(actions=[ConnectionModel.last_success_at.set(finished),
                                ConnectionModel.last_success_window_end.set(run.window_end),
                                ConnectionModel.consecutive_transient_failures.set(0)])
+    reset_transient_failures(user_id, connection_id)  # and the repeated-failure warning goes too
     return {"outcome": "succeeded", "error": None, "cause": None, "run_id": run_id,
             "records": int(run.records or 0)}
 
