@@ -21,7 +21,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from binsync.binance.catalogue import ENDPOINTS
-from binsync.storage.models import ConnectionModel, RunModel, TaskModel
+from binsync.storage.models import ConnectionModel, RunModel, TaskModel, TransactionModel, account_key
 from binsync.storage.writer import write_transactions
 from binsync.sync import binance_io, markets
 from binsync.sync.errors import AUTH_ERRORS
@@ -149,14 +149,31 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     return {"task_id": task_id, "status": "done", "records": stored}
 
 
+# Whether the account has items from files (statement, Waltio) at all: while it has none, pages
+# need no merge. "None yet" is re-checked every few seconds (a statement may be uploaded during
+# the sync; the upload itself merges what the sync stored before it); "some" is final.
+_FILES_RECHECK_S = 5.0
+_has_files: dict[tuple[str, str], tuple[float, bool]] = {}
+
+
+def _account_has_files(user_id: str, binance_uid: str) -> bool:
+    key = (user_id, binance_uid)
+    hit = _has_files.get(key)
+    if hit is not None and (hit[1] or time.monotonic() - hit[0] < _FILES_RECHECK_S):
+        return hit[1]
+    found = any(True for _ in TransactionModel.by_file.query(account_key(user_id, binance_uid), limit=1,
+                                                             attributes_to_get=["sk"]))
+    _has_files[key] = (time.monotonic(), found)
+    return found
+
+
 def _merge_with_statement(user_id: str, binance_uid: str, transactions: list[Any]) -> int:
     """Merge statement items that are the same events as this page (binsync.statement.merge).
 
-    Cheap when no statement was uploaded (one query on a sparse index). A failure here loses
-    nothing (both sides stay stored; the next upload or resync merges them), so it is counted
-    on the task rather than failing it.
+    A failure here loses nothing (both sides stay stored; the next upload or resync merges
+    them), so it is counted on the task rather than failing it.
     """
-    if not transactions:
+    if not transactions or not _account_has_files(user_id, binance_uid):
         return 0
     try:
         from binsync.statement.merge import reconcile_api_transactions
