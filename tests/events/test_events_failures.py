@@ -236,3 +236,23 @@ def test_the_reason_follows_binance_code_and_keeps_the_sync_details(aws, cause, 
     error = _run(run_id).error
     assert error["endpoint"] == "spot.my_trades"  # the sync's own details are kept
     assert error["category"] == "credentials"
+
+
+def test_the_sample_failure_event_disables_its_connection(aws):
+    """events/sfn_execution_failed.json (the foundation's real-shape sample): no run id in its
+    input and a plain-text cause in the Lambda envelope; it still disables with a reason."""
+    from events_support import ROOT
+
+    event = json.loads((ROOT / "events" / "sfn_execution_failed.json").read_text())
+    facts = failures.parse_status_change(event)
+    detail = event["detail"]
+    assert (facts.status, facts.error, facts.stop_ms) == ("FAILED", "CredentialsInvalid", detail["stopDate"])
+    user_id = json.loads(detail["input"])["user_id"]
+    make_connection(user_id, "c-01HZX3K9")
+    outcome = handle_failure(facts)
+    assert (outcome.action, outcome.run_id) == ("disabled", None)
+    from binsync.storage.models import ConnectionModel
+
+    conn = ConnectionModel.get(user_id, "c-01HZX3K9")
+    assert conn.status == "disabled" and conn.status_changed_at == detail["stopDate"]
+    assert "2026-01-05 at 09:15 UTC" in conn.status_reason

@@ -147,3 +147,11 @@ def test_handler_rejects_an_unsubstituted_input_without_starting_anything(aws):
     result = handler.lambda_handler({"scheduled_time": "<aws.scheduler.scheduled-time>"}, FakeContext())
     assert "not substituted" in result["error"]
     assert aws.execution_names() == []
+
+
+def test_the_sample_schedule_event_is_understood():
+    from events_support import ROOT
+
+    event = json.loads((ROOT / "events" / "scheduler_weekly_resync.json").read_text())
+    tick = parse_schedule_event(event)
+    assert tick.scheduled_time == event["scheduled_time"] and tick.attempt == 1
