@@ -346,6 +346,26 @@ def test_faults_5xx_storm_revocation(live_small):
     live_small.keys[0].revoked = False
 
 
+def test_faults_hang_latency_and_permission_change(live_small):
+    with (
+        EmulatorServer(live_small, faults=Faults(timeout_rate=1.0, hang_s=0.5)) as srv,
+        pytest.raises(requests.ReadTimeout),
+    ):
+        requests.get(f"{srv.base_url}/api/v3/time", timeout=0.1)
+    with EmulatorServer(live_small, faults=Faults(latency_ms=150)) as srv:
+        t0 = time.perf_counter()
+        assert requests.get(f"{srv.base_url}/api/v3/time").status_code == 200
+        assert time.perf_counter() - t0 >= 0.15
+    faults = Faults(permissions_after=1, permissions={"enableFutures": False})
+    with EmulatorServer(live_small, faults=faults) as srv:
+        c = srv.credentials
+        s = Signed(c["base_url"], c["api_key"], c["api_secret"])
+        try:
+            assert [s.get("/fapi/v1/income").status_code for _ in range(3)] == [200, 401, 401]
+        finally:
+            live_small.keys[0].restrictions["enableFutures"] = True
+
+
 def test_time_scale_must_divide_60(live_small):
     with pytest.raises(ValueError):
         EmulatorServer(live_small, time_scale=7)

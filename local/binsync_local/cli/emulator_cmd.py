@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--fault-revoke-after", type=int, default=None, help="revoke the key after N requests")
     serve.add_argument("--fault-revoke-at-ms", type=int, default=None)
     serve.add_argument("--fault-permissions-after", type=int, default=None)
+    serve.add_argument("--fault-permissions-at-ms", type=int, default=None)
     serve.add_argument(
         "--fault-permissions",
         action="append",

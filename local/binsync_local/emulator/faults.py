@@ -57,6 +57,7 @@ class Faults:
             revoke_after=args.fault_revoke_after,
             revoke_at_ms=args.fault_revoke_at_ms,
             permissions_after=args.fault_permissions_after,
+            permissions_at_ms=args.fault_permissions_at_ms,
             permissions=perms,
             clock_skew_ms=args.fault_clock_skew_ms,
             seed=args.seed,

@@ -1,4 +1,3 @@
-
 """Deterministic account generator: `generate_account(profile, seed, now_ms)`.
 
 The account is built family by family (spot fills, deposits, futures, earn...), each builder

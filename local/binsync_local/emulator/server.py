@@ -390,6 +390,18 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(404, json.dumps({"error": f"unknown admin path {path}"}))
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):  # client gave up (timeouts, faults)
+            return
+        super().handle_error(request, client_address)
+
+
 def add_key(
     st: State, kind: str = "hmac", public_key_pem: str | None = None, restrictions: dict | None = None
 ) -> ApiKey:
@@ -429,9 +441,7 @@ class EmulatorServer:
 
     def start(self) -> EmulatorServer:
         handler = type("BoundHandler", (Handler,), {"state": self.state})
-        httpd = ThreadingHTTPServer((self.host, self.port), handler)
-        httpd.daemon_threads = True
-        httpd.request_queue_size = 128
+        httpd = _Server((self.host, self.port), handler)
         self._httpd = httpd
         self.port = httpd.server_address[1]
         self._thread = threading.Thread(
@@ -442,9 +452,7 @@ class EmulatorServer:
 
     def serve_forever(self) -> None:
         handler = type("BoundHandler", (Handler,), {"state": self.state})
-        httpd = ThreadingHTTPServer((self.host, self.port), handler)
-        httpd.daemon_threads = True
-        httpd.request_queue_size = 128
+        httpd = _Server((self.host, self.port), handler)
         self._httpd = httpd
         self.port = httpd.server_address[1]
         httpd.serve_forever()

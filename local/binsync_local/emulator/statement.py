@@ -102,16 +102,23 @@ def write_statement(
     n = 0
     lines: list[str] = []
     tiny = 0
+    small = Decimal("0.0001")
+    last_sec, when = -1, ""
+    prefix: dict[tuple[str, str, str], str] = {}  # quoted Account/Operation/Coin, reused
     for t, wallet, op, coin, change, remark in iter_rows(account, start_ms, end_ms):
         sci = False
-        if change != 0 and abs(change) < Decimal("0.0001"):
+        if change and -small < change < small:
             tiny += 1
             sci = tiny % 4 == 0
-        when = datetime.fromtimestamp(t // 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-        lines.append(
-            f'{uid},"{when}",{_q(ACCOUNT_NAMES[wallet])},{_q(op)},{_q(coin)},'
-            f'"{format_change(change, sci)}",{_q(remark)}\r\n'
-        )
+        sec = t // 1000
+        if sec != last_sec:  # rows come in time order: format each second once
+            last_sec = sec
+            when = datetime.fromtimestamp(sec, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+        key = (wallet, op, coin)
+        mid = prefix.get(key)
+        if mid is None:
+            mid = prefix[key] = f"{_q(ACCOUNT_NAMES[wallet])},{_q(op)},{_q(coin)}"
+        lines.append(f'{uid},"{when}",{mid},"{format_change(change, sci)}",{_q(remark)}\r\n')
         n += 1
         if len(lines) >= 5000:
             fh.write("".join(lines))
