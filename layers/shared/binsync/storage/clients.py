@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str | None, str | None], Any] = {}
@@ -26,5 +27,7 @@ def client(service: str) -> Any:
         with _lock:
             found = _clients.get(key)
             if found is None:
-                found = _clients[key] = boto3.client(service)
+                # Requests are built by this package; client-side validation of every batch of
+                # 25 items costs more than the call (as pynamodb, which disables it too).
+                found = _clients[key] = boto3.client(service, config=Config(parameter_validation=False))
     return found
