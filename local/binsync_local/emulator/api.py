@@ -73,6 +73,10 @@ def _part(i: int) -> Callable[[ApiRecord], Any]:
 
 # endpoint -> request parameter -> accessor of the record value it must equal (as a string).
 FILTERS: dict[str, dict[str, Callable[[ApiRecord], Any]]] = {
+    "spot.my_trades": {"orderId": _raw("orderId")},
+    "margin.my_trades": {"orderId": _raw("orderId")},
+    "usdm.user_trades": {"orderId": _raw("orderId")},
+    "coinm.user_trades": {"orderId": _raw("orderId")},
     "wallet.deposits": {"coin": _raw("coin"), "status": _raw("status"), "txId": _raw("txId")},
     "wallet.withdrawals": {
         "coin": _raw("coin"),

@@ -73,6 +73,9 @@ class State:
             self.routes.setdefault(path, _extra_endpoint(path))
         spot = {m.symbol for m in account.markets if m.status != "REMOVED"}
         self.engine = HistoryEngine(account, spot, {"fapi": set(USDM_SYMBOLS), "dapi": set(COINM_SYMBOLS)})
+        for name in catalogue.ENDPOINTS:  # index every endpoint now: no first-request latency
+            if catalogue.ENDPOINTS[name].history:
+                self.engine.store(name)
         rl = {
             fam: [self.limiter.rate_limit_entry(catalogue.BUCKETS[b])]
             for fam, b in SHARED_BUCKET_OF_FAMILY.items()
