@@ -60,6 +60,7 @@ def test_pool_size_is_bounded() -> None:
         EgressPool(251)
 
 
+@pytest.mark.filterwarnings("ignore:A test tried to use socket")
 def test_sandbox_allows_loopback_sources_and_blocks_the_internet() -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
