@@ -74,12 +74,23 @@ def register(subparsers: Any) -> None:
 
 
 def _serve_child(profile: str, seed: int, now_ms: int, time_scale: float, conn: Any) -> None:
+    import os
+    import threading
+
     from binsync_local.emulator.generator import generate_account
     from binsync_local.emulator.server import EmulatorServer
 
+    parent = os.getppid()
+
+    def orphan_watch() -> None:  # the demo was killed: do not outlive it
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=orphan_watch, daemon=True).start()
     server = EmulatorServer(generate_account(profile, seed, now_ms=now_ms), time_scale=time_scale).start()
     conn.send(server.credentials)
-    conn.recv()  # parent says stop (or goes away)
+    conn.recv()  # the parent says stop
     server.stop()
 
 
