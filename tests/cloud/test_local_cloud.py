@@ -279,3 +279,19 @@ def test_map_iterations_hold_distinct_egress_ips(cloud_factory: Any) -> None:
         for b in calls:
             overlap = a.started < b.started + b.duration_s and b.started < a.started + a.duration_s
             assert a is b or not overlap or a.egress_ip != b.egress_ip
+
+
+def test_concurrent_dynamodb_updates_are_atomic_as_on_aws(cloud: Any) -> None:
+    """moto alone loses concurrent `ADD` updates; Map workers on threads rely on atomicity."""
+    ddb = cloud.client("dynamodb")
+    key = {"connection_id": {"S": "c"}, "run_id": {"S": "r"}}
+
+    def add_many(_: int) -> None:
+        for _ in range(50):
+            ddb.update_item(TableName="binsync-runs", Key=key, UpdateExpression="ADD tasks_done :one",
+                            ExpressionAttributeValues={":one": {"N": "1"}})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(add_many, range(8)))
+    item = ddb.get_item(TableName="binsync-runs", Key=key)["Item"]
+    assert item["tasks_done"] == {"N": "400"}

@@ -89,6 +89,7 @@ class LocalCloud:
             self._mock = mock_aws(config=MOTO_CONFIG)
             self._mock.start()
             self.router.install()
+            _serialize_dynamodb(True)
             self._patch_retry_sleep()
             self._add_layers_to_path()
             self._compute_functions()
@@ -111,6 +112,7 @@ class LocalCloud:
             self._server = None
             self.endpoint_url = None
         self.router.uninstall()
+        _serialize_dynamodb(False)
         self._restore_retry_sleep()
         for key, value in self._saved_env.items():
             if value is None:
@@ -488,6 +490,33 @@ class LocalCloud:
     @property
     def invocations(self) -> list[Invocation]:
         return list(self.router.invocations)
+
+
+_DYNAMODB_LOCK = threading.RLock()
+_ORIGINAL_DYNAMODB: dict[str, Any] = {}
+
+
+def _serialize_dynamodb(enable: bool) -> None:
+    """One DynamoDB request at a time.
+
+    DynamoDB applies each write atomically (ADD counters, condition checks, transactions); moto
+    reads, evaluates and writes without a lock, so concurrent Map workers on threads lose
+    updates (8 threads x 100 `ADD n :one` ended at 792). Serialising moto's DynamoDB handler
+    restores the per-item atomicity code relies on; DynamoDB calls never call back into Lambda,
+    so the lock cannot deadlock.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = _ORIGINAL_DYNAMODB.setdefault("call_action", DynamoHandler.call_action)
+    if not enable:
+        DynamoHandler.call_action = original  # type: ignore[method-assign]
+        return
+
+    def call_action(self: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return original(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
 def _zip_dir_stub(fn: LocalFunction) -> bytes:
