@@ -5,6 +5,7 @@ resync includes it again."""
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -32,7 +33,8 @@ def world(cloud: Any, account: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
     from binsync_local.emulator import EmulatorServer
     from binsync_local.emulator.faults import Faults
 
-    with EmulatorServer(account, time_scale=60, faults=Faults()) as server:
+    # A copy per test: revoking a key or removing its permissions must not leak to the next test.
+    with EmulatorServer(copy.deepcopy(account), time_scale=60, faults=Faults()) as server:
         monkeypatch.setenv("BINSYNC_ALLOW_BASE_URLS", server.base_url)
         monkeypatch.setenv("SYNC_ONLY_ENDPOINTS", ENDPOINTS)
         monkeypatch.setenv("RESYNC_SPREAD_SECONDS", "0")
