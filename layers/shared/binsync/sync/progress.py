@@ -8,12 +8,15 @@ on the run item.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from typing import Any
 
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage.models import RunModel, TaskModel
+
+log = logging.getLogger(__name__)
 
 COUNTERS = ("tasks_done", "tasks_failed", "records", "requests", "weight", "http_429", "http_418")
 
@@ -67,5 +70,8 @@ def live_progress(run: RunModel, *, with_products: bool = True) -> dict[str, Any
         view.update(counts=run.counts, coverage=run.coverage, beyond_retention=run.beyond_retention,
                     reconciliation=run.reconciliation, error=run.error)
     elif with_products and run.status == "running":
-        view["counts"] = {p: c.get("records", 0) for p, c in task_summary(run.run_id).items()}
+        try:
+            view["counts"] = {p: c.get("records", 0) for p, c in task_summary(run.run_id).items()}
+        except Exception:  # live per-product counts are a nicety: never fail the read for them
+            log.warning("per-product progress unavailable for run %s", run.run_id, exc_info=True)
     return view
