@@ -79,7 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 # Rows per unit of scale of the reference profile, measured (statement rows / scale).
-REFERENCE_ROWS = 85_000
+REFERENCE_ROWS = 81_000
 
 
 def _statement(args: argparse.Namespace) -> int:
