@@ -11,6 +11,8 @@ from binsync.binance.client import BinanceClient
 from binsync.binance.errors import IpBanned, RateLimited
 from binsync.binance.ratelimit import RateLimiter, weight_headers
 from binsync.binance.signing import Credentials
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 TRADES = endpoint("spot.my_trades")
 
@@ -197,3 +199,20 @@ def test_weight_headers_parse_any_interval():
         "x-sapi-used-uid-weight": [(1, 18000)],
         "x-sapi-used-ip-weight": [(10, 3)],
     }
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 3000), st.floats(0, 5)), min_size=1, max_size=200),
+    st.integers(3000, 20000),
+)
+def test_limiter_never_lets_an_interval_exceed_the_limit(requests_, limit):
+    clock = FakeClock()
+    limiter = RateLimiter(clock.time, clock.sleep)
+    sent = []
+    for weight, gap in requests_:
+        clock.t += gap
+        limiter.acquire("k", weight, limit, 60)
+        sent.append((clock.t, weight))
+    for i, (t, _) in enumerate(sent):  # every 60 s window that starts at a request
+        assert sum(w for u, w in sent[i:] if u < t + 60) <= limit

@@ -56,15 +56,20 @@ class _Bucket:
     interval: float
     log: deque[tuple[float, int]] = field(default_factory=deque)
     blocked_until: float = 0.0
+    total: int = 0  # sum of the weights in `log`
 
     def _expire(self, now: float) -> None:
         horizon = now - self.interval * (1 + EXPIRY_MARGIN)
         while self.log and self.log[0][0] <= horizon:
-            self.log.popleft()
+            self.total -= self.log.popleft()[1]
+
+    def add(self, now: float, weight: int) -> None:
+        self.log.append((now, weight))
+        self.total += weight
 
     def used(self, now: float) -> int:
         self._expire(now)
-        return sum(w for _, w in self.log)
+        return self.total
 
     def wait_for(self, weight: int, now: float) -> float:
         """Seconds until `weight` fits (0 if it fits now)."""
@@ -128,7 +133,7 @@ class RateLimiter:
                 b = self._bucket(key, limit, interval)
                 delay = b.wait_for(weight, now)
                 if delay <= 0:
-                    b.log.append((now, weight))
+                    b.add(now, weight)
                     self.waited_s += waited
                     return waited
             self.sleep(delay)
@@ -141,7 +146,7 @@ class RateLimiter:
             b = self._bucket(key, limit, interval)
             local = b.used(now)
             if used > local:
-                b.log.append((now, used - local))
+                b.add(now, used - local)
 
     def block(self, key: Hashable, seconds: float, limit: int, interval: float) -> None:
         """A 429 told us to stay away from this bucket for `seconds`."""
