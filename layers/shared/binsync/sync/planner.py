@@ -192,9 +192,11 @@ def build_plan(inputs: PlanInputs) -> Plan:
         cov["endpoints"].append(ep.name)
 
         if _is_cursor_chain(ep) and ep.requires_symbol:
-            # A full sync walks the chain from the first record; later modes start at `start`
-            # and the client turns it into the first cursor.
-            chain_start = None if (inputs.full and not cut) else start
+            # Every mode walks the id chain from the first record: one request per 1000 records,
+            # whereas starting at a time means one request per 24 h window (9 per market for a
+            # weekly sync, ~3000 for a since_last a year back); already stored records are not
+            # rewritten. Only a retention horizon moves the start.
+            chain_start = start if cut else None
             for symbol in symbols:
                 for params in _variants(ep):
                     tasks.append(TaskSpec(ep.name, chain_start, inputs.now_ms, symbol, params))
