@@ -68,7 +68,7 @@ def test_my_trades_is_one_fromid_chain_per_market_including_break_symbols():
     assert sorted(t.symbol for t in trades) == ["BTCUSDT", "ETHBTC", "OLDBREAK"]
     assert all(t.window_start is None for t in trades)  # full history: chain from the first id
     # Later modes walk the chain too: cheaper than one request per 24 h window per market.
-    incremental = _tasks(_plan(start_ms=NOW - 9 * DAY_MS, full=False), "spot.my_trades")
+    incremental = _tasks(_plan(start_ms=NOW - 9 * DAY_MS), "spot.my_trades")
     assert {t.window_start for t in incremental} == {None}
     assert len(incremental) == len(trades)
 
@@ -84,7 +84,7 @@ def test_retention_clips_windows_and_records_the_period_beyond():
     assert len(beyond) == 1 and beyond[0]["before"] == horizon
     assert STATEMENT_REASON in beyond[0]["reason"]
     # An incremental sync inside the horizon loses nothing and records nothing.
-    recent = _plan(start_ms=NOW - 7 * DAY_MS, full=False)
+    recent = _plan(start_ms=NOW - 7 * DAY_MS)
     assert not [b for b in recent.beyond_retention if b["endpoint"] == ep.name]
 
 

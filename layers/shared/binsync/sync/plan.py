@@ -47,7 +47,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
 
     plan = build_plan(PlanInputs(
         start_ms=start.start_ms, now_ms=now, permissions=permissions, products=products,
-        symbols={"spot.my_trades": sorted(market_map)}, full=start.effective == "full",
+        symbols={"spot.my_trades": sorted(market_map)},
         only=only_endpoints(),
     ))
     save_tasks(run_id, plan.tasks)

@@ -73,7 +73,6 @@ class PlanInputs:
     include: frozenset[str] = frozenset()  # endpoints planned on request (NOT_PLANNED_BY_DEFAULT)
     only: frozenset[str] | None = None     # restrict to these endpoints (operators, tests)
     task_span_ms: int = DEFAULT_TASK_SPAN_MS
-    full: bool = True  # full history: cursor chains start at the first record
 
 
 @dataclass
