@@ -9,13 +9,17 @@ carries the request id and never the exception text. No error body ever echoes r
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from binsync.api.auth import Unauthorized
 from binsync.api.schemas.common import ErrorBody, ErrorDetail, ErrorItem
@@ -45,6 +49,7 @@ DESCRIPTIONS = {
     404: "Not found (or not yours)",
     409: "Conflict with the current state",
     413: "The answer would be too large; narrow the time range",
+    415: "Unsupported Content-Type: send application/json",
     422: "A field is invalid, or the Binance key failed a check (one detail per check)",
     503: "Binance could not be reached; retry later",
 }
@@ -58,9 +63,28 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def error_responses(*codes: int) -> dict[int, dict[str, Any]]:
-    """OpenAPI `responses` entries for the given error statuses (all share ErrorBody)."""
-    return {code: {"description": DESCRIPTIONS.get(code, "Error"),
-                   "content": {"application/json": {"model": ErrorBody}}} for code in codes}
+    """OpenAPI `responses` entries for the given error statuses (all share ErrorBody).
+
+    400, 401, 415 and 422 are always listed: every route needs an identity and may get a malformed
+    request, and Powertools would otherwise document its own validation body for 422."""
+    out: dict[int, dict[str, Any]] = {
+        code: {"description": DESCRIPTIONS.get(code, "Error"),
+               "content": {"application/json": {"model": ErrorBody}}}
+        for code in sorted({*codes, 400, 415, 422})}
+    out[401] = UNAUTHORIZED_RESPONSE
+    return dict(sorted(out.items()))
+
+
+# A request without a valid token is answered by API Gateway itself (`{"message": "Unauthorized"}`)
+# and never reaches the function; the function's own 401 (no usable claims) has the error body.
+UNAUTHORIZED_RESPONSE: dict[str, Any] = {
+    "description": "No valid identity: API Gateway's answer, or the API's error body",
+    "content": {"application/json": {"schema": {"anyOf": [
+        {"$ref": "#/components/schemas/ErrorBody"},
+        {"type": "object", "title": "GatewayUnauthorized", "required": ["message"],
+         "properties": {"message": {"type": "string"}}},
+    ]}}},
+}
 
 
 def _field_of(loc: tuple[Any, ...]) -> str:
@@ -90,6 +114,36 @@ def validation_items(errors: list[dict[str, Any]]) -> list[ErrorItem]:
     return items
 
 
+def _proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, field="body"))
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
+            "body": body.model_dump_json(), "isBase64Encoded": False}
+
+
+def refuse_unparseable(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The proxy result of a 415 (body not JSON) or 400 (body not UTF-8 text), else None.
+
+    Checked before resolving, because Powertools' validation (which runs before every other
+    middleware) would try form/multipart parsing or decode the body and fail with a 500."""
+    body = event.get("body")
+    if not body:
+        return None
+    content_type = ""
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == "content-type":
+            content_type = str(value)
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media and media != "application/json" and not media.endswith("+json"):
+        return _proxy_error(415, "unsupported_media_type",
+                            "The request body must be JSON (Content-Type: application/json).")
+    if event.get("isBase64Encoded"):
+        try:
+            base64.b64decode(str(body), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return _proxy_error(400, "invalid_json", "The request body is not valid JSON (UTF-8 text).")
+    return None
+
+
 def register_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response:
@@ -99,6 +153,11 @@ def register_handlers(app: APIGatewayRestResolver) -> None:
         items = validation_items(errors)
         first = items[0] if items else ErrorItem(code="invalid", message="invalid request", field=None)
         return error_response(422, first.code, first.message, first.field, items)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _content_type(exc: RequestUnsupportedContentType) -> Response:
+        return error_response(415, "unsupported_media_type",
+                              "The request body must be JSON (Content-Type: application/json).", "body")
 
     @app.exception_handler(DomainError)
     def _domain(exc: DomainError) -> Response:
@@ -112,6 +171,15 @@ def register_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.not_found
     def _not_found(exc: Exception) -> Response:
+        event = app.current_event
+        path = app._remove_prefix(event.path)
+        routes = getattr(app, "_static_routes", []) + getattr(app, "_dynamic_routes", [])
+        allowed = sorted({r.method for r in routes if r.rule.match(path)})
+        if allowed:
+            response = error_response(405, "method_not_allowed",
+                                      f"{event.http_method} is not allowed here; use {', '.join(allowed)}.")
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
         return error_response(404, "route_not_found", "No such route.")
 
     @app.exception_handler(Exception)

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.openapi.models import Server
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 
 from binsync.api import errors
 from binsync.api.routes import connections, exports, me, syncs, transactions, uploads
@@ -23,6 +23,11 @@ DESCRIPTION = (
     "epoch milliseconds (and ISO 8601 in transactions)."
 )
 SWAGGER_PATH = "/swagger"
+# On AWS the bearer token is a Cognito ID token (JWT) checked by API Gateway; locally
+# `binsync serve-api` maps it to a user (README "REST API").
+SECURITY_SCHEMES = {"bearer": HTTPBearer(bearerFormat="Cognito ID token (JWT); locally the user id",
+                                         description="Authorization: Bearer <token>")}
+SECURITY = [{"bearer": []}]
 
 
 def _json_body(text: str) -> Any:
@@ -30,13 +35,25 @@ def _json_body(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
-def build_app() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=_json_body,
-                                 serializer=partial(json.dumps, separators=(",", ":"), default=str))
+class Resolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, refusing non-JSON bodies (415) before anything parses them."""
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if isinstance(event, dict):
+            refusal = errors.refuse_unparseable(event)
+            if refusal is not None:
+                return refusal
+        return super().resolve(event, context)
+
+
+def build_app() -> Resolver:
+    app = Resolver(enable_validation=True, json_body_deserializer=_json_body,
+                   serializer=partial(json.dumps, separators=(",", ":"), default=str))
     for module in (connections, syncs, transactions, uploads, exports, me):
         app.include_router(module.router)
     errors.register_handlers(app)
-    app.enable_swagger(path=SWAGGER_PATH, title=TITLE, version=VERSION, description=DESCRIPTION)
+    app.enable_swagger(path=SWAGGER_PATH, title=TITLE, version=VERSION, description=DESCRIPTION,
+                       security_schemes=SECURITY_SCHEMES, security=SECURITY, persist_authorization=True)
     return app
 
 
@@ -44,5 +61,6 @@ def openapi_json(app: APIGatewayRestResolver | None = None) -> str:
     """The OpenAPI document, deterministic (sorted keys), as committed in openapi.json."""
     app = app or build_app()
     raw = app.get_openapi_json_schema(title=TITLE, version=VERSION, description=DESCRIPTION,
-                                      servers=[Server(url="/")])
+                                      servers=[Server(url="/")], security_schemes=SECURITY_SCHEMES,
+                                      security=SECURITY)
     return json.dumps(json.loads(raw), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -12,6 +12,7 @@ from binsync.api.auth import user_id_from_event
 from binsync.api.errors import error_responses
 from binsync.api.schemas.transactions import AnnotationPatch, TransactionOut, TransactionPage
 from binsync.api.views import transaction_view
+from binsync.connections.errors import InvalidInput
 from binsync.model import KINDS, WALLETS
 from binsync.transactions import annotations, queries
 
@@ -28,18 +29,32 @@ def _user() -> str:
     return user_id_from_event(router.current_event)
 
 
-def to_ms(value: datetime | None) -> int | None:
+TIME_PATTERN = (r"^(\d{1,15}|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?"
+                r"(Z|[+-]\d{2}(:?\d{2})?)?)$")
+
+
+def to_ms(value: str | None, field: str) -> int | None:
+    """Epoch milliseconds from epoch milliseconds or ISO 8601 (UTC when no offset is given)."""
     if value is None:
         return None
-    if value.tzinfo is None:  # naive times are UTC, like every Binance time
-        value = value.replace(tzinfo=UTC)
-    return int(value.timestamp() * 1000)
+    if value.isdigit():
+        return int(value)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("invalid_time", f"query.{field}: not a valid date and time",
+                           field=f"query.{field}") from None
+    if parsed.tzinfo is None:  # naive times are UTC, like every Binance time
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp() * 1000)
 
 
 # Filters shared with the exports.
-From = Annotated[datetime | None, Query(alias="from", description="Inclusive start: ISO 8601 (UTC if no "
-                                        "offset) or epoch seconds/milliseconds")]
-To = Annotated[datetime | None, Query(alias="to", description="Exclusive end, same formats as `from`")]
+From = Annotated[str | None, Query(alias="from", pattern=TIME_PATTERN,
+                                   description="Inclusive start: epoch milliseconds, or ISO 8601 "
+                                   "(e.g. 2024-01-31T00:00:00Z; UTC when no offset)")]
+To = Annotated[str | None, Query(alias="to", pattern=TIME_PATTERN,
+                                 description="Exclusive end, same formats as `from`")]
 KindQ = Annotated[Kind | None, Query(description="Transaction kind")]
 AssetQ = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9]{1,20}$", description="Asset on any leg")]
 WalletQ = Annotated[Wallet | None, Query(description="Wallet on any leg")]
@@ -48,9 +63,9 @@ ConnectionQ = Annotated[str | None, Query(max_length=64, description="Only the B
                                           "connection")]
 
 
-def make_filter(from_: datetime | None, to: datetime | None, kind: str | None, asset: str | None,
+def make_filter(from_: str | None, to: str | None, kind: str | None, asset: str | None,
                 wallet: str | None, source: str | None, connection_id: str | None) -> queries.TxFilter:
-    return queries.TxFilter(from_ms=to_ms(from_), to_ms=to_ms(to), kind=kind,
+    return queries.TxFilter(from_ms=to_ms(from_, "from"), to_ms=to_ms(to, "to"), kind=kind,
                             asset=asset.upper() if asset else None, wallet=wallet, source=source,
                             connection_id=connection_id)
 
