@@ -10,7 +10,7 @@ TOOLS_STAMP := $(TOOLS)/.installed
 CHECKOV_VERSION := 3.3.30
 PYTEST_ARGS ?=
 
-.PHONY: venv tools test demo bench lint fmt clean
+.PHONY: venv tools test demo bench lint fmt clean openapi
 
 venv: $(STAMP)
 
@@ -42,6 +42,11 @@ bench: venv
 
 lint: venv
 	$(BIN)/ruff check .
+
+# Regenerate the committed OpenAPI document from the API code (tests/api/test_openapi.py fails
+# when they drift).
+openapi: venv
+	$(BIN)/python -m binsync.api.openapi --write openapi.json
 
 fmt: venv
 	$(BIN)/ruff check --fix .
