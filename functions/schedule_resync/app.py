@@ -32,11 +32,18 @@ _TABLE = os.environ.get("IDEMPOTENCY_TABLE", f"{_STACK}-idempotency")
 _persistence = DynamoDBPersistenceLayer(table_name=_TABLE)
 
 
+# The running invocation's context (its remaining time bounds the scan); one call at a time per
+# execution environment, as Lambda guarantees.
+_invocation: dict[str, Any] = {}
+
+
 @idempotent_function(data_keyword_argument="tick", config=_idempotency, persistence_store=_persistence)
 def _resync(tick: dict[str, Any]) -> dict[str, Any]:
-    report = run_resync(parse_schedule_event(tick))
+    context = _invocation.get("context")
+    clock = getattr(context, "get_remaining_time_in_millis", None)
+    report = run_resync(parse_schedule_event(tick), time_left_ms=clock)
     _publish(report)
-    if report.errors:
+    if report.incomplete:
         raise ResyncIncomplete(report)  # the idempotency record is dropped: a retry redoes the rest
     return report.as_dict()
 
@@ -50,6 +57,7 @@ def _publish(report: ResyncReport) -> None:
         "scheduled_time": report.scheduled_time, "spread_seconds": report.spread_seconds,
         "started": len(report.started), "already_started": len(report.already_started),
         "busy": report.busy, "not_syncable": report.not_syncable, "errors": report.errors,
+        "deferred": report.deferred,
     })
 
 
@@ -65,5 +73,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         metrics.add_metric(name="ResyncBadEvent", unit=MetricUnit.Count, value=1)
         return {"error": str(exc)}
     metrics.add_metric(name="ResyncInvocations", unit=MetricUnit.Count, value=1)
+    _invocation["context"] = context
     _idempotency.register_lambda_context(context)
     return _resync(tick={"scheduled_time": tick.scheduled_time})

@@ -155,3 +155,16 @@ def test_the_sample_schedule_event_is_understood():
     event = json.loads((ROOT / "events" / "scheduler_weekly_resync.json").read_text())
     tick = parse_schedule_event(event)
     assert tick.scheduled_time == event["scheduled_time"] and tick.attempt == 1
+
+
+def test_a_resync_short_of_time_stops_and_its_retry_finishes(aws):
+    for i in range(4):
+        make_connection("user-a", f"c{i}")
+    budget = iter([60_000, 60_000, 1_000])  # two connections, then the invocation runs short
+    first = run_resync(ScheduleTick(MONDAY), spread=0, time_left_ms=lambda: next(budget))
+    assert first.deferred and first.incomplete and len(first.started) == 2
+    retry = run_resync(ScheduleTick(MONDAY), spread=0, time_left_ms=lambda: 60_000)
+    assert not retry.incomplete
+    assert sorted(retry.already_started) == sorted(s["connection_id"] for s in first.started)
+    assert len(retry.started) == 2
+    assert len(aws.execution_names()) == 4

@@ -15,7 +15,6 @@ Disabled connections are not scanned; a connection already syncing is skipped an
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -122,6 +121,11 @@ class ResyncReport:
     busy: list[dict[str, str]] = field(default_factory=list)  # a sync was already running
     not_syncable: list[dict[str, str]] = field(default_factory=list)  # disabled/deleted meanwhile
     errors: list[dict[str, str]] = field(default_factory=list)  # unexpected: retried by redelivery
+    deferred: bool = False  # stopped before the end for lack of time: retried by redelivery
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.errors) or self.deferred
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -132,16 +136,18 @@ class ResyncReport:
             "busy": self.busy,
             "not_syncable": self.not_syncable,
             "errors": self.errors,
+            "deferred": self.deferred,
         }
 
 
 class ResyncIncomplete(Exception):
-    """Some connections could not be started for an unexpected reason. Raised after every other
-    connection was handled, so the schedule's retry (idempotent) covers exactly those."""
+    """Some connections could not be started (an unexpected error, or no time left). Raised after
+    every other connection was handled, so the schedule's retry (idempotent) covers the rest."""
 
     def __init__(self, report: ResyncReport):
         ids = ", ".join(e["connection_id"] for e in report.errors)
-        super().__init__(f"{len(report.errors)} connection(s) not started: {ids}")
+        more = "; stopped for lack of time, the rest follow on retry" if report.deferred else ""
+        super().__init__(f"{len(report.errors)} connection(s) not started: {ids or '-'}{more}")
         self.report = report
 
 
@@ -154,15 +160,28 @@ def _default_start() -> StartSync:
     return start_sync
 
 
+# Stop starting syncs when the invocation has less than this left; the retry carries on.
+TIME_RESERVE_MS = 15_000
+
+
 def run_resync(tick: ScheduleTick, *, spread: int | None = None, start: StartSync | None = None,
-               connections: Iterator[ConnectionModel] | None = None) -> ResyncReport:
-    """Start the scheduled incremental sync of every active connection."""
+               connections: Iterator[ConnectionModel] | None = None,
+               time_left_ms: Callable[[], int] | None = None) -> ResyncReport:
+    """Start the scheduled incremental sync of every active connection.
+
+    With `time_left_ms` (the Lambda context's clock), it stops before the invocation times out and
+    sets `deferred`: the caller raises, the schedule's retry starts over, and connections already
+    started answer from their idempotency key in two reads each, so every retry gets further.
+    """
     from binsync.sync.errors import ConnectionNotSyncable, SyncAlreadyRunning
 
     spread = spread_seconds() if spread is None else spread
     start = start or _default_start()
     report = ResyncReport(tick.scheduled_time, spread)
     for conn in connections if connections is not None else active_connections():
+        if time_left_ms is not None and time_left_ms() < TIME_RESERVE_MS:
+            report.deferred = True
+            break
         key = idempotency_key(conn.connection_id, tick.scheduled_time)
         delay = start_delay_seconds(conn.connection_id, spread)
         before_ms = _now_ms()
@@ -193,6 +212,3 @@ def run_resync(tick: ScheduleTick, *, spread: int | None = None, start: StartSyn
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
-
-def report_json(report: ResyncReport) -> str:
-    return json.dumps(report.as_dict(), sort_keys=True)
