@@ -164,3 +164,16 @@ def test_deleting_one_of_two_keys_of_an_account_keeps_its_data(api):
     assert len(list(TransactionModel.query("user-a"))) == 4
     assert api.call("GET", f"/transactions/{ids[0]}")[1]["annotation"]["label"] == "x"
     assert api.call("GET", f"/connections/{second['connection_id']}")[1]["same_account_as"] == []
+
+
+def test_idempotency_key_makes_a_retried_start_answer_the_same_run(api):
+    cid = api.register(start_sync=False)["connection_id"]
+    headers = {"Idempotency-Key": "retry-1"}
+    status, first = api.call("POST", f"/connections/{cid}/syncs", body={"mode": "full"}, headers=headers)
+    assert status == 202, first
+    status, again = api.call("POST", f"/connections/{cid}/syncs", body={"mode": "full"}, headers=headers)
+    assert status == 202 and again["run_id"] == first["run_id"]
+    assert len(api.sync_starts) == 1
+    status, other = api.call("POST", f"/connections/{cid}/syncs", body={"mode": "full"},
+                             headers={"Idempotency-Key": "retry-2"})
+    assert status == 409 and other["error"]["code"] == "sync_running"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import os
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -25,6 +28,30 @@ def _user() -> str:
     return user_id_from_event(router.current_event)
 
 
+@functools.cache
+def _start_once() -> tuple[Any, Callable[..., dict[str, Any]]]:
+    """start_sync behind Powertools idempotency: the same Idempotency-Key (per user, connection
+    and mode) within 24 h answers the first run instead of starting another one."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    stack = os.environ.get("BINSYNC_STACK", "binsync")
+    table = os.environ.get("IDEMPOTENCY_TABLE", f"{stack}-idempotency")
+    persistence = DynamoDBPersistenceLayer(table_name=table)
+
+    config = IdempotencyConfig(expires_after_seconds=24 * 3600)
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
+    def start(request: dict[str, Any]) -> dict[str, Any]:
+        run = lifecycle.launch_sync(request["user_id"], request["connection_id"], request["mode"], "api")
+        return {"connection_id": run.connection_id, "run_id": run.run_id}
+
+    return config, start
+
+
 @router.post("/connections/<connection_id>/syncs", status_code=202, tags=TAG, summary="Start a sync",
              description="`full`: since the account opened; `since_last`: from the newest stored "
              "transaction; `incremental`: from the last successful sync (with overlap). One sync per "
@@ -36,9 +63,15 @@ def start_sync(connection_id: ConnectionId, body: SyncStart,
                ) -> RunOut:
     user_id = _user()
     lifecycle.get_connection(user_id, connection_id)  # 404 before anything else
-    key = f"{user_id}:{connection_id}:{idempotency_key}" if idempotency_key else None
-    run = lifecycle.launch_sync(user_id, connection_id, body.mode, "api", idempotency_key=key)
-    return run_view(run)
+    if not idempotency_key:
+        return run_view(lifecycle.launch_sync(user_id, connection_id, body.mode, "api"))
+    config, start_once = _start_once()
+    context = getattr(router, "lambda_context", None)
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(context)
+    ids = start_once(request={"user_id": user_id, "connection_id": connection_id, "mode": body.mode,
+                              "key": idempotency_key})
+    return run_view(RunModel.get(ids["connection_id"], ids["run_id"]))
 
 
 @router.get("/connections/<connection_id>/syncs", tags=TAG, summary="Runs of a connection, newest first",
