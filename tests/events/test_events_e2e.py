@@ -178,3 +178,49 @@ def test_binance_outage_is_counted_and_warned_then_a_success_clears_it(world, mo
     after = ConnectionModel.get(USER, cid)
     assert after.consecutive_transient_failures == 0
     assert not any(w.startswith("Repeated sync failures:") for w in after.warnings)
+
+
+def _sync_to_end(cloud: Any, connection_id: str, run_id: str) -> RunModel:
+    run = _wait_run(connection_id, run_id)
+    assert run.status == "succeeded", run.error
+    _wait_execution(cloud, run)
+    return run
+
+
+def test_delete_then_readd_the_same_account_with_real_syncs_keeps_the_annotations(world):
+    """Deletion keeps annotations keyed by Binance account; a key of the same account added later
+    gets them back once its sync stores the same deterministic transaction ids."""
+    cloud, server = world
+    creds = server.credentials
+    status, _, conn = cloud.api_request("POST", "/connections", user=USER, body={
+        "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
+        "sync_mode": "full"})
+    assert status == 201, conn
+    cid = conn["connection_id"]
+    _sync_to_end(cloud, cid, conn["current_run"]["run_id"])
+
+    status, _, page = cloud.api_request("GET", "/transactions", user=USER)
+    assert status == 200 and len(page["items"]) >= 2, page
+    first, second = page["items"][0]["id"], page["items"][1]["id"]
+    note = {"label": "gift", "note": "from mum", "prices": [{"asset": "BTC", "price": "25000.12"}]}
+    assert cloud.api_request("PATCH", f"/transactions/{first}", user=USER, body=note)[0] == 200
+    airdrop = {"label": "Airdrop"}
+    assert cloud.api_request("PATCH", f"/transactions/{second}", user=USER, body=airdrop)[0] == 200
+
+    status, _, report = cloud.api_request("DELETE", f"/connections/{cid}", user=USER)
+    assert status == 200 and report["deleted"] is True, report
+    assert cloud.api_request("GET", f"/transactions/{first}", user=USER)[0] == 404  # its data is gone
+
+    other = server.add_key()  # a new key of the same Binance account
+    status, _, again = cloud.api_request("POST", "/connections", user=USER, body={
+        "api_key": other.api_key, "api_secret": other.secret, "base_url": server.base_url,
+        "sync_mode": "full"})
+    assert status == 201, again
+    _sync_to_end(cloud, again["connection_id"], again["current_run"]["run_id"])
+
+    status, _, tx = cloud.api_request("GET", f"/transactions/{first}", user=USER)
+    assert status == 200, tx
+    assert (tx["annotation"]["label"], tx["annotation"]["note"]) == ("gift", "from mum")
+    assert tx["annotation"]["prices"][0]["price"] == "25000.12"
+    second_tx = cloud.api_request("GET", f"/transactions/{second}", user=USER)[2]
+    assert second_tx["annotation"]["label"] == "Airdrop"
