@@ -1,0 +1,119 @@
+"""`python -m bench` (`make bench`): run every benchmark once, print a table, write results.json.
+
+    python -m bench                 # reference profile, K = 1, 8, 32 (default mode)
+    python -m bench --long          # also the heavy profile's full syncs
+    python -m bench --profile small --statement-rows 100000   # quicker look
+
+The time scale N is chosen from the emulator's capacity measured first in the same run
+(bench.capacity) unless --time-scale is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import capacity, ccxt_baseline, coldstart, fullsync, report, statement
+
+HERE = Path(__file__).resolve().parent
+SUBSET = ("spot.my_trades", "wallet.deposits", "wallet.withdrawals")
+
+
+def log(msg: str) -> None:
+    sys.stderr.write(f"[bench {time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+def run_full_syncs(results: dict[str, Any], account: Any, ips: list[int], n: int, cap_rps: float,
+                   key: str = "full_sync", resync_at: int | None = None) -> None:
+    results[key] = {}
+    for k in ips:
+        log(f"full sync of {account.profile}, {k} IPs, time scale {n}...")
+        try:
+            out = fullsync.sync_account(account, ips=k, time_scale=n, resync=(k == resync_at))
+        except Exception as exc:  # a failed run is a result to report, not a crash
+            results[key][str(k)] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        full = out["full"]
+        full["machine_bound"] = capacity.machine_bound(k, n, cap_rps)
+        full["rtt_s"] = out["rtt_s"]
+        results[key][str(k)] = full
+        if "resync" in out:
+            results["resync"] = out["resync"]
+        log(f"  {full['status']} in {full['duration_s']:.1f} s, T_min {full['t_min_s']:.2f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--long", action="store_true", help="also sync the heavy profile")
+    p.add_argument("--profile", default="reference", choices=("small", "reference", "heavy"))
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--ips", default="1,8,32", help="egress IP counts K for the full syncs")
+    p.add_argument("--time-scale", type=int, help="override the N chosen from the capacity (divides 60)")
+    p.add_argument("--statement-rows", type=int, default=1_000_000)
+    p.add_argument("--skip", default="", help="comma list of: sync,subset,statement,coldstart")
+    p.add_argument("--out", default=str(HERE / "results.json"))
+    args = p.parse_args(argv)
+    skip = {s for s in args.skip.split(",") if s}
+    ips = [int(x) for x in args.ips.split(",")]
+
+    from binsync_local.emulator import generate_account
+
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    results: dict[str, Any] = {"mode": "long" if args.long else "default", "profile": args.profile,
+                               "seed": args.seed, "started_at": started,
+                               "load_avg": round(os.getloadavg()[0], 1), "cpus": os.cpu_count()}
+    t0 = time.monotonic()
+    if not {"sync", "subset"} <= skip:
+        log("measuring the emulator's capacity...")
+        cap = capacity.measure_capacity()
+        results["capacity"] = cap
+        n = args.time_scale or cap["chosen_time_scale"]
+        results["time_scale"] = n
+        log(f"  {cap['max_requests_per_s']} req/s -> time scale {n}")
+        log(f"generating the {args.profile} account (seed {args.seed})...")
+        account = generate_account(args.profile, args.seed)
+        if "sync" not in skip:
+            run_full_syncs(results, account, ips, n, cap["max_requests_per_s"], resync_at=max(ips))
+            if args.long and args.profile != "heavy":
+                heavy = generate_account("heavy", args.seed)
+                run_full_syncs(results, heavy, ips, n, cap["max_requests_per_s"], key="full_sync_heavy")
+        if "subset" not in skip:
+            k = max(ips)
+            log(f"subset: binsync {k} IPs restricted to {', '.join(SUBSET)}...")
+            sub: dict[str, Any] = {}
+            try:
+                out = fullsync.sync_account(account, ips=k, time_scale=n, only=SUBSET)
+                sub["binsync"] = out["full"]
+            except Exception as exc:
+                sub["binsync"] = {"error": f"{type(exc).__name__}: {exc}"}
+            log("subset: ccxt, 1 IP...")
+            from binsync.sync.modes import BINANCE_LAUNCH_MS
+            try:
+                sub["ccxt"] = ccxt_baseline.run_ccxt(account, time_scale=n, floor_ms=BINANCE_LAUNCH_MS)
+            except Exception as exc:
+                sub["ccxt"] = {"error": f"{type(exc).__name__}: {exc}"}
+            b, c = sub["binsync"].get("duration_s"), sub["ccxt"].get("duration_s")
+            sub["speedup"] = c / b if b and c else None
+            results["subset"] = sub
+    if "statement" not in skip:
+        log(f"statement parsing, {args.statement_rows} rows...")
+        results["statement"] = statement.bench_statement(HERE / ".work", rows=args.statement_rows,
+                                                         small_rows=max(1, args.statement_rows // 10))
+    if "coldstart" not in skip:
+        log("cold start: handler imports and layer size...")
+        results["coldstart"] = coldstart.bench_coldstart()
+    results["wall_s"] = round(time.monotonic() - t0, 1)
+    Path(args.out).write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    print(report.render(results))
+    print(f"\nwrote {args.out} ({results['wall_s']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""Full sync, and a weekly incremental resync, of a generated account through the embedded cloud.
+
+Everything real but the network: the emulator (forked child, Binance's limits compressed by the
+time scale N) serves the account; LocalCloud brings up template.yaml on moto with the real
+handlers; the key is registered through the real API (which starts the sync); the real state
+machine fans tasks out over K loopback egress IPs. Stats come from the RunModel (requests,
+weight, 429s, 418s) and the TaskModel rows (the plan actually executed), T_min from `tmin`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+from bench.tmin import TaskRow, t_min
+
+WEEK_MS = 7 * 86_400_000
+
+
+@contextlib.contextmanager
+def only_endpoints(names: tuple[str, ...] | None) -> Iterator[None]:
+    """SYNC_ONLY_ENDPOINTS restricts the plan (binsync.sync.plan.only_endpoints); process-wide."""
+    old = os.environ.get("SYNC_ONLY_ENDPOINTS")
+    if names:
+        os.environ["SYNC_ONLY_ENDPOINTS"] = ",".join(names)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SYNC_ONLY_ENDPOINTS", None)
+        else:
+            os.environ["SYNC_ONLY_ENDPOINTS"] = old
+
+
+def measure_rtt(base_url: str, n: int = 15) -> float:
+    """Median round trip of GET /api/v3/time (weight 1) from this process, in seconds."""
+    s = requests.Session()
+    samples = []
+    for _ in range(n):
+        t = time.perf_counter()
+        s.get(f"{base_url}/api/v3/time", timeout=10).raise_for_status()
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples)
+
+
+def emulator_totals(base_url: str) -> dict[str, int]:
+    data = requests.get(f"{base_url}/emulator/counters", timeout=10).json()
+    tot = {"ips": len(data["ips"]), "requests": 0, "weight": 0, "http_429": 0, "http_418": 0}
+    for c in data["ips"].values():
+        for k in ("requests", "weight", "http_429", "http_418"):
+            tot[k] += c[k]
+    return tot
+
+
+def _run_stats(run: Any, *, ips: int, time_scale: float, rtt_s: float) -> dict[str, Any]:
+    from binsync.storage.models import TaskModel
+
+    rows = [TaskRow(t.endpoint, int(t.requests or 0)) for t in TaskModel.query(run.run_id)]
+    task_requests = sum(r.requests for r in rows)
+    outside = max(0, int(run.requests or 0) - task_requests)  # plan and finish, before/after the Map
+    bound = t_min(rows, ips=ips, time_scale=time_scale, rtt_s=rtt_s, extra_chain=outside)
+    duration = ((run.finished_at or 0) - run.started_at) / 1000 if run.finished_at else None
+    return {
+        "status": run.status,
+        "ips": ips,
+        "duration_s": duration,
+        "binance_minutes": duration * time_scale / 60 if duration else None,
+        "t_min_s": bound["t_min_s"],
+        "t_min_binance_minutes": bound["t_min_s"] * time_scale / 60,
+        "ratio": duration / bound["t_min_s"] if duration and bound["t_min_s"] else None,
+        "tasks": len(rows),
+        "requests": int(run.requests or 0),
+        "weight": int(run.weight or 0),
+        "http_429": int(run.http_429 or 0),
+        "http_418": int(run.http_418 or 0),
+        "records": int(run.records or 0),
+        "bound": bound,
+        "error": run.error,
+    }
+
+
+def _quiet_cloud() -> None:
+    from binsync_local.cli.sync_cmd import quiet_function_logs
+
+    quiet_function_logs()
+
+
+def sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str, ...] | None = None,
+                 resync: bool = False, timeout: float = 3600.0, progress: bool = False) -> dict[str, Any]:
+    """Full sync of `account` with K=`ips`; with `resync`, then a weekly incremental resync."""
+    from binsync.storage.models import ConnectionModel, RunModel
+    from binsync_local.cli.demo_cmd import Emulator
+    from binsync_local.cli.sync_cmd import (
+        DEFAULT_USER,
+        ProgressBar,
+        allow_base_url,
+        follow_run,
+        reuse_interpreter_lambda_clients,
+        sync_once,
+    )
+    from binsync_local.cloud import LocalCloud
+
+    out: dict[str, Any] = {}
+    with Emulator(account, account.profile, account.seed, time_scale, in_process=False) as emu, \
+            only_endpoints(only):
+        creds = emu.credentials
+        allow_base_url(creds["base_url"])
+        rtt = measure_rtt(creds["base_url"])
+        with LocalCloud(egress_ips=ips, fast_retries=True) as cloud, reuse_interpreter_lambda_clients():
+            _quiet_cloud()
+            if only:
+                os.environ["SYNC_ONLY_ENDPOINTS"] = ",".join(only)  # after the template's environment
+            view, run = sync_once(cloud, base_url=creds["base_url"], api_key=creds["api_key"],
+                                  api_secret=creds["api_secret"], key_type="hmac", mode="full",
+                                  timeout=timeout, progress=progress)
+            out["full"] = _run_stats(run, ips=ips, time_scale=time_scale, rtt_s=rtt)
+            out["full"]["emulator"] = emulator_totals(creds["base_url"])
+            if resync:
+                # A week later: move the last successful window end back 7 days, so the incremental
+                # sync covers the week (plus its 2-day overlap) exactly as the weekly schedule would.
+                conn = ConnectionModel.get(DEFAULT_USER, view["connection_id"])
+                conn.update(actions=[ConnectionModel.last_success_window_end.set(
+                    int(conn.last_success_window_end) - WEEK_MS)])
+                status, _, body = cloud.api_request("POST", f"/connections/{view['connection_id']}/syncs",
+                                                    user=DEFAULT_USER, body={"mode": "incremental"})
+                if status != 202:
+                    raise RuntimeError(f"resync refused: HTTP {status} {body}")
+                run2 = follow_run(cloud, view["connection_id"], body["run_id"], timeout=timeout,
+                                  progress=ProgressBar(progress))
+                run2 = RunModel.get(view["connection_id"], body["run_id"])
+                out["resync"] = _run_stats(run2, ips=ips, time_scale=time_scale, rtt_s=rtt)
+                full = out["full"]
+                out["resync"]["weight_fraction"] = (out["resync"]["weight"] / full["weight"]
+                                                    if full["weight"] else None)
+                out["resync"]["requests_fraction"] = (out["resync"]["requests"] / full["requests"]
+                                                      if full["requests"] else None)
+    out["rtt_s"] = rtt
+    sys.stderr.flush()
+    return out

@@ -1,0 +1,84 @@
+"""The printed table: one line per measurement, the targets next to the figures."""
+
+# ruff: noqa: E501  (format strings of a table read better unwrapped)
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _f(v: Any, fmt: str = "{:.1f}") -> str:
+    return "-" if v is None else fmt.format(v)
+
+
+def render(r: dict[str, Any]) -> str:
+    lines = []
+    w = lines.append
+    cap = r.get("capacity") or {}
+    n = r.get("time_scale")
+    w(f"binsync benchmarks ({r.get('mode')} mode, profile {r.get('profile')}, seed {r.get('seed')}, "
+      f"started {r.get('started_at')}, load avg {r.get('load_avg')})")
+    if cap:
+        w(f"emulator capacity: {_f(cap.get('max_requests_per_s'))} req/s (1000-row myTrades pages); "
+          f"time scale N = {n} (a Binance minute lasts {60 / n:g} s)")
+    full = r.get("full_sync") or {}
+    if full:
+        w("")
+        w(f"1. full sync of {r.get('profile')} "
+          "(durations in emulator seconds; Binance minutes = seconds * N / 60)")
+        w(f"{'IPs':>4} {'measured s':>11} {'T_min s':>9} {'ratio':>7} {'bound':>6} {'Binance min':>12} "
+          f"{'T_min min':>10} {'requests':>9} {'weight':>10} {'429s':>5} {'418s':>5}  note")
+        for k, s in sorted(full.items(), key=lambda kv: int(kv[0])):
+            if "error" in s and "duration_s" not in s:
+                w(f"{k:>4} error: {s['error']}")
+                continue
+            note = "machine-bound" if s.get("machine_bound") else ""
+            if s.get("status") != "succeeded":
+                note = f"{s.get('status')} {note}"
+            w(f"{k:>4} {_f(s['duration_s']):>11} {_f(s['t_min_s'], '{:.2f}'):>9} {_f(s['ratio'], '{:.2f}'):>7} "
+              f"{s['bound']['binding']:>6} {_f(s['binance_minutes']):>12} {_f(s['t_min_binance_minutes']):>10} "
+              f"{s['requests']:>9} {s['weight']:>10} {s['http_429']:>5} {s['http_418']:>5}  {note}")
+    sub = r.get("subset") or {}
+    if sub:
+        b, c = sub.get("binsync") or {}, sub.get("ccxt") or {}
+        w("")
+        w(f"2. plain-client subset (spot fills, deposits, withdrawals): binsync {b.get('ips')} IPs "
+          f"{_f(b.get('duration_s'))} s ({b.get('requests')} requests) vs ccxt 1 IP {_f(c.get('duration_s'))} s "
+          f"({(c.get('emulator') or {}).get('requests')} requests, {c.get('markets')} markets, "
+          f"rateLimit {_f(c.get('rate_limit_ms'), '{:.2f}')} ms/cost) -> binsync {_f(sub.get('speedup'))}x faster "
+          "(target >= 20x)")
+    rs = r.get("resync") or {}
+    if rs:
+        w("")
+        w(f"3. weekly incremental resync: {rs.get('requests')} requests, weight {rs.get('weight')} = "
+          f"{_f(100 * rs['weight_fraction'] if rs.get('weight_fraction') is not None else None, '{:.2f}')}% "
+          f"of the full sync's weight (target < 5%), "
+          f"{_f(100 * rs['requests_fraction'] if rs.get('requests_fraction') is not None else None, '{:.2f}')}% "
+          f"of its requests, {_f(rs.get('duration_s'))} s")
+    st = r.get("statement") or {}
+    if st:
+        b, t, s = st.get("binsync") or {}, st.get("bittytax") or {}, st.get("binsync_small") or {}
+        w("")
+        w(f"4. statement parsing, {st['file']['rows']} rows ({st['file']['bytes'] / 2**20:.0f} MiB):")
+        w(f"   binsync  {_f(b.get('rows_per_s'), '{:,.0f}')} rows/s, peak RSS {_f(b.get('peak_rss_mib'))} MiB "
+          f"(+{_f(b.get('parse_peak_mib'))} MiB for parsing; at {s.get('rows')} rows: {_f(s.get('peak_rss_mib'))} MiB, "
+          f"+{_f(s.get('parse_peak_mib'))})")
+        if "error" in t:
+            w(f"   BittyTax error: {t['error'][-300:]}")
+        else:
+            w(f"   BittyTax {_f(t.get('rows_per_s'), '{:,.0f}')} rows/s, peak RSS {_f(t.get('peak_rss_mib'))} MiB "
+              f"(+{_f(t.get('parse_peak_mib'))} MiB for parsing)")
+        w(f"   ratio {_f(st.get('speed_ratio'), '{:.2f}')}x (target >= 3x); binsync peak RSS full/tenth of the file "
+          f"{_f(st.get('memory_growth'), '{:.2f}')}x, +{_f(st.get('memory_growth_mib'))} MiB (flat = ~1x)")
+    cs = r.get("coldstart") or {}
+    if cs:
+        w("")
+        w("5. Lambda cold start (import of the handler module, median, ms):")
+        w("   " + ", ".join(f"{k} {_f(v.get('median_ms'), '{:.0f}')}" if "median_ms" in v else f"{k} error"
+                           for k, v in cs["imports"].items()))
+        lay = cs.get("layer") or {}
+        if lay:
+            w(f"   layer: {_f(lay.get('mib'))} MiB installed (dependencies {_f(lay.get('dependencies_mib'))}, "
+              f"binsync {_f(lay.get('binsync_mib'), '{:.2f}')}), limit 250 MiB unzipped"
+              if "mib" in lay else f"   layer: error {lay.get('error')}")
+    return "\n".join(lines)
