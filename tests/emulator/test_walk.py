@@ -105,3 +105,28 @@ def test_full_walk_other_seeds(seed):
     with EmulatorServer(account, time_scale=60) as srv:
         started = int(time.time() * 1000)
         check(account, walk(account, srv, history_names(account)), started)
+
+
+@pytest.mark.slow
+def test_reference_walk_of_capped_and_hidden_sources():
+    """Reference profile: dust beyond the last 100, 3-month futures income, BREAK and TRD_GRP-only
+    markets: the API returns exactly the reachable part; the rest is statement-only."""
+    account = generate_account("reference", 4)
+    truth = account.truth()
+    dust_cap = catalogue.endpoint("wallet.dust").retention_records
+    assert len(account.records("wallet.dust")) > dust_cap
+    assert len(truth.api_records("wallet.dust")) <= 2 * dust_cap
+    brk = next(m.symbol for m in account.markets if m.status == "BREAK")
+    hidden = next(m.symbol for m in account.markets if m.permission_sets == (("TRD_GRP_004",),))
+    with EmulatorServer(account, time_scale=60) as srv:
+        started = int(time.time() * 1000)
+        got = walk(account, srv, ["wallet.dust", "usdm.income", "options.bill"])
+        check(account, got, started)
+        c = srv.credentials
+        client = BinanceClient(Credentials(c["api_key"], c["api_secret"]), c["base_url"], time_scale=60)
+        for sym in (brk, hidden):
+            rows = [r for p in client.iter_pages("spot.my_trades", symbol=sym) for r in p.rows]
+            assert len(rows) == sum(1 for r in account.records("spot.my_trades") if r.part == (sym,)) > 0
+    only = truth.statement_only()
+    assert any(r.endpoint == "wallet.dust" for e in only for r in e.api)
+    assert any(r.endpoint == "usdm.income" for e in only for r in e.api)
