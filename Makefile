@@ -37,8 +37,20 @@ test: venv tools
 demo: venv
 	$(BIN)/binsync demo
 
-bench: venv
-	$(BIN)/python -m bench
+# Benchmarks (bench/__main__.py). BittyTax, the statement-parsing baseline, lives in its own venv
+# (its pins clash with ours). `make bench BENCH=long` also syncs the heavy profile.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+BENCH ?=
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): bench/requirements-bittytax.txt
+	test -x $(BENCH_VENV)/bin/python || $(PY) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q -r bench/requirements-bittytax.txt
+	touch $@
+
+bench: venv $(BENCH_STAMP)
+	$(BIN)/python -m bench $(if $(filter long,$(BENCH)),--long) $(BENCH_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -52,4 +64,4 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(BENCH_VENV) .pytest_cache .ruff_cache
