@@ -28,6 +28,7 @@ def served() -> Iterator[dict[str, Any]]:
     fake = FakeBinance()
     with pytest.MonkeyPatch.context() as mp, LocalCloud(egress_ips=2, fast_retries=True) as cloud:
         mp.setattr("binsync.connections.registration.default_fetcher", fake.factory)
+        mp.setenv("UPLOADS_PUBLIC_ENDPOINT", cloud.serve(0))  # as `binsync serve-api` does
         helper = Api(cloud, fake, mp)
         helper.stub_sync()
         conn = helper.register(user="fuzz", uid=4242)
@@ -80,6 +81,28 @@ def test_csv_export_over_http(served):
     answer = requests.get(f"{served['url']}/exports/waltio.csv", headers=AUTH, timeout=30)
     assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
     assert answer.content.decode("utf-8").startswith("Type,Date,Fuseau horaire,Montant reçu")
+
+
+def test_upload_through_the_presigned_url_is_parsed(served):
+    """POST /uploads, PUT the file to the URL with the given headers, read the report."""
+    import time
+
+    url = served["url"]
+    data = (b"User_ID,UTC_Time,Account,Operation,Coin,Change,Remark\n"
+            b"4242,2024-01-01 00:00:00,Spot,Deposit,BTC,0.1,\n")
+    ticket = requests.post(f"{url}/uploads", headers=AUTH, timeout=30, json={
+        "connection_id": served["connection_id"], "file_name": "statement.csv", "size": len(data)}).json()
+    assert "/uploads/fuzz/" in ticket["upload_url"] and ticket["headers"]["Content-Length"] == str(len(data))
+    put = requests.put(ticket["upload_url"], data=data, headers=ticket["headers"], timeout=30)
+    assert put.status_code == 200
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        upload = requests.get(f"{url}/uploads/{ticket['upload_id']}", headers=AUTH, timeout=30).json()
+        if upload["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert upload["status"] == "done", upload
+    assert upload["report"]["imported"] == 1
 
 
 @schema.parametrize()

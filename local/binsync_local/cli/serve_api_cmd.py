@@ -214,8 +214,12 @@ def run(args: argparse.Namespace) -> int:
         allowed = [u for u in os.environ.get("BINSYNC_ALLOW_BASE_URLS", "").split(",") if u]
         os.environ["BINSYNC_ALLOW_BASE_URLS"] = ",".join([*allowed, emulator.base_url])
     with LocalCloud(egress_ips=args.ips, fast_retries=emulator is not None) as cloud:
+        # Upload URLs must be reachable by curl: serve the cloud (moto server, same state) and
+        # presign against it; the S3 notification then runs parse_statement as on AWS.
+        os.environ["UPLOADS_PUBLIC_ENDPOINT"] = cloud.serve(0, host=args.host)
         server = ApiServer(cloud, tokens, args.host, args.port).start()
         info = {"api_url": server.url, "swagger": f"{server.url}/swagger",
+                "aws_endpoint_url": cloud.endpoint_url,
                 "auth": "Authorization: Bearer <token> (" + ("tokens file" if args.tokens
                                                               else "the token is the user id") + ")"}
         if emulator is not None:

@@ -42,7 +42,11 @@ def s3_key(user_id: str, upload_id: str, file_name: str) -> str:
 
 
 def _s3() -> Any:
-    return boto3.client("s3", config=Config(signature_version="s3v4"))
+    # UPLOADS_PUBLIC_ENDPOINT: where clients reach S3 when it is not AWS (`binsync serve-api`
+    # points it at the embedded cloud's moto server). Presigning makes no request.
+    endpoint = os.environ.get("UPLOADS_PUBLIC_ENDPOINT") or None
+    config = Config(signature_version="s3v4", s3={"addressing_style": "path"} if endpoint else {})
+    return boto3.client("s3", endpoint_url=endpoint, config=config)
 
 
 @dataclass
