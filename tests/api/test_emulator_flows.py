@@ -87,6 +87,7 @@ def _recent_success(user: str, connection_id: str) -> None:
     conn.update(actions=[ConnectionModel.last_success_window_end.set(int(time.time() * 1000) - 86_400_000)])
 
 
+@pytest.mark.slow
 def test_revalidate_after_the_fix_reenables_and_syncs(cloud, emulator):
     creds = emulator.credentials
     status, _h, conn = cloud.api_request("POST", "/connections", body={
@@ -120,6 +121,7 @@ class LambdaContext:
     aws_request_id: str = "req-1"
 
 
+@pytest.mark.slow
 def test_full_flow_leaks_the_secret_nowhere(cloud, emulator, caplog, capsys):
     """Every log record (all loggers at DEBUG, including botocore and moto), everything printed
     (Powertools JSON logs and metrics) and every response of register, sync, read, annotate,

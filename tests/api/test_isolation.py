@@ -4,10 +4,12 @@ route of the OpenAPI document (a route missing from the table below fails the te
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from api_support import Api, FakeBinance
 from binsync.storage.models import AnnotationModel, ConnectionModel, RunModel, TransactionModel, UploadModel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,8 +53,22 @@ def test_the_table_covers_every_route_of_the_openapi_document():
     assert _openapi_operations() == covered
 
 
-@pytest.fixture
-def world(api) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def api() -> Iterator[Api]:
+    """One cloud for the whole table: each case checks that A's state is unchanged after it, so
+    a case that leaked or changed anything fails itself (and cannot hide behind a fresh cloud)."""
+    from binsync_local.cloud import LocalCloud
+
+    fake = FakeBinance()
+    with pytest.MonkeyPatch.context() as mp, LocalCloud(egress_ips=2, fast_retries=True) as cloud:
+        mp.setattr("binsync.connections.registration.default_fetcher", fake.factory)
+        helper = Api(cloud, fake, mp)
+        helper.stub_sync()
+        yield helper
+
+
+@pytest.fixture(scope="module")
+def world(api: Api) -> dict[str, Any]:
     conn = api.register(user=A, uid=1001)
     cid = conn["connection_id"]
     run_id = conn["current_run"]["run_id"]
@@ -109,6 +125,8 @@ def test_user_b_cannot_reach_user_a(api, world, method, path, body, query, expec
     elif expect == "own-201":
         assert status == 201 and answer["same_account_as"] == []
         assert answer["connection_id"] != world["connection_id"]
+        # Leave B with nothing again, so the table's cases do not depend on their order.
+        assert api.call("DELETE", f"/connections/{answer['connection_id']}", user=B)[0] == 200
     elif expect == "me":
         assert answer == {"user_id": B}
     sent = _fill(path, world) + json.dumps(_fill(query, world)) + json.dumps(_fill(body, world))
