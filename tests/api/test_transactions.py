@@ -160,6 +160,12 @@ def test_waltio_export_uses_the_18_columns(api, seeded):
     assert (trade["Montant envoyé"], trade["Monnaie ou jeton envoyé"]) == ("300.5", "USDT")
     assert (trade["Frais"], trade["Monnaie ou jeton des frais"]) == ("0.0001", "BNB")
     assert trade["Date"] == "13/09/2020 12:26:40" and trade["Fuseau horaire"] == "GMT"
-    assert trade["ID Externe"] == f"binsync-{ids[0]}"
+    assert trade["ID Externe"] == ids[0]  # what the Waltio reader de-duplicates on
     assert deposit["Type"] == "Dépôt" and deposit["Montant reçu"] == "1.5"
     assert reward["Label"] == "Airdrop"  # the user's label is a valid deposit label: it wins
+
+
+def test_waltio_header_is_the_statement_packages():
+    from binsync.statement.waltio import WALTIO_HEADER as STATEMENT_HEADER
+
+    assert tuple(STATEMENT_HEADER) == WALTIO_HEADER and len(WALTIO_HEADER) == 18
