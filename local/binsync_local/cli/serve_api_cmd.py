@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+SWAGGER_PATH = "/swagger"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_.@+=-]{1,128}$")
 MAX_BODY = 1024 * 1024  # API Gateway accepts up to 10 MB; the API never needs more than this
 
@@ -115,13 +116,15 @@ class ApiServer:
         from binsync_local.cloud import api_gateway_rest_event
 
         user = self.tokens.user(headers.get("authorization"))
-        if user is None:
-            return 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'
         split = urlsplit(raw_path)
         stage = self.cloud.stack.parameters.get("Stage", "dev")
         path = split.path
         if path == f"/{stage}" or path.startswith(f"/{stage}/"):
             path = path[len(stage) + 1:] or "/"
+        # The Swagger UI page carries no data, and a browser cannot send a bearer token to open
+        # it; locally it is served without one (its "Authorize" button sets the token for calls).
+        if user is None and not (method == "GET" and path == SWAGGER_PATH):
+            return 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'
         query: dict[str, list[str]] = {}
         for key, value in parse_qsl(split.query, keep_blank_values=True):
             query.setdefault(key, []).append(value)
