@@ -107,7 +107,8 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
         for page in pages:
             result = _normalise(endpoint.name, list(page.rows), connection.binance_uid, context)
             written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id)
-            merge_errors += _merge_with_statement(user_id, connection.binance_uid, result.transactions)
+            merge_errors += _merge_with_statement(run_id, user_id, connection.binance_uid,
+                                                  result.transactions)
             for index, field, reason in result.rejected:
                 rejected_count += 1
                 if len(rejected) < MAX_REJECT_SAMPLES:
@@ -153,11 +154,11 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
 # need no merge. "None yet" is re-checked every few seconds (a statement may be uploaded during
 # the sync; the upload itself merges what the sync stored before it); "some" is final.
 _FILES_RECHECK_S = 5.0
-_has_files: dict[tuple[str, str], tuple[float, bool]] = {}
+_has_files: dict[tuple[str, str, str], tuple[float, bool]] = {}
 
 
-def _account_has_files(user_id: str, binance_uid: str) -> bool:
-    key = (user_id, binance_uid)
+def _account_has_files(run_id: str, user_id: str, binance_uid: str) -> bool:
+    key = (run_id, user_id, binance_uid)
     hit = _has_files.get(key)
     if hit is not None and (hit[1] or time.monotonic() - hit[0] < _FILES_RECHECK_S):
         return hit[1]
@@ -167,13 +168,13 @@ def _account_has_files(user_id: str, binance_uid: str) -> bool:
     return found
 
 
-def _merge_with_statement(user_id: str, binance_uid: str, transactions: list[Any]) -> int:
+def _merge_with_statement(run_id: str, user_id: str, binance_uid: str, transactions: list[Any]) -> int:
     """Merge statement items that are the same events as this page (binsync.statement.merge).
 
     A failure here loses nothing (both sides stay stored; the next upload or resync merges
     them), so it is counted on the task rather than failing it.
     """
-    if not transactions or not _account_has_files(user_id, binance_uid):
+    if not transactions or not _account_has_files(run_id, user_id, binance_uid):
         return 0
     try:
         from binsync.statement.merge import reconcile_api_transactions
