@@ -64,12 +64,13 @@ def record_run_error(run: RunModel, exc: BaseException) -> None:
 
 # Many tasks of one run land on the same execution environment: the connection (ids, uid,
 # base URL, secret name) and the run's auth state are read once per short period, not per task.
+# Keys include the run, so nothing is reused across runs.
 _CACHE_S = 15.0
-_connections: dict[tuple[str, str], tuple[float, ConnectionModel]] = {}
-_runs: dict[tuple[str, str], tuple[float, RunModel]] = {}
+_connections: dict[tuple[str, ...], tuple[float, ConnectionModel]] = {}
+_runs: dict[tuple[str, ...], tuple[float, RunModel]] = {}
 
 
-def _cached(cache: dict, key: tuple[str, str], load: Any) -> Any:
+def _cached(cache: dict, key: tuple[str, ...], load: Any) -> Any:
     hit = cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < _CACHE_S:
         return hit[1]
@@ -86,7 +87,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     run = _cached(_runs, (connection_id, run_id), lambda: RunModel.get(connection_id, run_id))
     if auth_failed(run):
         return {"task_id": task_id, "status": "skipped", "reason": run.error["type"]}
-    connection = _cached(_connections, (user_id, connection_id),
+    connection = _cached(_connections, (run_id, user_id, connection_id),
                          lambda: ConnectionModel.get(user_id, connection_id))
     endpoint = ENDPOINTS[task.endpoint]
     client = client or binance_io.make_client(connection)
