@@ -7,7 +7,7 @@
    the full sync through the real state machine, fanned out over several loopback IPs, with a
    progress bar on stderr;
 4. uploads the account's statement through the API's upload flow (parse_statement runs and
-   merges it with the API records); by default the last 30 days of it, which overlap the API
+   merges it with the API records); by default the last 3 days of it, which overlap the API
    records (merged, not duplicated) and hold statement-only events, because moto's DynamoDB
    queries scan a user's whole partition and make a multi-year merge take very long locally;
 5. prints a report: per product, what was stored against the emulator's ground truth (every
@@ -61,7 +61,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", help="also export the transactions (JSON lines, or CSV for *.csv)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--no-statement", action="store_true", help="skip the statement upload")
-    p.add_argument("--statement-days", type=int, default=30,
+    p.add_argument("--statement-days", type=int, default=3,
                    help="upload the statement of the last N days (0: the whole history; slow on moto, "
                         "whose queries scan a user's whole partition)")
     p.add_argument("--in-process-emulator", action="store_true")
@@ -264,6 +264,9 @@ def run(args: argparse.Namespace) -> int:
             execution = cloud.client("stepfunctions").describe_execution(executionArn=run_.execution_arn)
             report["sync"] = run_summary(run_, execution)
             report["after_sync"] = ground_truth(account, DEFAULT_USER)
+            verdict = "PASS" if report["after_sync"]["ok"] else "FAIL"
+            sys.stderr.write(f"ground truth after the sync: {verdict} "
+                             f"({report['after_sync']['items_by_source']})\n")
             if not args.no_statement:
                 sys.stderr.write("uploading the account statement...\n")
                 report["statement"] = upload_statement(cloud, account, view["connection_id"], DEFAULT_USER,
