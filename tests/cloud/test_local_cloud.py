@@ -295,3 +295,24 @@ def test_concurrent_dynamodb_updates_are_atomic_as_on_aws(cloud: Any) -> None:
         list(pool.map(add_many, range(8)))
     item = ddb.get_item(TableName="binsync-runs", Key=key)["Item"]
     assert item["tasks_done"] == {"N": "400"}
+
+
+def test_failed_async_invocations_are_retried_twice_then_dead_lettered(cloud: Any) -> None:
+    """S3 invokes parse_statement asynchronously: 3 attempts, then the event goes to the DLQ."""
+    fn = cloud.function("parse_statement")
+
+    def broken(event: dict[str, Any], context: Any) -> None:
+        raise RuntimeError("disk full")
+
+    fn._module = type("Broken", (), {"lambda_handler": staticmethod(broken)})
+    cloud.put_upload("uploads/user-a/conn-1/statement.csv", b"x")
+    attempts = [i for i in cloud.invocations if i.function == "parse_statement"]
+    assert [i.error_type for i in attempts] == ["RuntimeError"] * 3
+
+    sqs = cloud.client("sqs")
+    queue = cloud.resources["FailedEventsQueue"].name  # Ref of a queue: its URL
+    message, = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                   MessageAttributeNames=["All"])["Messages"]
+    assert message["MessageAttributes"]["ErrorMessage"]["StringValue"] == "disk full"
+    record, = json.loads(message["Body"])["Records"]
+    assert unquote_plus(record["s3"]["object"]["key"]) == "uploads/user-a/conn-1/statement.csv"

@@ -60,7 +60,7 @@ class LocalCloud:
         self.fast_retries = fast_retries
         self.map_child_execution_type = map_child_execution_type
         self.egress = EgressPool(egress_ips)
-        self.router = InvokeRouter(self.egress)
+        self.router = InvokeRouter(self.egress, dead_letter=self._send_dead_letter)
         self.env: dict[str, str] = {}
         self.resources: dict[str, Physical] = {}
         self.functions: dict[str, LocalFunction] = {}  # by short name and by logical id
@@ -181,6 +181,8 @@ class LocalCloud:
                 code_dir=code_dir, handler=props.get("Handler", "app.lambda_handler"),
                 timeout_s=int(props.get("Timeout", 3)), memory_mb=int(props.get("MemorySize", 128)),
                 environment=env,
+                dead_letter_arn=self.stack.resolve(props.get("DeadLetterQueue", {}).get("TargetArn")),
+                async_retries=int(props.get("EventInvokeConfig", {}).get("MaximumRetryAttempts", 2)),
             )
             self._register(fn)
 
@@ -334,6 +336,21 @@ class LocalCloud:
             args["ScheduleExpressionTimezone"] = props["ScheduleExpressionTimezone"]
         arn = self.client("scheduler").create_schedule(**args)["ScheduleArn"]
         self.resources[f"{fn.logical_id}{event_name}"] = Physical("AWS::Scheduler::Schedule", name, arn)
+
+    def _send_dead_letter(self, fn: LocalFunction, event: Any, envelope: dict[str, Any]) -> None:
+        """What Lambda does after the last failed asynchronous attempt (the event is kept, with
+        the error in message attributes); without a DLQ the event is dropped, loudly."""
+        if not fn.dead_letter_arn:
+            print(f"binsync local cloud: {fn.short_name} failed an asynchronous event and has no "
+                  f"DeadLetterQueue: {envelope['errorType']}: {envelope['errorMessage']}", file=sys.stderr)
+            return
+        sqs = self.client("sqs")
+        queue_url = sqs.get_queue_url(QueueName=fn.dead_letter_arn.rsplit(":", 1)[1])["QueueUrl"]
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event), MessageAttributes={
+            "RequestID": {"DataType": "String", "StringValue": envelope.get("requestId", "")},
+            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+            "ErrorMessage": {"DataType": "String", "StringValue": envelope["errorMessage"][:1024] or "-"},
+        })
 
     # ------------------------------------------------------------------ test/extra functions
     def add_function(self, short_name: str, code_dir: str | Path, *, handler: str = "app.lambda_handler",

@@ -71,6 +71,8 @@ class LocalFunction:
     timeout_s: int = 3
     memory_mb: int = 128
     environment: dict[str, str] = field(default_factory=dict)
+    dead_letter_arn: str | None = None  # DeadLetterQueue of asynchronous invocations
+    async_retries: int = 2  # Lambda retries a failed asynchronous invocation twice
     _module: ModuleType | None = None
 
     def load(self) -> Callable[[Any, Any], Any]:
@@ -139,8 +141,10 @@ class Invocation:
 
 
 class InvokeRouter:
-    def __init__(self, egress: EgressPool, *, keep_log: int = 10_000) -> None:
+    def __init__(self, egress: EgressPool, *, keep_log: int = 10_000,
+                 dead_letter: Callable[[LocalFunction, Any, dict[str, Any]], None] | None = None) -> None:
         self.egress = egress
+        self.dead_letter = dead_letter
         self.functions: dict[str, LocalFunction] = {}  # by physical name
         self.invocations: list[Invocation] = []
         self._keep_log = keep_log
@@ -180,6 +184,18 @@ class InvokeRouter:
             finally:
                 runtime.EGRESS_IP.reset(token)
 
+    def run_async(self, fn: LocalFunction, body: Any) -> tuple[bytes, bool]:
+        """An asynchronous invocation (S3 notifications, InvocationType=Event): Lambda retries a
+        failure `async_retries` times, then sends the event to the function's dead-letter queue.
+        Locally the retries follow at once and the caller waits for them."""
+        for _ in range(1 + fn.async_retries):
+            payload, errored = self.run(fn, body)
+            if not errored:
+                return payload, False
+        if self.dead_letter is not None:
+            self.dead_letter(fn, _decode_event(body), json.loads(payload))
+        return payload, True
+
     def _finish(self, record: Invocation, envelope: dict[str, Any] | None,
                 payload: bytes | None = None) -> tuple[bytes, bool]:
         record.duration_s = time.time() - record.started
@@ -209,7 +225,9 @@ class InvokeRouter:
             if fn is None:
                 return original_backend_invoke(backend, function_name, qualifier, body, headers,
                                                response_headers)
-            payload, errored = router.run(fn, body)
+            invocation_type = (headers or {}).get("X-Amz-Invocation-Type", "RequestResponse")
+            run = router.run_async if invocation_type == "Event" else router.run
+            payload, errored = run(fn, body)
             if errored:
                 response_headers["x-amz-function-error"] = "Unhandled"
             response_headers["Content-Length"] = str(len(payload))
@@ -219,7 +237,8 @@ class InvokeRouter:
             fn = router.functions.get(function.function_name)
             if fn is None:
                 return original_function_invoke(function, body, request_headers, response_headers)
-            payload, errored = router.run(fn, body)
+            # moto calls this for S3 notifications, which AWS delivers asynchronously.
+            payload, errored = router.run_async(fn, body)
             if errored:
                 response_headers["x-amz-function-error"] = "Unhandled"
             return payload
