@@ -58,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--statement-rows", type=int, default=1_000_000)
     p.add_argument("--skip", default="", help="comma list of: sync,subset,statement,coldstart")
     p.add_argument("--out", default=str(HERE / "results.json"))
+    p.add_argument("--render", metavar="FILE", help="only print the table of an existing results file")
     args = p.parse_args(argv)
+    if args.render:
+        print(report.render(json.loads(Path(args.render).read_text(encoding="utf-8"))))
+        return 0
     skip = {s for s in args.skip.split(",") if s}
     ips = [int(x) for x in args.ips.split(",")]
 

@@ -45,8 +45,8 @@ def render(r: dict[str, Any]) -> str:
         w(f"2. plain-client subset (spot fills, deposits, withdrawals): binsync {b.get('ips')} IPs "
           f"{_f(b.get('duration_s'))} s ({b.get('requests')} requests) vs ccxt 1 IP {_f(c.get('duration_s'))} s "
           f"({(c.get('emulator') or {}).get('requests')} requests, {c.get('markets')} markets, "
-          f"rateLimit {_f(c.get('rate_limit_ms'), '{:.2f}')} ms/cost) -> binsync {_f(sub.get('speedup'))}x faster "
-          "(target >= 20x)")
+          f"rateLimit {_f(c.get('rate_limit_ms'), '{:.2f}')} ms/cost) -> ccxt time / binsync time = "
+          f"{_f(sub.get('speedup'), '{:.2f}')} (target >= 20)")
     rs = r.get("resync") or {}
     if rs:
         w("")
