@@ -29,8 +29,13 @@ def log(msg: str) -> None:
     sys.stderr.flush()
 
 
+def save(results: dict[str, Any], out: str) -> None:
+    """Written after every stage, so an interrupted run keeps what it measured."""
+    Path(out).write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+
+
 def run_full_syncs(results: dict[str, Any], account: Any, ips: list[int], n: int, cap_rps: float,
-                   key: str = "full_sync", resync_at: int | None = None) -> None:
+                   key: str = "full_sync", resync_at: int | None = None, out: str | None = None) -> None:
     results[key] = {}
     for k in ips:
         log(f"full sync of {account.profile}, {k} IPs, time scale {n}...")
@@ -46,6 +51,8 @@ def run_full_syncs(results: dict[str, Any], account: Any, ips: list[int], n: int
         if "resync" in out:
             results["resync"] = out["resync"]
         log(f"  {full['status']} in {full['duration_s']:.1f} s, T_min {full['t_min_s']:.2f} s")
+        if out:
+            save(results, out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,10 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"generating the {args.profile} account (seed {args.seed})...")
         account = generate_account(args.profile, args.seed)
         if "sync" not in skip:
-            run_full_syncs(results, account, ips, n, cap["max_requests_per_s"], resync_at=max(ips))
+            run_full_syncs(results, account, ips, n, cap["max_requests_per_s"], resync_at=max(ips),
+                           out=args.out)
             if args.long and args.profile != "heavy":
                 heavy = generate_account("heavy", args.seed)
-                run_full_syncs(results, heavy, ips, n, cap["max_requests_per_s"], key="full_sync_heavy")
+                run_full_syncs(results, heavy, ips, n, cap["max_requests_per_s"], key="full_sync_heavy",
+                               out=args.out)
         if "subset" not in skip:
             k = max(ips)
             log(f"subset: binsync {k} IPs restricted to {', '.join(SUBSET)}...")
@@ -105,15 +114,17 @@ def main(argv: list[str] | None = None) -> int:
             b, c = sub["binsync"].get("duration_s"), sub["ccxt"].get("duration_s")
             sub["speedup"] = c / b if b and c else None
             results["subset"] = sub
+            save(results, args.out)
     if "statement" not in skip:
         log(f"statement parsing, {args.statement_rows} rows...")
         results["statement"] = statement.bench_statement(HERE / ".work", rows=args.statement_rows,
                                                          small_rows=max(1, args.statement_rows // 10))
+        save(results, args.out)
     if "coldstart" not in skip:
         log("cold start: handler imports and layer size...")
         results["coldstart"] = coldstart.bench_coldstart()
     results["wall_s"] = round(time.monotonic() - t0, 1)
-    Path(args.out).write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    save(results, args.out)
     print(report.render(results))
     print(f"\nwrote {args.out} ({results['wall_s']} s)")
     return 0
