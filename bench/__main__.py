@@ -50,7 +50,8 @@ def run_full_syncs(results: dict[str, Any], account: Any, ips: list[int], n: int
         results[key][str(k)] = full
         if "resync" in out:
             results["resync"] = out["resync"]
-        log(f"  {full['status']} in {full['duration_s']:.1f} s, T_min {full['t_min_s']:.2f} s")
+        log(f"  {full['status']} in {full['duration_s']} s, T_min {full['t_min_s']:.2f} s"
+            + (f" (execution {full['execution']})" if full.get("execution") else ""))
         if out:
             save(results, out)
 

@@ -86,6 +86,33 @@ def _run_stats(run: Any, *, ips: int, time_scale: float, rtt_s: float) -> dict[s
     }
 
 
+def follow(cloud: Any, connection_id: str, run_id: str, timeout: float) -> tuple[Any, dict[str, Any] | None]:
+    """Wait for the run to end, or for its execution to stop without ending it (then say why).
+
+    A failed execution marks the run only through the EventBridge rule (on_sync_failed), which
+    the embedded cloud fires on request: a run can stay `running` after its execution failed.
+    """
+    from binsync.storage.models import RunModel
+
+    deadline = time.monotonic() + timeout
+    sfn = cloud.client("stepfunctions")
+    stopped_at = None
+    while True:
+        run = RunModel.get(connection_id, run_id)
+        if run.status in ("succeeded", "failed"):
+            return run, None
+        if run.execution_arn:
+            desc = sfn.describe_execution(executionArn=run.execution_arn)
+            if desc["status"] != "RUNNING":
+                stopped_at = stopped_at or time.monotonic()
+                if time.monotonic() - stopped_at > 5:
+                    return run, {"status": desc["status"], "error": desc.get("error"),
+                                 "cause": (desc.get("cause") or "")[:1000]}
+        if time.monotonic() > deadline:
+            return run, {"status": "TIMEOUT", "error": f"run still {run.status} after {timeout:.0f} s"}
+        time.sleep(0.5)
+
+
 def _quiet_cloud() -> None:
     from binsync_local.cli.sync_cmd import quiet_function_logs
 
@@ -93,17 +120,15 @@ def _quiet_cloud() -> None:
 
 
 def sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str, ...] | None = None,
-                 resync: bool = False, timeout: float = 3600.0, progress: bool = False) -> dict[str, Any]:
+                 resync: bool = False, timeout: float = 3600.0) -> dict[str, Any]:
     """Full sync of `account` with K=`ips`; with `resync`, then a weekly incremental resync."""
-    from binsync.storage.models import ConnectionModel, RunModel
+    from binsync.storage.models import ConnectionModel
     from binsync_local.cli.demo_cmd import Emulator
     from binsync_local.cli.sync_cmd import (
         DEFAULT_USER,
-        ProgressBar,
         allow_base_url,
-        follow_run,
+        register_key,
         reuse_interpreter_lambda_clients,
-        sync_once,
     )
     from binsync_local.cloud import LocalCloud
 
@@ -117,10 +142,13 @@ def sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str, 
             _quiet_cloud()
             if only:
                 os.environ["SYNC_ONLY_ENDPOINTS"] = ",".join(only)  # after the template's environment
-            view, run = sync_once(cloud, base_url=creds["base_url"], api_key=creds["api_key"],
-                                  api_secret=creds["api_secret"], key_type="hmac", mode="full",
-                                  timeout=timeout, progress=progress)
+            view = register_key(cloud, base_url=creds["base_url"], api_key=creds["api_key"],
+                                api_secret=creds["api_secret"], key_type="hmac", mode="full")
+            run, stuck = follow(cloud, view["connection_id"], view["current_run"]["run_id"], timeout)
             out["full"] = _run_stats(run, ips=ips, time_scale=time_scale, rtt_s=rtt)
+            if stuck:
+                out["full"]["execution"] = stuck
+                return out | {"rtt_s": rtt}
             out["full"]["emulator"] = emulator_totals(creds["base_url"])
             if resync:
                 # A week later: move the last successful window end back 7 days, so the incremental
@@ -132,10 +160,10 @@ def sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str, 
                                                     user=DEFAULT_USER, body={"mode": "incremental"})
                 if status != 202:
                     raise RuntimeError(f"resync refused: HTTP {status} {body}")
-                run2 = follow_run(cloud, view["connection_id"], body["run_id"], timeout=timeout,
-                                  progress=ProgressBar(progress))
-                run2 = RunModel.get(view["connection_id"], body["run_id"])
+                run2, stuck2 = follow(cloud, view["connection_id"], body["run_id"], timeout)
                 out["resync"] = _run_stats(run2, ips=ips, time_scale=time_scale, rtt_s=rtt)
+                if stuck2:
+                    out["resync"]["execution"] = stuck2
                 full = out["full"]
                 out["resync"]["weight_fraction"] = (out["resync"]["weight"] / full["weight"]
                                                     if full["weight"] else None)
