@@ -59,7 +59,7 @@ SECRET_ACTIONS = {
     "FetchWindowFunction": {"secretsmanager:GetSecretValue"},
     "FinishSyncFunction": {"secretsmanager:GetSecretValue"},
 }
-S3_OBJECTS = r"arn:\$\{AWS::Partition\}:s3:::binsync-\$\{Stage\}-uploads-.*/(uploads|plans)/\*"
+S3_OBJECTS = r"arn:\$\{AWS::Partition\}:s3:::binsync-\$\{Stage\}-uploads-.*/(uploads|plans|reference)/\*"
 ALLOWED_MANAGED = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
