@@ -226,6 +226,9 @@ def test_each_function_has_only_the_access_it_needs(cfn: dict[str, Any], functio
                 dynamo[table] = "crud" if "dynamodb:PutItem" in actions else "read"
         elif service == "s3":
             for r in resources:  # objects under one prefix, never the whole bucket
+                if actions == {"s3:ListBucket"}:  # listing (prefix-conditioned) names the bucket itself
+                    assert re.fullmatch(S3_OBJECTS.split("/(")[0], r), r
+                    continue
                 assert re.fullmatch(S3_OBJECTS, r), r
         elif service == "states":
             for r in resources:
@@ -268,3 +271,20 @@ def test_template_paths_exist(sam_template: dict[str, Any]) -> None:
     assert (ROOT / "layers/shared/binsync/__init__.py").is_file()
     assert (ROOT / "layers/shared/requirements.txt").is_file()
     assert (ROOT / sam_template["Resources"]["SyncStateMachine"]["Properties"]["DefinitionUri"]).is_file()
+
+
+def test_bucket_listing_is_limited_to_a_prefix(cfn: dict[str, Any]) -> None:
+    """ListBucket names the whole bucket, so it must carry an s3:prefix condition."""
+    listings = 0
+    for name, resource in cfn["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in resource["Properties"].get("Policies", []):
+            for st in policy["PolicyDocument"]["Statement"]:
+                actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+                if "s3:ListBucket" in actions:
+                    listings += 1
+                    prefixes = st.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+                    assert prefixes, (name, st)
+                    assert all(p.endswith("/*") and p != "/*" for p in prefixes), (name, prefixes)
+    assert listings >= 1
