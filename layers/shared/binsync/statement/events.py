@@ -121,11 +121,14 @@ def _split_swap(rows: list[Row]) -> list[list[Row]]:
     return [sorted(group, key=lambda r: r[LINE]) for group in pairs.values()]
 
 
-def _split_transfer(rows: list[Row]) -> list[list[Row]]:
+def _split_transfer(rows: list[Row]) -> list[tuple[list[Row], str | None]]:
+    """(rows, kind override) per event: pairs of one coin, then what is left. A leftover with a
+    debit in one coin and a credit in another is a conversion (SOL -> BNSOL under `Staking
+    Purchase`, WBETH -> ETH under `ETH 2.0 Staking Withdrawals`): one `trade`."""
     if len(rows) == 2 and rows[0][AMOUNT] == -rows[1][AMOUNT] and rows[0][COIN] == rows[1][COIN]:
-        return [rows]
+        return [(rows, None)]
     pending: list[Row] = []
-    out: list[list[Row]] = []
+    out: list[tuple[list[Row], str | None]] = []
     for row in rows:
         match = next((i for i, p in enumerate(pending)
                       if p[COIN] == row[COIN] and p[AMOUNT] == -row[AMOUNT] and p[WALLET] != row[WALLET]
@@ -133,9 +136,15 @@ def _split_transfer(rows: list[Row]) -> list[list[Row]]:
         if match is None:
             pending.append(row)
         else:
-            out.append([pending.pop(match), row])
-    out.extend([row] for row in pending)
-    out.sort(key=lambda group: group[0][LINE])
+            out.append(([pending.pop(match), row], None))
+    if pending:
+        credits = {r[COIN] for r in pending if r[AMOUNT] > 0}
+        debits = {r[COIN] for r in pending if r[AMOUNT] < 0}
+        if credits and debits and not credits & debits:
+            out.append((pending, "trade"))
+        else:
+            out.extend(([row], None) for row in pending)
+    out.sort(key=lambda event: event[0][0][LINE])
     return out
 
 
@@ -195,21 +204,25 @@ class EventBuilder:
                 absorbed.add(following)
 
         # 4./5. split into events
+        overrides: dict[int, str] = {}
         for key, group in groups.items():
             if key in absorbed:
                 continue
             if key[1] == TRANSFER:
-                events.extend(_split_transfer(group))
+                for event, kind in _split_transfer(group):
+                    if kind is not None:
+                        overrides[len(events)] = kind
+                    events.append(event)
             elif key[2] == UNKNOWN or key[2] == "dust":
                 events.append(group)
             else:
                 events.extend(_split_swap(group))
 
-        txs = [self._transaction(event) for event in events]
+        txs = [self._transaction(event, overrides.get(i)) for i, event in enumerate(events)]
         txs.sort(key=lambda tx: (tx.time_ms, tx.meta["lines"][0]))
         return txs
 
-    def _transaction(self, event: list[Row]) -> Transaction:
+    def _transaction(self, event: list[Row], kind_override: str | None = None) -> Transaction:
         first = event[0]
         keys: list[str] = []
         legs: dict[tuple[str, str, str], Decimal] = {}
@@ -225,7 +238,7 @@ class EventBuilder:
         keys.sort()
         row_key = "\n".join(keys)
         spec: OpSpec = first[SPEC]
-        kind = spec.kind
+        kind = kind_override or spec.kind
         ops: list[str] = []
         for row in event:
             if row[OP] not in ops:

@@ -55,6 +55,9 @@ from binsync.storage.models import TransactionModel, account_key
 TOLERANCE = Decimal("1e-8")
 WINDOW_PAD_S = 2  # seconds read around the items being reconciled
 TRANSACT_MAX = 100  # DynamoDB TransactWriteItems limit
+# An API withdrawal is stored at its completion time, which can be hours after the apply time
+# the statement shows: windows read around a statement withdrawal reach that far ahead.
+LOOKAHEAD_S = {"withdrawal": 86_400}
 
 MATCH_FAMILY: dict[str, str] = {
     "trade": "trade", "convert": "convert", "dust": "dust", "deposit": "deposit",
@@ -106,10 +109,20 @@ class MergeResult:
 
 
 def _seconds(tx: Transaction) -> tuple[int, ...]:
-    listed = (tx.meta or {}).get("seconds")
+    """The seconds the statement shows the event at. A withdrawal leaves the balance when it is
+    applied: the statement row has the apply time, the API record completes later."""
+    meta = tx.meta or {}
+    listed = meta.get("seconds")
     if listed:
         return tuple(sorted(int(s) for s in listed))
+    if tx.kind == "withdrawal" and tx.source.kind == "api" and meta.get("applyTime"):
+        return (int(meta["applyTime"]) // 1000,)
     return (tx.time_ms // 1000,)
+
+
+def _lookahead(tx: Transaction) -> int:
+    """How much later than its statement second the twin API item may be stored (sort key)."""
+    return LOOKAHEAD_S.get(MATCH_FAMILY.get(tx.kind, ""), 0)
 
 
 def _item(model: TransactionModel) -> _Item | None:
@@ -216,11 +229,11 @@ def _apply(statement: list[_Item], api: list[_Item]) -> MergeResult:
     return result
 
 
-def _windows(seconds: Iterable[int]) -> list[tuple[int, int]]:
-    """Disjoint [lo, hi] second windows covering every second +- WINDOW_PAD_S."""
+def _windows(seconds: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Disjoint [lo, hi] second windows covering every (second, lookahead) +- WINDOW_PAD_S."""
     out: list[tuple[int, int]] = []
-    for sec in sorted(set(seconds)):
-        lo, hi = sec - WINDOW_PAD_S, sec + WINDOW_PAD_S
+    for sec, ahead in sorted(set(seconds)):
+        lo, hi = sec - WINDOW_PAD_S, sec + WINDOW_PAD_S + ahead
         if out and lo <= out[-1][1] + 1:
             out[-1] = (out[-1][0], max(out[-1][1], hi))
         else:
@@ -263,7 +276,7 @@ def reconcile_window(user_id: str, binance_uid: str, lo: int, hi: int) -> MergeR
 def reconcile_statement_transactions(user_id: str, binance_uid: str,
                                      transactions: Sequence[Transaction]) -> MergeResult:
     """After storing statement events: merge them with API items already stored."""
-    seconds = [s for tx in transactions if tx_match_key(tx) for s in _seconds(tx)]
+    seconds = [(s, _lookahead(tx)) for tx in transactions if tx_match_key(tx) for s in _seconds(tx)]
     result = MergeResult()
     for lo, hi in _coalesce(_windows(seconds)):
         result.add(reconcile_window(user_id, binance_uid, lo, hi))
@@ -281,12 +294,12 @@ def reconcile_api_transactions(user_id: str, binance_uid: str,
     page: dict[str, set[int]] = {}
     for key, tx in keyed:
         if key is not None:
-            page.setdefault(key, set()).add(tx.time_ms // 1000)
+            page.setdefault(key, set()).update(_seconds(tx))
     if not page:
         return MergeResult()
     all_seconds = [s for secs in page.values() for s in secs]
     start, end = _sk_range(min(all_seconds) - WINDOW_PAD_S, max(all_seconds) + WINDOW_PAD_S)
-    candidates: list[int] = []
+    candidates: list[tuple[int, int]] = []
     akey = account_key(user_id, binance_uid)
     for model in TransactionModel.by_file.query(akey, TransactionModel.sk.between(start, end)):
         item = _item(model)
@@ -294,8 +307,8 @@ def reconcile_api_transactions(user_id: str, binance_uid: str,
             continue
         near = page[item.key]
         if any(s + d in near for s in item.seconds for d in (-1, 0, 1)):
-            candidates.extend(item.seconds)
+            candidates.extend((s, _lookahead(item.tx)) for s in item.seconds)
     result = MergeResult()
-    for lo, hi in _windows(candidates):
+    for lo, hi in _coalesce(_windows(candidates)):
         result.add(reconcile_window(user_id, binance_uid, lo, hi))
     return result

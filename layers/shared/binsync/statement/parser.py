@@ -201,6 +201,7 @@ class StatementParser:
         first_sec: int | None = None
         last_seen_sec: int | None = None
         rows = accepted = 0
+        boundary = False  # a repeated header: the next row starts a new file, never joins a cluster
 
         for line, cells in table.rows:
             rows += 1
@@ -219,7 +220,8 @@ class StatementParser:
                                 f"{self.expected_uid} of the connection this upload belongs to")
                         file_uid = row_uid
                     elif _ALIASES.get(row_uid.lower()) == "user_id":
-                        rows -= 1  # the header of a concatenated export: not a row
+                        rows -= 1  # the header of a concatenated export: not a row, a file boundary
+                        boundary = True
                         continue
                     else:
                         stats.reject(line, f"User_ID {row_uid!r} differs from the file's {file_uid}")
@@ -233,7 +235,8 @@ class StatementParser:
                     sec = parse_time(time_text) - offset
                 except ValueError as exc:
                     if _ALIASES.get(time_text.strip().lower()) == "utc_time":
-                        rows -= 1  # the header of a concatenated export: not a row
+                        rows -= 1  # the header of a concatenated export: not a row, a file boundary
+                        boundary = True
                         continue
                     stats.reject(line, str(exc))
                     continue
@@ -287,13 +290,14 @@ class StatementParser:
             elif sec > last_seen_sec:  # type: ignore[operator]
                 last_seen_sec = sec
             # --- clustering
-            if cluster and (sec < lo - 1 or sec > hi + 1
+            if cluster and (boundary or sec < lo - 1 or sec > hi + 1
                             or (sec != prev_sec and (hi - lo >= MAX_SPAN or len(cluster) >= 200_000))):
                 if builder is None:
                     builder = self._builder(file_uid)
                 yield from builder.build(cluster)
                 cluster = []
                 seen.clear()
+            boundary = False
             if not cluster:
                 lo = hi = sec
             elif sec < lo:
