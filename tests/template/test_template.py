@@ -59,7 +59,16 @@ SECRET_ACTIONS = {
     "FetchWindowFunction": {"secretsmanager:GetSecretValue"},
     "FinishSyncFunction": {"secretsmanager:GetSecretValue"},
 }
-S3_OBJECTS = r"arn:\$\{AWS::Partition\}:s3:::binsync-\$\{Stage\}-uploads-.*/(uploads|plans|reference)/\*"
+BUCKET_ARN = "arn:${AWS::Partition}:s3:::binsync-${Stage}-uploads-${AWS::AccountId}-${AWS::Region}"
+# S3 access per function: (action, object prefix); a bucket-level ListBucket must be limited to a
+# prefix by condition, written ("s3:ListBucket", "?<prefix>").
+S3_ACCESS = {
+    "ApiFunction": {("s3:PutObject", "uploads/*"), ("s3:GetObject", "uploads/*")},
+    "PlanSyncFunction": {("s3:PutObject", "plans/*"), ("s3:GetObject", "reference/*"),
+                         ("s3:PutObject", "reference/*"), ("s3:ListBucket", "?reference/*")},
+    "FetchWindowFunction": {("s3:GetObject", "reference/*")},
+    "ParseStatementFunction": {("s3:GetObject", "uploads/*"), ("s3:GetObjectVersion", "uploads/*")},
+}
 ALLOWED_MANAGED = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
@@ -83,6 +92,23 @@ def render(value: Any) -> str:
             text = text.replace("${" + name + "}", render(sub_value))
         return text
     raise AssertionError(f"unexpected intrinsic {value}")
+
+
+def s3_grants(cfn: dict[str, Any], role: str) -> set[tuple[str, str]]:
+    """(action, object prefix) of a role's S3 statements; bucket-level ones as "?<s3:prefix>"."""
+    grants = set()
+    for policy in cfn["Resources"][role]["Properties"].get("Policies", []):
+        for st in policy["PolicyDocument"]["Statement"]:
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            for action in (a for a in actions if a.startswith("s3:")):
+                resource = render(st["Resource"])
+                if resource == BUCKET_ARN:
+                    prefixes = st["Condition"]["StringLike"]["s3:prefix"]
+                    grants |= {(action, f"?{p}") for p in prefixes}
+                else:
+                    assert resource.startswith(BUCKET_ARN + "/"), resource
+                    grants.add((action, resource.removeprefix(BUCKET_ARN + "/")))
+    return grants
 
 
 def statements(cfn: dict[str, Any], role: str) -> list[tuple[set[str], set[str]]]:
@@ -225,11 +251,7 @@ def test_each_function_has_only_the_access_it_needs(cfn: dict[str, Any], functio
             for table in tables:
                 dynamo[table] = "crud" if "dynamodb:PutItem" in actions else "read"
         elif service == "s3":
-            for r in resources:  # objects under one prefix, never the whole bucket
-                if actions == {"s3:ListBucket"}:  # listing (prefix-conditioned) names the bucket itself
-                    assert re.fullmatch(S3_OBJECTS.split("/(")[0], r), r
-                    continue
-                assert re.fullmatch(S3_OBJECTS, r), r
+            pass  # exact grants, prefix conditions included, checked below
         elif service == "states":
             for r in resources:
                 assert "${AWS::StackName}-sync" in r or r.endswith("SyncStateMachine.Name"), r
@@ -239,6 +261,7 @@ def test_each_function_has_only_the_access_it_needs(cfn: dict[str, Any], functio
         else:
             assert service == "secretsmanager", f"{function}: unexpected {service} access"
     assert dynamo == DYNAMO_ACCESS[function]
+    assert s3_grants(cfn, f"{function}Role") == S3_ACCESS.get(function, set())
 
 
 def test_state_machine_invokes_only_its_three_functions(cfn: dict[str, Any]) -> None:
