@@ -241,7 +241,7 @@ def _windows(seconds: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _coalesce(windows: list[tuple[int, int]], max_gap: int = 3600) -> list[tuple[int, int]]:
+def _coalesce(windows: list[tuple[int, int]], max_gap: int = 7 * 86_400) -> list[tuple[int, int]]:
     """Join windows closer than `max_gap` seconds: one query instead of many tiny ones."""
     out: list[tuple[int, int]] = []
     for lo, hi in windows:
