@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -131,6 +132,28 @@ def test_full_flow_leaks_the_secret_nowhere(cloud, emulator, caplog, capsys):
     local harness's own boto3 Lambda invoke does not log the request body it carries."""
     caplog.set_level(logging.DEBUG)
     handler = cloud.function("api").load()
+    # Stream handlers (Powertools' JSON logger) keep the stdout they were created with, which may
+    # be an earlier test's capture: point them at this test's capture so everything is searched.
+    redirected = _stream_handlers_to(sys.stdout)
+    try:
+        _leak_flow(handler, emulator, caplog, capsys)
+    finally:
+        for stream_handler, previous in redirected:
+            stream_handler.setStream(previous)
+
+
+def _stream_handlers_to(stream: Any) -> list[tuple[logging.StreamHandler, Any]]:
+    names = list(logging.root.manager.loggerDict)
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in names)]
+    redirected = []
+    for logger in loggers:
+        for h in getattr(logger, "handlers", []):
+            if type(h) is logging.StreamHandler and h.stream is not stream:
+                redirected.append((h, h.setStream(stream)))
+    return redirected
+
+
+def _leak_flow(handler: Any, emulator: Any, caplog: Any, capsys: Any) -> None:
     first = emulator.credentials
     second = emulator.second_key
     secrets = {first["api_secret"], second.secret}
