@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TOOLS_STAMP := $(TOOLS)/.installed
 CHECKOV_VERSION := 3.3.30
-PYTEST_ARGS ?=
+# Tests mostly wait on emulated rate limits and moto, so 4 workers on 2 cores cut the wall time;
+# loadfile keeps each module (and its module-scoped clouds) on one worker.
+PYTEST_ARGS ?= -n 4 --dist loadfile
 
 .PHONY: venv tools test demo bench lint fmt clean openapi
 
