@@ -134,22 +134,26 @@ def test_full_flow_leaks_the_secret_nowhere(cloud, emulator, caplog, capsys):
     handler = cloud.function("api").load()
     # Stream handlers (Powertools' JSON logger) keep the stdout they were created with, which may
     # be an earlier test's capture: point them at this test's capture so everything is searched.
+    # An in-process CLI run earlier in this worker may also have quietened them (WARNING level):
+    # open them to DEBUG for this test, so nothing escapes the search.
     redirected = _stream_handlers_to(sys.stdout)
     try:
         _leak_flow(handler, emulator, caplog, capsys)
     finally:
-        for stream_handler, previous in redirected:
+        for stream_handler, previous, logger, level in redirected:
             stream_handler.setStream(previous)
+            logger.setLevel(level)
 
 
-def _stream_handlers_to(stream: Any) -> list[tuple[logging.StreamHandler, Any]]:
+def _stream_handlers_to(stream: Any) -> list[tuple[logging.StreamHandler, Any, logging.Logger, int]]:
     names = list(logging.root.manager.loggerDict)
     loggers = [logging.getLogger(), *(logging.getLogger(name) for name in names)]
     redirected = []
     for logger in loggers:
         for h in getattr(logger, "handlers", []):
-            if type(h) is logging.StreamHandler and h.stream is not stream:
-                redirected.append((h, h.setStream(stream)))
+            if type(h) is logging.StreamHandler:
+                redirected.append((h, h.setStream(stream), logger, logger.level))
+                logger.setLevel(logging.DEBUG)
     return redirected
 
 
