@@ -20,7 +20,8 @@ def test_round_trip_keeps_decimals_and_big_ids():
     tx = Transaction(
         id="x", account="354937868", time_ms=1499865549590, kind="convert",
         legs=(Leg("USDT", Decimal("-20"), "spot", "out"), Leg("BNB", Decimal("0.06154036"), "spot", "in")),
-        source=Source("api", "convert.trade_flow", "convert:940708407462087200", {"orderId": 940708407462087200}),
+        source=Source("api", "convert.trade_flow", "convert:940708407462087200",
+                      {"orderId": 940708407462087200}),
     )
     back = Transaction.from_dict(tx.to_dict())
     assert back == tx

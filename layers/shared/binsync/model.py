@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -82,7 +82,7 @@ class Transaction:
 
     @property
     def time(self) -> datetime:
-        return datetime.fromtimestamp(self.time_ms / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(self.time_ms / 1000, tz=UTC)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,5 +128,5 @@ def format_decimal(value: Decimal) -> str:
 
 
 def iso_ms(time_ms: int) -> str:
-    dt = datetime.fromtimestamp(time_ms / 1000, tz=timezone.utc)
+    dt = datetime.fromtimestamp(time_ms / 1000, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{time_ms % 1000:03d}Z"
