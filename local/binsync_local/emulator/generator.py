@@ -1317,28 +1317,7 @@ class Gen:
         for asset in assets:
             amt = self.amount(rng.uniform(500, 5000), prices[asset])
             t = start + rng.randint(0, HOUR)
-            pid = self.seq("earn_purchase", 26_055, 1000)
-            self._earn_move(
-                "earn.flexible_subscriptions",
-                f"earn_flex_sub:{pid}",
-                t,
-                asset,
-                amt,
-                True,
-                {
-                    "amount": s8(amt),
-                    "asset": asset,
-                    "time": t,
-                    "purchaseId": pid,
-                    "productId": f"{asset}001",
-                    "type": "NORMAL",
-                    "sourceAccount": "SPOT",
-                    "amtFromSpot": s8(amt),
-                    "amtFromFunding": "0",
-                    "status": "SUCCESS",
-                },
-                "Simple Earn Flexible Subscription",
-            )
+            self._flexible_subscription(t, asset, amt)
             day = start - start % DAY + DAY
             while day < self.now - HOUR:
                 rt = day + rng.randint(0, 3 * HOUR)
@@ -1492,6 +1471,31 @@ class Gen:
                 },
                 "Simple Earn Locked Redemption",
             )
+
+    def _flexible_subscription(self, t: int, asset: str, amt: Decimal) -> None:
+        """Spot -> flexible Earn subscription, as Binance's subscriptionRecord renders it."""
+        pid = self.seq("earn_purchase", 26_055, 1000)
+        self._earn_move(
+            "earn.flexible_subscriptions",
+            f"earn_flex_sub:{pid}",
+            t,
+            asset,
+            amt,
+            True,
+            {
+                "amount": s8(amt),
+                "asset": asset,
+                "time": t,
+                "purchaseId": pid,
+                "productId": f"{asset}001",
+                "type": "NORMAL",
+                "sourceAccount": "SPOT",
+                "amtFromSpot": s8(amt),
+                "amtFromFunding": "0",
+                "status": "SUCCESS",
+            },
+            "Simple Earn Flexible Subscription",
+        )
 
     def _earn_move(
         self, ep: str, key: str, t: int, asset: str, amt: Decimal, subscribe: bool, raw: dict, op: str
@@ -1717,28 +1721,7 @@ class Gen:
                 self.transfer(t, "MARGIN", "ISOLATEDMARGIN", asset, amt, symbol="BNBUSDT")
                 iso_need.append((asset, amt))
             elif wallet == "earn":
-                pid = self.seq("earn_purchase", 26_055, 1000)
-                self._earn_move(
-                    "earn.flexible_subscriptions",
-                    f"earn_flex_sub:{pid}",
-                    t,
-                    asset,
-                    amt,
-                    True,
-                    {
-                        "amount": s8(amt),
-                        "asset": asset,
-                        "time": t,
-                        "purchaseId": pid,
-                        "productId": f"{asset}001",
-                        "type": "NORMAL",
-                        "sourceAccount": "SPOT",
-                        "amtFromSpot": s8(amt),
-                        "amtFromFunding": "0",
-                        "status": "SUCCESS",
-                    },
-                    "Simple Earn Flexible Subscription",
-                )
+                self._flexible_subscription(t, asset, amt)
             elif wallet == "loan":
                 raise AssertionError("loan collateral is always posted before it returns")
         self.events.sort(key=lambda e: e.time_ms)
