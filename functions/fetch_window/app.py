@@ -1,6 +1,7 @@
-"""Sync worker: run one planned task (binsync.sync.fetch.run_task).
+"""Sync worker: run one Map item, a batch of planned tasks (binsync.sync.fetch.run_batch).
 
-Event (one Map item): {"user_id", "connection_id", "run_id", "task_id"}. Binance errors propagate
+Event (one Map item): {"user_id", "connection_id", "run_id", "task_ids": [...]}; a single
+"task_id" is accepted too (a task re-run by hand). Binance errors propagate
 with their class name (RateLimited, IpBanned, TransientError, ClockSkew are retried by the state
 machine from the task's checkpoint; CredentialsInvalid and PermissionMissing end the sync).
 """
@@ -10,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from binsync.sync.fetch import run_task
+from binsync.sync.fetch import run_batch
 
 logger = Logger()
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    logger.append_keys(run_id=event["run_id"], task_id=event["task_id"])
-    return run_task(event["user_id"], event["connection_id"], event["run_id"], event["task_id"])
+    task_ids = list(event.get("task_ids") or [event["task_id"]])
+    logger.append_keys(run_id=event["run_id"], task_id=task_ids[0], batch_size=len(task_ids))
+    return run_batch(event["user_id"], event["connection_id"], event["run_id"], task_ids)

@@ -53,7 +53,7 @@ def test_both_map_branches_carry_ids_only_and_discard_results():
     inline, distributed = states["FetchInline"], states["FetchDistributed"]
     for m in (inline, distributed):
         assert m["ResultPath"] is None
-        assert set(m["ItemSelector"]) == {"user_id.$", "connection_id.$", "run_id.$", "task_id.$"}
+        assert set(m["ItemSelector"]) == {"user_id.$", "connection_id.$", "run_id.$", "task_ids.$"}
         assert m["MaxConcurrency"] == 40
     assert distributed["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
     assert distributed["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED",

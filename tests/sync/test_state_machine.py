@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from binsync.binance.errors import CredentialsInvalid, TransientError
+from binsync.binance.errors import CredentialsInvalid, InvalidRequest, TransientError
 from binsync.model import transaction_id
 from binsync.storage.models import (
     AnnotationModel,
@@ -93,11 +93,16 @@ def test_full_sync_stores_every_record_once_and_a_second_sync_adds_nothing(env):
 def test_large_plans_use_the_distributed_map_reading_task_ids_from_s3(env, monkeypatch):
     cloud, _ = env
     monkeypatch.setattr(plan, "INLINE_MAX_TASKS", 3)
+    monkeypatch.setattr(plan, "BATCH_TASKS", 2)
     run, describe = _sync(cloud)
     assert describe["status"] == "SUCCEEDED", describe
     key = f"plans/{run.run_id}.json"
-    task_ids = json.loads(cloud.client("s3").get_object(Bucket=cloud.uploads_bucket, Key=key)["Body"].read())
-    assert len(task_ids) == run.tasks_total > 3
+    items = json.loads(cloud.client("s3").get_object(Bucket=cloud.uploads_bucket, Key=key)["Body"].read())
+    task_ids = [task_id for item in items for task_id in item]
+    assert len(task_ids) == len(set(task_ids)) == run.tasks_total > 3
+    # One-market tasks travel two to an item; every other task alone.
+    assert max(len(item) for item in items) == 2
+    assert all(len(item) == 1 or all("|" in t and t.split("|")[2] for t in item) for item in items)
     assert cloud.client("stepfunctions").list_map_runs(executionArn=run.execution_arn)["mapRuns"]
     assert {item.tx_id for item in _stored()} == _expected_ids()
 
@@ -130,6 +135,20 @@ def test_a_task_that_keeps_failing_fails_the_run_and_a_rerun_completes_it(env):
     final = [item.tx_id for item in _stored()]
     assert len(final) == len(set(final)) and set(final) == _expected_ids()
     assert rerun.records == len(_expected_ids()) - len(partial)
+
+
+def test_a_broken_market_fails_alone_its_batch_mates_complete(env, monkeypatch):
+    cloud, fake = env
+    monkeypatch.setattr(plan, "BATCH_TASKS", 50)  # every market in one Map item
+    fake.fail_always["spot.my_trades:BTCUSDT"] = InvalidRequest  # not retryable
+    run, describe = _sync(cloud)
+    assert describe["status"] == "FAILED" and describe["error"] == "SyncIncomplete"
+    tasks = {t.symbol: t for t in TaskModel.query(run.run_id) if t.endpoint == "spot.my_trades"}
+    assert tasks["BTCUSDT"].status == "failed" and tasks["BTCUSDT"].error["type"] == "InvalidRequest"
+    assert all(t.status == "done" for s, t in tasks.items() if s != "BTCUSDT")
+    expected = _expected_ids() - {transaction_id(UID, "api", f"spot_trade:BTCUSDT:{r['id']}")
+                                  for r in TRADES["BTCUSDT"]}
+    assert {item.tx_id for item in _stored()} == expected
 
 
 def test_invalid_credentials_fail_the_execution_with_a_readable_cause(env):

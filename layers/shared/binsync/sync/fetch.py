@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from typing import Any
 
@@ -24,7 +25,7 @@ from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage.models import ConnectionModel, RunModel, TaskModel, TransactionModel, account_key
 from binsync.storage.writer import write_transactions
 from binsync.sync import binance_io, markets
-from binsync.sync.errors import AUTH_ERRORS
+from binsync.sync.errors import AUTH_ERRORS, RETRYABLE_ERRORS
 from binsync.sync.progress import add
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,37 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     return {"task_id": task_id, "status": "done", "records": stored}
 
 
+def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str], *,
+              client: Any = None) -> dict[str, Any]:
+    """Run one Map item: its tasks in order, on one client (one egress IP, one rate budget).
+
+    A retryable error (rate limit, ban, 5xx, clock skew) or an auth error stops the batch and
+    propagates: the state machine retries the item, whose done tasks return at once, or ends the
+    sync. Any other error fails only its task (the row says why): the rest of the batch still
+    runs, then the first such error propagates so the item is reported as given up.
+    """
+    if client is None and task_ids:
+        connection = _cached(_connections, (run_id, user_id, connection_id),
+                             lambda: ConnectionModel.get(user_id, connection_id))
+        client = binance_io.make_client(connection)
+    outcomes: list[dict[str, Any]] = []
+    first_failure: Exception | None = None
+    for task_id in task_ids:
+        try:
+            outcomes.append(run_task(user_id, connection_id, run_id, task_id, client=client))
+        except Exception as exc:
+            if type(exc).__name__ in RETRYABLE_ERRORS + AUTH_ERRORS:
+                raise
+            log.warning("task %s failed: %s", task_id, type(exc).__name__)
+            first_failure = first_failure or exc
+            outcomes.append({"task_id": task_id, "status": "failed", "error": type(exc).__name__})
+    if first_failure is not None:
+        raise first_failure
+    return {"tasks": len(outcomes), "records": sum(int(o.get("records") or 0) for o in outcomes),
+            "statuses": {o["status"]: sum(1 for x in outcomes if x["status"] == o["status"])
+                         for o in outcomes}}
+
+
 # Whether the account has items from files (statement, Waltio) at all: while it has none, pages
 # need no merge. "None yet" is re-checked every few seconds (a statement may be uploaded during
 # the sync; the upload itself merges what the sync stored before it); "some" is final.
@@ -158,14 +190,22 @@ _FILES_RECHECK_S = 5.0
 _has_files: dict[tuple[str, str, str], tuple[float, bool]] = {}
 
 
+_has_files_lock = threading.Lock()
+
+
 def _account_has_files(run_id: str, user_id: str, binance_uid: str) -> bool:
     key = (run_id, user_id, binance_uid)
     hit = _has_files.get(key)
     if hit is not None and (hit[1] or time.monotonic() - hit[0] < _FILES_RECHECK_S):
         return hit[1]
-    found = any(True for _ in TransactionModel.by_file.query(account_key(user_id, binance_uid), limit=1,
-                                                             attributes_to_get=["sk"]))
-    _has_files[key] = (time.monotonic(), found)
+    # One refresh at a time (workers sharing this environment's module reuse its answer).
+    with _has_files_lock:
+        hit = _has_files.get(key)
+        if hit is not None and (hit[1] or time.monotonic() - hit[0] < _FILES_RECHECK_S):
+            return hit[1]
+        found = any(True for _ in TransactionModel.by_file.query(account_key(user_id, binance_uid), limit=1,
+                                                                 attributes_to_get=["sk"]))
+        _has_files[key] = (time.monotonic(), found)
     return found
 
 

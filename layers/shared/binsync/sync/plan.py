@@ -1,8 +1,10 @@
 """The Plan step: gather the planner's inputs, persist the tasks, hand the Map only task ids.
 
-Small plans go inline in the state (task ids only); a plan above `INLINE_MAX_TASKS` is written
-as a JSON list of task ids to S3 (`plans/<run_id>.json`) and read by a Distributed Map, so the
-parent execution's 25,000-event history and 256 KiB payload limits are never reached.
+The Map's items are batches of task ids (`tasks.batch_items`: one-market tasks go
+`SYNC_BATCH_TASKS` to an item, every other task alone). Small plans go inline in the state;
+a plan above `INLINE_MAX_TASKS` items is written as a JSON list of batches to S3
+(`plans/<run_id>.json`) and read by a Distributed Map, so the parent execution's 25,000-event
+history and 256 KiB payload limits are never reached.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from binsync.sync import binance_io, markets
 from binsync.sync.modes import resolve_start
 from binsync.sync.planner import PlanInputs, build_plan
 from binsync.sync.progress import add, now_ms
-from binsync.sync.tasks import save_tasks
+from binsync.sync.tasks import batch_items, save_tasks
 
 INLINE_MAX_TASKS = int(os.environ.get("SYNC_INLINE_MAX_TASKS", "500"))
+BATCH_TASKS = int(os.environ.get("SYNC_BATCH_TASKS", "25"))
 
 
 def only_endpoints() -> frozenset[str] | None:
@@ -52,6 +55,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]
+    items = batch_items(plan.tasks, BATCH_TASKS)
 
     coverage = {product: {"from": c["from"], "to": c["to"], "endpoints": c["endpoints"], "complete": None}
                 for product, c in plan.coverage.items()}
@@ -70,13 +74,13 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     add(connection_id, run_id, **{k: stats.get(k, 0) - stats_before.get(k, 0) for k in stats})
 
     out: dict[str, Any] = {"user_id": user_id, "connection_id": connection_id, "run_id": run_id,
-                           "task_count": len(task_ids), "mode": start.effective,
-                           "distributed": len(task_ids) > INLINE_MAX_TASKS}
+                           "task_count": len(task_ids), "item_count": len(items), "mode": start.effective,
+                           "distributed": len(items) > INLINE_MAX_TASKS}
     if out["distributed"]:
         bucket, key = os.environ["UPLOADS_BUCKET"], _plan_key(run_id)
-        clients.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(task_ids).encode(),
+        clients.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(items).encode(),
                                       ContentType="application/json")
-        out.update(plan_bucket=bucket, plan_key=key, task_ids=[])
+        out.update(plan_bucket=bucket, plan_key=key, items=[])
     else:
-        out.update(plan_bucket=None, plan_key=None, task_ids=task_ids)
+        out.update(plan_bucket=None, plan_key=None, items=items)
     return out

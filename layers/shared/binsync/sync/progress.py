@@ -34,7 +34,9 @@ def add(connection_id: str, run_id: str, **deltas: int) -> None:
         if value:
             actions.append(getattr(RunModel, name).add(int(value)))
     if actions:
-        RunModel(connection_id, run_id).update(actions=actions)
+        # Straight to UpdateItem without ReturnValues: Model.update would read back the whole run
+        # item (coverage, counts) on every task, and nobody needs it here.
+        RunModel._get_connection().update_item(connection_id, run_id, actions=actions)
 
 
 def product_of(endpoint_name: str) -> str:

@@ -39,6 +39,31 @@ class TaskSpec:
         )
 
 
+def batch_items(specs: list[TaskSpec], batch_size: int) -> list[list[str]]:
+    """The Map's items: lists of task ids, in plan order.
+
+    One-market tasks (a symbol's fill chain: usually one request, most markets empty) go
+    `batch_size` to an item, so a Map worker's start-up, its Step Functions transitions and its
+    Lambda invocation are paid once per batch, not once per market; a batch of 25 myTrades
+    chains is about 500 weight, seconds of one IP's budget. Every other task (a window of a
+    product, a UID-heavy endpoint) stays alone, so the expensive ones start at once and in
+    parallel. Each task keeps its own row and checkpoint.
+    """
+    items: list[list[str]] = []
+    open_batch: dict[str, list[str]] = {}
+    for spec in specs:
+        if spec.symbol is None or batch_size <= 1:
+            items.append([spec.task_id])
+            continue
+        batch = open_batch.get(spec.endpoint)
+        if batch is None or len(batch) >= batch_size:
+            batch = []
+            open_batch[spec.endpoint] = batch
+            items.append(batch)
+        batch.append(spec.task_id)
+    return items
+
+
 def save_tasks(run_id: str, specs: list[TaskSpec]) -> None:
     """Write the plan's checkpoint rows (pynamodb's batch writer retries unprocessed items).
 
