@@ -53,6 +53,11 @@ class FakeBinance:
     cursors: dict[str, list[Any]] = field(default_factory=dict)  # "endpoint[:symbol]" -> cursors given
     lock: threading.Lock = field(default_factory=threading.Lock)
     known_markets: dict[str, tuple[str, str, str]] = field(default_factory=lambda: dict(MARKETS))
+    # The account's fills and spot balances (free + locked): a test changes them between syncs.
+    trades: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {symbol: list(rows) for symbol, rows in TRADES.items()})
+    balances: dict[str, str] = field(default_factory=lambda: {"BTC": "19.5"})
+    balance_error: type[Exception] | None = None  # raised by /api/v3/account when set
 
     def client(self, *_: Any, **__: Any) -> FakeClient:
         return FakeClient(self)
@@ -78,7 +83,10 @@ class FakeClient:
                                 for s, (b, q, st) in self.account.known_markets.items()
                                 if wanted is None or st == wanted]}
         if name == "account.spot":
-            return {"balances": [{"asset": "BTC", "free": "19.5", "locked": "0"}]}
+            if self.account.balance_error is not None:
+                raise self.account.balance_error("injected", endpoint=name)
+            return {"balances": [{"asset": asset, "free": free, "locked": "0"}
+                                 for asset, free in self.account.balances.items()]}
         raise AssertionError(f"unexpected request {name}")
 
     def _fault(self, key: str, page_no: int) -> None:
@@ -102,7 +110,7 @@ class FakeClient:
             if symbol == GONE:
                 self.stats.requests += 1
                 raise InvalidRequest("Invalid symbol.", code=-1121, endpoint=ep, symbol=GONE)
-            rows = TRADES.get(symbol or "", [])
+            rows = list(self.account.trades.get(symbol or "", []))
         elif ep == "wallet.deposits":
             rows = [r for r in DEPOSITS if start_ms <= r["insertTime"] <= end_ms]
         else:

@@ -72,6 +72,10 @@ class ConnectionModel(Model):
     last_success_at = NumberAttribute(null=True)
     last_success_window_end = NumberAttribute(null=True)
     consecutive_transient_failures = NumberAttribute(default=0)
+    # Spot market selection of incremental syncs (binsync.sync.planner.select_markets):
+    last_success_balances = JSONAttribute(null=True)  # asset -> decimal string, last success's snapshot
+    traded_markets = JSONAttribute(null=True)  # sorted symbols with stored spot fills; None = not known yet
+    last_all_markets_at = NumberAttribute(null=True)  # plan time (ms): last success walking all markets
 
     by_uid = ConnectionsByUid()
 
@@ -105,6 +109,7 @@ class RunModel(Model):
     beyond_retention = JSONAttribute(default=list)  # [{product, endpoint, before, reason}]
     reconciliation = JSONAttribute(null=True)
     error = JSONAttribute(null=True)  # {type, message, user_message}
+    spot_balances_at_plan = JSONAttribute(null=True)  # asset -> decimal string, read by the Plan step
 
 
 class TaskModel(Model):

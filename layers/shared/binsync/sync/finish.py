@@ -3,6 +3,10 @@
 Returns `{"outcome": "succeeded"|"failed", "error", "cause"}`; on failure the state machine
 fails the execution with `error` as the error name and `cause` (JSON: connection_id, user_id,
 run_id, error type, user message) as the cause, which on_sync_failed reads.
+
+It also keeps the connection's spot market state that `planner.select_markets` reads: the
+markets with stored fills (after every run, failed or not: stored fills stay stored) and, after a
+success only, the run's plan-time balance snapshot and the time of its walk of every market.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from typing import Any
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.events.failures import reset_transient_failures
 from binsync.storage.models import ConnectionModel, RunModel
-from binsync.sync import binance_io
+from binsync.sync import binance_io, markets
 from binsync.sync.errors import AUTH_ERRORS
+from binsync.sync.planner import RULE_ALL
 from binsync.sync.progress import now_ms, product_of
 from binsync.sync.reconcile import reconcile_spot
 from binsync.sync.tasks import load_tasks
@@ -38,8 +43,11 @@ def summarise(run: RunModel) -> dict[str, Any]:
     beyond = list(run.beyond_retention or [])
     records_by_endpoint_variant: dict[tuple[str, str], int] = defaultdict(int)
     incomplete = []
+    traded: set[str] = set()
     for task in load_tasks(run.run_id):
         product = product_of(task.endpoint)
+        if task.endpoint == "spot.my_trades" and task.symbol and int(task.records or 0) > 0:
+            traded.add(task.symbol)
         counts[product] += int(task.records or 0)
         tasks_by_product[product].append(task)
         variant = json.dumps(task.params, sort_keys=True)
@@ -63,8 +71,47 @@ def summarise(run: RunModel) -> dict[str, Any]:
         entry["tasks"] = len(tasks)
         entry["records"] = counts[product]
         coverage[product] = entry
+    for product, entry in coverage.items():
+        if product not in tasks_by_product and entry.get("complete") is None:
+            # Planned with nothing to fetch (e.g. no market can have new fills): complete.
+            coverage[product] = {**entry, "complete": not entry.get("not_planned"), "tasks": 0, "records": 0}
     return {"counts": dict(counts), "coverage": coverage, "beyond_retention": beyond,
-            "incomplete": incomplete}
+            "incomplete": incomplete, "traded_markets": traded}
+
+
+def market_state_actions(run: RunModel, connection: ConnectionModel, summary: dict[str, Any], *,
+                         succeeded: bool) -> list[Any]:
+    """Connection updates for the next plan's market selection (planner.select_markets).
+
+    `traded_markets` grows with the markets where this run stored fills. It is established
+    (from None) only after a success, from the stored fills themselves: a task counts the fills
+    it stored, not those an earlier run had stored. The balance snapshot and `last_all_markets_at`
+    move only after a success of a run that walked spot markets (its spot coverage has a market
+    note): its snapshot is then the point up to which every walked market is stored.
+    """
+    fresh: set[str] = summary["traded_markets"]
+    previous = connection.traded_markets
+    actions: list[Any] = []
+    if previous is not None and not fresh <= set(previous):
+        actions.append(ConnectionModel.traded_markets.set(sorted(set(previous) | fresh)))
+    if not succeeded:
+        return actions
+    if previous is None:
+        try:
+            stored = markets.stored_trade_markets(run.user_id, run.binance_uid)
+        except Exception as exc:  # stays unknown: the next incremental walks every market again
+            log.warning("stored markets could not be read: %s", type(exc).__name__)
+        else:
+            actions.append(ConnectionModel.traded_markets.set(sorted(stored | fresh)))
+    note = (summary["coverage"].get("spot") or {}).get("markets")
+    if note is None:
+        return actions
+    snapshot = run.spot_balances_at_plan
+    actions.append(ConnectionModel.last_success_balances.set(snapshot) if snapshot is not None
+                   else ConnectionModel.last_success_balances.remove())
+    if note.get("rule") == RULE_ALL:
+        actions.append(ConnectionModel.last_all_markets_at.set(int(run.window_end)))
+    return actions
 
 
 def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = None) -> dict[str, Any]:
@@ -85,6 +132,11 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     if error:
         run.update(actions=[*base, RunModel.status.set("failed"), RunModel.error.set(error),
                             RunModel.tasks_failed.set(len(summary["incomplete"]))])
+        if summary["traded_markets"]:
+            connection = ConnectionModel.get(user_id, connection_id)
+            actions = market_state_actions(run, connection, summary, succeeded=False)
+            if actions:
+                connection.update(actions=actions)
         return {"outcome": "failed", "error": error["type"], "cause": _cause(run, error), "run_id": run_id}
 
     connection = ConnectionModel.get(user_id, connection_id)
@@ -97,7 +149,8 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     run.update(actions=[*base, RunModel.status.set("succeeded"), RunModel.reconciliation.set(reconciliation)])
     connection.update(actions=[ConnectionModel.last_success_at.set(finished),
                                ConnectionModel.last_success_window_end.set(run.window_end),
-                               ConnectionModel.consecutive_transient_failures.set(0)])
+                               ConnectionModel.consecutive_transient_failures.set(0),
+                               *market_state_actions(run, connection, summary, succeeded=True)])
     reset_transient_failures(user_id, connection_id)  # and the repeated-failure warning goes too
     return {"outcome": "succeeded", "error": None, "cause": None, "run_id": run_id,
             "records": int(run.records or 0)}

@@ -5,6 +5,9 @@ live list into a persisted one (S3 `reference/spot-markets.json`) and plans the 
 that was delisted since an earlier sync is still asked for (it answers -1121 once it is gone,
 which the task records as beyond API reach). Workers read the same file for the base and quote
 assets of a symbol, which the fill rows do not carry.
+
+`stored_trade_markets` answers which markets already have stored fills (read once per connection,
+to establish its `traded_markets`; see planner.select_markets).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 from typing import Any
 
 from binsync.storage import clients
+from binsync.storage.models import TransactionModel, account_key
 
 MARKETS_KEY = "reference/spot-markets.json"
 _CACHE_S = 300
@@ -61,3 +65,20 @@ def market_of(symbol: str) -> dict[str, str] | None:
     if entry is None:
         entry = load_markets(max_age_s=0).get(symbol)
     return entry
+
+
+TRADE_REF_PREFIX = "spot_trade:"  # source ref of an API spot fill: spot_trade:<symbol>:<id>
+
+
+def stored_trade_markets(user_id: str, binance_uid: str) -> set[str]:
+    """Symbols with at least one stored API spot fill for this account (one paged query)."""
+    symbols: set[str] = set()
+    for item in TransactionModel.by_account.query(
+        account_key(user_id, binance_uid),
+        filter_condition=TransactionModel.source_ref.startswith(TRADE_REF_PREFIX),
+        attributes_to_get=["source_ref"],
+    ):
+        parts = str(item.source_ref).split(":")
+        if len(parts) >= 3 and parts[1]:
+            symbols.add(parts[1])
+    return symbols

@@ -10,6 +10,7 @@ history and 256 KiB payload limits are never reached.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from typing import Any
 
@@ -17,18 +18,37 @@ from binsync.storage import clients
 from binsync.storage.models import ConnectionModel, RunModel
 from binsync.sync import binance_io, markets
 from binsync.sync.modes import resolve_start
-from binsync.sync.planner import PlanInputs, build_plan
+from binsync.sync.planner import MarketSelection, PlanInputs, build_plan, select_markets
 from binsync.sync.progress import add, now_ms
 from binsync.sync.tasks import batch_items, save_tasks
 
 INLINE_MAX_TASKS = int(os.environ.get("SYNC_INLINE_MAX_TASKS", "500"))
 BATCH_TASKS = int(os.environ.get("SYNC_BATCH_TASKS", "25"))
 
+log = logging.getLogger(__name__)
+
 
 def only_endpoints() -> frozenset[str] | None:
     """SYNC_ONLY_ENDPOINTS (comma-separated catalogue names) restricts a deployment's plans."""
     raw = os.environ.get("SYNC_ONLY_ENDPOINTS", "").strip()
     return frozenset(n.strip() for n in raw.split(",") if n.strip()) or None
+
+
+def read_balances(client: Any) -> dict[str, str] | None:
+    """The spot balances now (asset -> free + locked as a decimal string), None if unreadable."""
+    try:
+        return {asset: str(total) for asset, total in sorted(binance_io.spot_balances(client).items())}
+    except Exception as exc:  # the plan then walks every market (planner.select_markets)
+        log.warning("spot balances could not be read at plan time: %s", type(exc).__name__)
+        return None
+
+
+def choose_markets(mode: str, connection: ConnectionModel, market_map: dict[str, dict[str, str]],
+                   balances: dict[str, str] | None, now: int) -> MarketSelection:
+    return select_markets(mode, market_map, now_ms=now, balances=balances,
+                          last_balances=connection.last_success_balances,
+                          traded=connection.traded_markets,
+                          last_all_markets_at=connection.last_all_markets_at)
 
 
 def _plan_key(run_id: str) -> str:
@@ -47,17 +67,21 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     permissions = {**(connection.permissions or {}), **binance_io.api_restrictions(client)}
     products = binance_io.account_info(client)
     market_map = markets.merge_and_save(binance_io.exchange_markets(client))
+    balances = read_balances(client)  # before any market task of this run: see planner.py
+    selection = choose_markets(start.effective, connection, market_map, balances, now)
 
     plan = build_plan(PlanInputs(
         start_ms=start.start_ms, now_ms=now, permissions=permissions, products=products,
-        symbols={"spot.my_trades": sorted(market_map)},
+        symbols={"spot.my_trades": selection.symbols},
+        symbol_notes={"spot.my_trades": selection.note},
         only=only_endpoints(),
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]
     items = batch_items(plan.tasks, BATCH_TASKS)
 
-    coverage = {product: {"from": c["from"], "to": c["to"], "endpoints": c["endpoints"], "complete": None}
+    coverage = {product: {"from": c["from"], "to": c["to"], "endpoints": c["endpoints"], "complete": None,
+                          **({"markets": c["markets"]} if "markets" in c else {})}
                 for product, c in plan.coverage.items()}
     for skipped in plan.not_planned:
         coverage.setdefault(skipped["product"],
@@ -68,6 +92,8 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
         RunModel.status.set("running"), RunModel.window_start.set(start.start_ms),
         RunModel.window_end.set(now), RunModel.tasks_total.set(len(task_ids)),
         RunModel.beyond_retention.set(plan.beyond_retention), RunModel.coverage.set(coverage),
+        RunModel.spot_balances_at_plan.set(balances) if balances is not None
+        else RunModel.spot_balances_at_plan.remove(),
     ])
     binance_io.remember_offset(client)
     stats = binance_io.client_stats(client)

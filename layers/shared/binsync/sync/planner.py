@@ -16,20 +16,39 @@ Rules:
 - Windows are clipped to the endpoint's retention horizon and earliest time; the period cut off
   is recorded as beyond retention, "to be filled from the statement".
 - Spot markets: every market exchangeInfo lists for every permission incl. TRD_GRP_* and BREAK
-  (see `markets.py`). No narrowing: a closure over "assets ever held" is not provably complete
-  from the products this sync reads (an asset can arrive through Earn, Launchpool, P2P, card,
-  futures or an internal transfer before any of the wallet endpoints shows it), and a missed
-  market is silently missing trades. Walking every market costs weight, which the fan-out over
-  many IPs pays for.
+  (see `markets.py`). `full` and `since_last` walk every market: a closure over "assets ever
+  held" is not provably complete from the products this sync reads (an asset can arrive through
+  Earn, Launchpool, P2P, card, futures or an internal transfer before any wallet endpoint shows
+  it), and a missed market is silently missing trades.
+- `incremental` walks the markets that can have new fills (`select_markets`), from balances
+  rather than from assets ever held:
+  1. Every Plan reads the spot balances once (/api/v3/account, weight 20) and stores them on
+     the run. Plan time on purpose: every market task of the run runs after this snapshot, so a
+     fill the run does not see changes a balance relative to it.
+  2. A successful run hands its snapshot to the connection (`last_success_balances`), adds the
+     markets where fills were stored to `traded_markets`, and when it walked every market sets
+     `last_all_markets_at` (its plan time).
+  3. If the connection has that snapshot, a `traded_markets` set and a walk of every market less
+     than `FULL_WALK_EVERY_MS` (28 days) ago, the run walks `traded_markets` plus every market
+     whose base or quote asset's total (free + locked, Decimal, missing = 0) differs between that
+     snapshot and this plan's balances. A spot fill moves both of its market's assets, so a
+     market outside that set had no fill since the snapshot, unless other movements (a round
+     trip in the same market, an exactly offsetting deposit, withdrawal or trade; e.g. buy and
+     sell at one price with fees paid in BNB) brought both assets back to exactly the earlier
+     totals. That blind spot is bounded: otherwise, or when a read fails, every market is walked,
+     so a full walk happens at least every 28 days and picks such fills up.
+  The rule applied, how many markets of how many were walked and why are recorded on the run's
+  spot coverage (`markets`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from binsync.binance.catalogue import ENDPOINTS, HOUR_MS, Endpoint
+from binsync.binance.catalogue import DAY_MS, ENDPOINTS, HOUR_MS, Endpoint
 from binsync.sync.tasks import TaskSpec
 
 STATEMENT_REASON = "to be filled from the statement"
@@ -73,6 +92,9 @@ class PlanInputs:
     include: frozenset[str] = frozenset()  # endpoints planned on request (NOT_PLANNED_BY_DEFAULT)
     only: frozenset[str] | None = None     # restrict to these endpoints (operators, tests)
     task_span_ms: int = DEFAULT_TASK_SPAN_MS
+    # endpoint name -> how its market list was chosen (MarketSelection.note); with a note, an
+    # empty list is a valid choice (no market can have new fills), not a missing list.
+    symbol_notes: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -177,18 +199,21 @@ def build_plan(inputs: PlanInputs) -> Plan:
             not_planned.append({"endpoint": ep.name, "product": ep.product, "reason": reason})
             continue
         symbols: list[str | None] = [None]
+        note = inputs.symbol_notes.get(ep.name)
         if ep.requires_symbol:
             listed = inputs.symbols.get(ep.name, inputs.symbols.get(ep.product))
-            if not listed:
+            if not listed and note is None:
                 not_planned.append({"endpoint": ep.name, "product": ep.product,
                                     "reason": "no market list for this endpoint"})
                 continue
-            symbols = list(dict.fromkeys(listed))
+            symbols = list(dict.fromkeys(listed or []))
         start, cut = clip(ep, inputs.start_ms, inputs.now_ms)
         beyond.extend(cut)
         cov = coverage.setdefault(ep.product, {"from": start, "to": inputs.now_ms, "endpoints": []})
         cov["from"] = min(cov["from"], start)
         cov["endpoints"].append(ep.name)
+        if note is not None:
+            cov["markets"] = dict(note)
 
         if _is_cursor_chain(ep) and ep.requires_symbol:
             # Every mode walks the id chain from the first record: one request per 1000 records,
@@ -209,3 +234,81 @@ def build_plan(inputs: PlanInputs) -> Plan:
                 for w_start, w_end in spans:
                     tasks.append(TaskSpec(ep.name, w_start, w_end, symbol, params))
     return Plan(tasks=tasks, beyond_retention=beyond, not_planned=not_planned, coverage=coverage)
+
+
+# ------------------------------------------------------------------ spot market selection
+FULL_WALK_EVERY_MS = 28 * DAY_MS
+RULE_ALL = "all_markets"
+RULE_CHANGED = "traded_or_balance_changed"
+
+
+@dataclass(frozen=True)
+class MarketSelection:
+    symbols: list[str]
+    note: dict[str, Any]  # rule, walked, of, reason[, changed_assets]; recorded on the spot coverage
+
+    @property
+    def walks_every_market(self) -> bool:
+        return self.note["rule"] == RULE_ALL
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        # An unreadable stored amount cannot prove "unchanged": treat it as a change.
+        return Decimal("NaN")
+
+
+def changed_assets(before: Mapping[str, Any], now: Mapping[str, Any]) -> set[str]:
+    """Assets whose total differs between two balance maps (missing = 0, Decimal compare)."""
+    changed = set()
+    for asset in set(before) | set(now):
+        a, b = _amount(before.get(asset, 0)), _amount(now.get(asset, 0))
+        if a.is_nan() or b.is_nan() or a != b:
+            changed.add(asset)
+    return changed
+
+
+def select_markets(mode: str, markets: Mapping[str, Mapping[str, Any]], *, now_ms: int,
+                   balances: Mapping[str, Any] | None, last_balances: Mapping[str, Any] | None,
+                   traded: Iterable[str] | None, last_all_markets_at: int | None,
+                   full_walk_every_ms: int = FULL_WALK_EVERY_MS) -> MarketSelection:
+    """The spot markets a sync in `mode` walks (rule in the module docstring), with the reason.
+
+    `markets`: symbol -> {base, quote, status} (`markets.merge_and_save`). `balances`: this plan's
+    snapshot, None when it could not be read. `last_balances`, `traded`, `last_all_markets_at`:
+    from the connection, set by the last successful syncs.
+    """
+    every = sorted(markets)
+
+    def walk_all(reason: str) -> MarketSelection:
+        return MarketSelection(every, {"rule": RULE_ALL, "walked": len(every), "of": len(every),
+                                       "reason": reason})
+
+    if mode != "incremental":
+        return walk_all(f"a {mode} sync walks every market")
+    if balances is None:
+        return walk_all("the spot balances could not be read at plan time")
+    if last_balances is None:
+        return walk_all("no balance snapshot from an earlier successful sync")
+    if traded is None:
+        return walk_all("the markets with stored fills are not known yet")
+    if last_all_markets_at is None or now_ms - int(last_all_markets_at) >= full_walk_every_ms:
+        days = full_walk_every_ms // DAY_MS
+        return walk_all(f"no walk of every market in the last {days} days (one is due)")
+
+    traded_set = set(traded)
+    changed = changed_assets(last_balances, balances)
+    chosen = set(traded_set)
+    for symbol, entry in markets.items():
+        base, quote = entry.get("base"), entry.get("quote")
+        if not base or not quote or base in changed or quote in changed:
+            chosen.add(symbol)  # a market without known assets cannot be ruled out
+    symbols = sorted(chosen)
+    return MarketSelection(symbols, {
+        "rule": RULE_CHANGED, "walked": len(symbols), "of": len(set(every) | chosen),
+        "reason": f"markets with stored fills ({len(traded_set)}) and markets of an asset whose spot "
+                  f"balance changed since the last successful sync ({len(changed)} assets)",
+        "changed_assets": sorted(changed),
+    })
