@@ -67,18 +67,27 @@ def market_of(symbol: str) -> dict[str, str] | None:
     return entry
 
 
-TRADE_REF_PREFIX = "spot_trade:"  # source ref of an API spot fill: spot_trade:<symbol>:<id>
+TRADES_ENDPOINT = "spot.my_trades"
+TRADE_ID_PREFIX = "spot_trade:"  # native id of an API spot fill: spot_trade:<symbol>:<id>
 
 
 def stored_trade_markets(user_id: str, binance_uid: str) -> set[str]:
-    """Symbols with at least one stored API spot fill for this account (one paged query)."""
+    """Symbols with at least one stored API spot fill for this account.
+
+    One paged query over the account's transactions (the symbol is only in the stored body), so
+    it is read once per connection, to establish its `traded_markets`.
+    """
     symbols: set[str] = set()
     for item in TransactionModel.by_account.query(
         account_key(user_id, binance_uid),
-        filter_condition=TransactionModel.source_ref.startswith(TRADE_REF_PREFIX),
-        attributes_to_get=["source_ref"],
+        filter_condition=(TransactionModel.source_ref == TRADES_ENDPOINT)
+        & (TransactionModel.source_kind == "api"),
+        attributes_to_get=["body"],
     ):
-        parts = str(item.source_ref).split(":")
-        if len(parts) >= 3 and parts[1]:
-            symbols.add(parts[1])
+        body = item.body or {}
+        native = str((body.get("source") or {}).get("native_id") or "")
+        symbol = native.split(":")[1] if native.startswith(TRADE_ID_PREFIX) else None
+        symbol = symbol or (body.get("meta") or {}).get("symbol")
+        if symbol:
+            symbols.add(str(symbol))
     return symbols
