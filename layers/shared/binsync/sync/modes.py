@@ -10,7 +10,9 @@
   settled after the window end). Writes are idempotent, so the overlap costs requests only.
 
 Every mode plans every endpoint; only the start moves. Endpoints with a retention horizon are
-planned in every mode so data about to fall off the horizon is always captured.
+planned in every mode so data about to fall off the horizon is always captured. The one other
+difference: an `incremental` sync asks spot myTrades only for the markets that can have new fills
+(`planner.select_markets`, decided on the effective mode: a first incremental walks every market).
 """
 
 from __future__ import annotations
