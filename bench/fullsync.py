@@ -113,6 +113,20 @@ def follow(cloud: Any, connection_id: str, run_id: str, timeout: float) -> tuple
         time.sleep(0.5)
 
 
+def phases(history: list[dict[str, Any]]) -> dict[str, float]:
+    """Seconds spent in each top-level state of the execution (Plan, the Map, Finish...)."""
+    entered: dict[str, Any] = {}
+    out: dict[str, float] = {}
+    for event in history:
+        if "stateEnteredEventDetails" in event:
+            entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
+        elif "stateExitedEventDetails" in event:
+            name = event["stateExitedEventDetails"]["name"]
+            if name in entered:
+                out[name] = round((event["timestamp"] - entered.pop(name)).total_seconds(), 3)
+    return out
+
+
 def _quiet_cloud() -> None:
     from binsync_local.cli.sync_cmd import quiet_function_logs
 
@@ -146,6 +160,8 @@ def sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str, 
                                 api_secret=creds["api_secret"], key_type="hmac", mode="full")
             run, stuck = follow(cloud, view["connection_id"], view["current_run"]["run_id"], timeout)
             out["full"] = _run_stats(run, ips=ips, time_scale=time_scale, rtt_s=rtt)
+            if run.execution_arn:
+                out["full"]["phases_s"] = phases(cloud.execution_history(run.execution_arn))
             if stuck:
                 out["full"]["execution"] = stuck
                 return out | {"rtt_s": rtt}

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
@@ -81,8 +82,11 @@ def _cached(cache: dict, key: tuple[str, ...], load: Any) -> Any:
 
 
 def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
-             client: Any = None) -> dict[str, Any]:
-    task = TaskModel.get(run_id, task_id)
+             client: Any = None, task: TaskModel | None = None,
+             totals: Counter[str] | None = None) -> dict[str, Any]:
+    """Run one task. `task`: its row when already read; `totals`: run counters to add later
+    (the caller flushes them) instead of one run update per task."""
+    task = task or TaskModel.get(run_id, task_id)
     if task.status == "done":
         return {"task_id": task_id, "status": "done", "records": int(task.records or 0)}
     run = _cached(_runs, (connection_id, run_id), lambda: RunModel.get(connection_id, run_id))
@@ -135,7 +139,8 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
                 _runs.pop((connection_id, run_id), None)
             task.update(actions=[TaskModel.status.set("failed"), TaskModel.attempts.add(1),
                                  TaskModel.error.set({"type": name, "message": str(exc)[:500]})])
-            add(connection_id, run_id, **_unreported(client, stats_before, pending, reported_requests, exc))
+            _report(connection_id, run_id, totals,
+                    _unreported(client, stats_before, pending, reported_requests, exc))
             raise
     if rejected_count:
         note = {**(note or {}), "rejected": rejected_count, "samples": rejected}
@@ -147,9 +152,16 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     actions.append(TaskModel.error.set(note) if note else TaskModel.error.remove())
     task.update(actions=actions)
     binance_io.remember_offset(client)
-    add(connection_id, run_id, tasks_done=1,
-        **_unreported(client, stats_before, pending, reported_requests, None))
+    _report(connection_id, run_id, totals,
+            {"tasks_done": 1, **_unreported(client, stats_before, pending, reported_requests, None)})
     return {"task_id": task_id, "status": "done", "records": stored}
+
+
+def _report(connection_id: str, run_id: str, totals: Counter[str] | None, deltas: dict[str, int]) -> None:
+    if totals is None:
+        add(connection_id, run_id, **deltas)
+    else:
+        totals.update(deltas)
 
 
 def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str], *,
@@ -161,21 +173,28 @@ def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str]
     sync. Any other error fails only its task (the row says why): the rest of the batch still
     runs, then the first such error propagates so the item is reported as given up.
     """
-    if client is None and task_ids:
+    rows = {t.task_id: t for t in TaskModel.batch_get([(run_id, task_id) for task_id in task_ids])}
+    pending = [task_id for task_id in task_ids if task_id not in rows or rows[task_id].status != "done"]
+    if client is None and pending:
         connection = _cached(_connections, (run_id, user_id, connection_id),
                              lambda: ConnectionModel.get(user_id, connection_id))
         client = binance_io.make_client(connection)
     outcomes: list[dict[str, Any]] = []
     first_failure: Exception | None = None
-    for task_id in task_ids:
-        try:
-            outcomes.append(run_task(user_id, connection_id, run_id, task_id, client=client))
-        except Exception as exc:
-            if type(exc).__name__ in RETRYABLE_ERRORS + AUTH_ERRORS:
-                raise
-            log.warning("task %s failed: %s", task_id, type(exc).__name__)
-            first_failure = first_failure or exc
-            outcomes.append({"task_id": task_id, "status": "failed", "error": type(exc).__name__})
+    totals: Counter[str] = Counter()  # the run's counters move once per batch
+    try:
+        for task_id in task_ids:
+            try:
+                outcomes.append(run_task(user_id, connection_id, run_id, task_id, client=client,
+                                         task=rows.get(task_id), totals=totals))
+            except Exception as exc:
+                if type(exc).__name__ in RETRYABLE_ERRORS + AUTH_ERRORS:
+                    raise
+                log.warning("task %s failed: %s", task_id, type(exc).__name__)
+                first_failure = first_failure or exc
+                outcomes.append({"task_id": task_id, "status": "failed", "error": type(exc).__name__})
+    finally:
+        add(connection_id, run_id, **{k: v for k, v in totals.items() if v})
     if first_failure is not None:
         raise first_failure
     return {"tasks": len(outcomes), "records": sum(int(o.get("records") or 0) for o in outcomes),

@@ -23,7 +23,7 @@ from binsync.sync import binance_io, markets
 from binsync.sync.errors import AUTH_ERRORS
 from binsync.sync.planner import RULE_ALL
 from binsync.sync.progress import now_ms, product_of
-from binsync.sync.reconcile import reconcile_spot
+from binsync.sync.reconcile import StoredTotals, reconcile_spot, stored_totals
 from binsync.sync.tasks import load_tasks
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def summarise(run: RunModel) -> dict[str, Any]:
 
 
 def market_state_actions(run: RunModel, connection: ConnectionModel, summary: dict[str, Any], *,
-                         succeeded: bool) -> list[Any]:
+                         succeeded: bool, stored_markets: set[str] | None = None) -> list[Any]:
     """Connection updates for the next plan's market selection (planner.select_markets).
 
     `traded_markets` grows with the markets where this run stored fills. It is established
@@ -98,7 +98,8 @@ def market_state_actions(run: RunModel, connection: ConnectionModel, summary: di
         return actions
     if previous is None:
         try:
-            stored = markets.stored_trade_markets(run.user_id, run.binance_uid)
+            stored = (stored_markets if stored_markets is not None
+                      else markets.stored_trade_markets(run.user_id, run.binance_uid))
         except Exception as exc:  # stays unknown: the next incremental walks every market again
             log.warning("stored markets could not be read: %s", type(exc).__name__)
         else:
@@ -140,9 +141,12 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
         return {"outcome": "failed", "error": error["type"], "cause": _cause(run, error), "run_id": run_id}
 
     connection = ConnectionModel.get(user_id, connection_id)
+    totals: StoredTotals | None = None
     try:
         client = client or binance_io.make_client(connection)
-        reconciliation = reconcile_spot(user_id, run.binance_uid, binance_io.spot_balances(client))
+        live = binance_io.spot_balances(client)
+        totals = stored_totals(user_id, run.binance_uid)
+        reconciliation = reconcile_spot(user_id, run.binance_uid, live, totals=totals)
     except Exception as exc:  # reconciliation informs, it never fails a sync
         log.warning("reconciliation failed: %s", type(exc).__name__)
         reconciliation = {"error": type(exc).__name__, "message": str(exc)[:300]}
@@ -150,7 +154,8 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     connection.update(actions=[ConnectionModel.last_success_at.set(finished),
                                ConnectionModel.last_success_window_end.set(run.window_end),
                                ConnectionModel.consecutive_transient_failures.set(0),
-                               *market_state_actions(run, connection, summary, succeeded=True)])
+                               *market_state_actions(run, connection, summary, succeeded=True,
+                                                     stored_markets=totals and totals.trade_markets)])
     reset_transient_failures(user_id, connection_id)  # and the repeated-failure warning goes too
     return {"outcome": "succeeded", "error": None, "cause": None, "run_id": run_id,
             "records": int(run.records or 0)}

@@ -71,23 +71,31 @@ TRADES_ENDPOINT = "spot.my_trades"
 TRADE_ID_PREFIX = "spot_trade:"  # native id of an API spot fill: spot_trade:<symbol>:<id>
 
 
+def trade_market_of(item: Any) -> str | None:
+    """The market of a stored API spot fill (a TransactionModel with its body), else None."""
+    if item.source_ref != TRADES_ENDPOINT or item.source_kind != "api":
+        return None
+    body = item.body or {}
+    native = str((body.get("source") or {}).get("native_id") or "")
+    symbol = native.split(":")[1] if native.startswith(TRADE_ID_PREFIX) else None
+    symbol = symbol or (body.get("meta") or {}).get("symbol")
+    return str(symbol) if symbol else None
+
+
 def stored_trade_markets(user_id: str, binance_uid: str) -> set[str]:
     """Symbols with at least one stored API spot fill for this account.
 
-    One paged query over the account's transactions (the symbol is only in the stored body), so
-    it is read once per connection, to establish its `traded_markets`.
+    One paged query over the account's transactions (the symbol is only in the stored body);
+    Finish gets the same set from the pass it makes anyway (reconcile.stored_totals).
     """
     symbols: set[str] = set()
     for item in TransactionModel.by_account.query(
         account_key(user_id, binance_uid),
         filter_condition=(TransactionModel.source_ref == TRADES_ENDPOINT)
         & (TransactionModel.source_kind == "api"),
-        attributes_to_get=["body"],
+        attributes_to_get=["body", "source_ref", "source_kind"],
     ):
-        body = item.body or {}
-        native = str((body.get("source") or {}).get("native_id") or "")
-        symbol = native.split(":")[1] if native.startswith(TRADE_ID_PREFIX) else None
-        symbol = symbol or (body.get("meta") or {}).get("symbol")
+        symbol = trade_market_of(item)
         if symbol:
-            symbols.add(str(symbol))
+            symbols.add(symbol)
     return symbols

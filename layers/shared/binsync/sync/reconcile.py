@@ -9,23 +9,43 @@ point at what is missing (an unsynced product, a delisted market, dust older tha
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from binsync.model import format_decimal
 from binsync.storage.models import TransactionModel, account_key
+from binsync.sync.markets import trade_market_of
 
 MAX_LISTED = 100
 
 
-def stored_balances(user_id: str, binance_uid: str, wallet: str = "spot") -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = defaultdict(Decimal)
+@dataclass
+class StoredTotals:
+    """What one pass over an account's stored transactions tells Finish."""
+
+    balances: dict[str, Decimal] = field(default_factory=dict)  # per asset, one wallet
+    trade_markets: set[str] = field(default_factory=set)  # markets with a stored API fill
+
+
+def stored_totals(user_id: str, binance_uid: str, wallet: str = "spot") -> StoredTotals:
+    """Balances and traded markets in a single query: reading a large history twice is the
+    slowest part of Finish."""
+    balances: dict[str, Decimal] = defaultdict(Decimal)
+    markets: set[str] = set()
     for item in TransactionModel.by_account.query(account_key(user_id, binance_uid),
-                                                  attributes_to_get=["body"]):
+                                                  attributes_to_get=["body", "source_ref", "source_kind"]):
         for leg in (item.body or {}).get("legs", []):
             if leg.get("wallet", "spot") == wallet:
-                totals[leg["asset"]] += Decimal(str(leg["amount"]))
-    return dict(totals)
+                balances[leg["asset"]] += Decimal(str(leg["amount"]))
+        symbol = trade_market_of(item)
+        if symbol:
+            markets.add(symbol)
+    return StoredTotals(dict(balances), markets)
+
+
+def stored_balances(user_id: str, binance_uid: str, wallet: str = "spot") -> dict[str, Decimal]:
+    return stored_totals(user_id, binance_uid, wallet).balances
 
 
 def compare(stored: dict[str, Decimal], live: dict[str, Decimal]) -> dict[str, Any]:
@@ -43,8 +63,9 @@ def compare(stored: dict[str, Decimal], live: dict[str, Decimal]) -> dict[str, A
             "balanced": not differences}
 
 
-def reconcile_spot(user_id: str, binance_uid: str, live: dict[str, Decimal]) -> dict[str, Any]:
-    report = compare(stored_balances(user_id, binance_uid), live)
+def reconcile_spot(user_id: str, binance_uid: str, live: dict[str, Decimal], *,
+                   totals: StoredTotals | None = None) -> dict[str, Any]:
+    report = compare((totals or stored_totals(user_id, binance_uid)).balances, live)
     if not report["balanced"]:
         report["note"] = ("differences come from products not synced through the API or history the "
                           "API cannot return; upload the account statement to fill them")
