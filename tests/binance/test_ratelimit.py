@@ -216,3 +216,20 @@ def test_limiter_never_lets_an_interval_exceed_the_limit(requests_, limit):
         sent.append((clock.t, weight))
     for i, (t, _) in enumerate(sent):  # every 60 s window that starts at a request
         assert sum(w for u, w in sent[i:] if u < t + 60) <= limit
+
+
+def test_a_wait_past_the_workers_deadline_hands_over_as_rate_limited_without_sending():
+    fake = FakeBinance(FakeClock())
+    fiat = endpoint("fiat.orders")  # UID 90000 of 180000/min: two calls a minute
+    client = client_for(fake, limiter=RateLimiter(fake.clock.time, fake.clock.sleep))
+    client.deadline = fake.clock.time() + 20  # a worker with 20 s left
+    for _ in range(2):
+        client.request(fiat, {"transactionType": "0"})
+    with pytest.raises(RateLimited) as info:
+        client.request(fiat, {"transactionType": "0"})
+    assert info.value.deadline and 20 < info.value.retry_after <= 62  # the minute, plus the safety margin
+    assert len([s for s in fake.sent if s.path == fiat.path]) == 2  # the third was never sent
+    assert client.stats.http_429 == 0  # a hand-over, not Binance refusing
+    client.deadline = None  # a fresh worker waits for the minute instead
+    client.request(fiat, {"transactionType": "0"})
+    assert len([s for s in fake.sent if s.path == fiat.path]) == 3 and fake.over_limit == []

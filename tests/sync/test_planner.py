@@ -136,11 +136,13 @@ def test_map_items_batch_one_market_tasks_and_keep_every_other_task_alone():
     from binsync.sync.tasks import TaskSpec, batch_items
 
     specs = [TaskSpec("fiat.orders", 1, 2, params={"transactionType": "0"}),
+             TaskSpec("fiat.orders", 1, 2, params={"transactionType": "1"}),
              *(TaskSpec("spot.my_trades", None, 9, symbol=f"S{i}") for i in range(7)),
-             TaskSpec("wallet.deposits", 1, 2)]
+             TaskSpec("wallet.deposits", 1, 2), TaskSpec("wallet.deposits", 3, 4)]
     items = batch_items(specs, 3)
-    assert [len(i) for i in items] == [1, 3, 3, 1, 1]
-    assert items[0] == [specs[0].task_id] and items[-1] == [specs[-1].task_id]
+    # both fiat variants share the account's fiat UID bucket: one item, paced by one client
+    assert [len(i) for i in items] == [2, 3, 3, 1, 1, 1]
+    assert items[0] == [specs[0].task_id, specs[1].task_id] and items[-1] == [specs[-1].task_id]
     flat = [t for item in items for t in item]
     assert flat == [s.task_id for s in specs]  # plan order, each task exactly once
-    assert [len(i) for i in batch_items(specs, 1)] == [1] * len(specs)
+    assert [len(i) for i in batch_items(specs, 1)] == [2] + [1] * (len(specs) - 2)

@@ -37,7 +37,7 @@ from .errors import (
     TransientError,
     classify,
 )
-from .ratelimit import RateLimiter, default_limiter, weight_headers
+from .ratelimit import RateLimiter, WaitTooLong, default_limiter, weight_headers
 from .signing import Credentials, encode_params, signed_query
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,9 @@ class BinanceClient:
         self.sleep = sleep
         self.max_retries = max_retries
         self.max_inline_wait_s = max_inline_wait_s
+        # Time (on `clock`) by which a pacing wait must be over (a Lambda's timeout minus a
+        # margin); a longer wait raises RateLimited(deadline=True), retried by the state machine.
+        self.deadline: float | None = None
         if time_scale:
             self.limiter.set_time_scale(self.server, float(time_scale))
         self.account_key = str(account_id) if account_id is not None else (
@@ -226,7 +229,8 @@ class BinanceClient:
                 self.server_time()
             except RateLimited as exc:
                 wait = exc.retry_after if exc.retry_after is not None else 1.0
-                if attempt >= self.max_retries or wait > self.max_inline_wait_s:
+                handover = getattr(exc, "deadline", False)
+                if handover or attempt >= self.max_retries or wait > self.max_inline_wait_s:
                     raise
                 attempt += 1
                 self.stats.retries += 1
@@ -245,7 +249,14 @@ class BinanceClient:
                            ip=self.source_address, endpoint=ep.name)
         limit, interval = self._bucket_params(ep)
         key = self._bucket_key(ep)
-        self.stats.waited_s += self.limiter.acquire(key, ep.weight, limit, interval)
+        max_wait = None if self.deadline is None else max(0.0, self.deadline - self.clock())
+        try:
+            self.stats.waited_s += self.limiter.acquire(key, ep.weight, limit, interval, max_wait=max_wait)
+        except WaitTooLong as exc:
+            limited = RateLimited(f"{ep.name}: {exc}; handing over before the worker's timeout",
+                                  retry_after=exc.delay, bucket=str(key[1]), endpoint=ep.name)
+            limited.deadline = True
+            raise limited from None
 
         headers = {}
         if self.credentials is not None:

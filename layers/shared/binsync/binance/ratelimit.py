@@ -124,8 +124,13 @@ class RateLimiter:
             b.limit, b.interval = limit, interval
         return b
 
-    def acquire(self, key: Hashable, weight: int, limit: int, interval: float) -> float:
-        """Block until `weight` fits in the bucket, then record it. Returns the seconds waited."""
+    def acquire(self, key: Hashable, weight: int, limit: int, interval: float,
+                max_wait: float | None = None) -> float:
+        """Block until `weight` fits in the bucket, then record it. Returns the seconds waited.
+
+        With `max_wait`, a wait that would go beyond it raises `WaitTooLong` instead (a worker
+        about to reach its timeout hands the rest over rather than sleep through it).
+        """
         waited = 0.0
         while True:
             with self._lock:
@@ -136,6 +141,9 @@ class RateLimiter:
                     b.add(now, weight)
                     self.waited_s += waited
                     return waited
+            if max_wait is not None and waited + delay > max_wait:
+                self.waited_s += waited
+                raise WaitTooLong(delay)
             self.sleep(delay)
             waited += delay
 
@@ -158,6 +166,14 @@ class RateLimiter:
         with self._lock:
             b = self._buckets.get(key)
             return b.used(self.clock()) if b else 0
+
+
+class WaitTooLong(Exception):
+    """The bucket opens again only after the caller's deadline."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(f"the bucket opens in {delay:.1f} s, after the deadline")
+        self.delay = delay
 
 
 _DEFAULT: RateLimiter | None = None

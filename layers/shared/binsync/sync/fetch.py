@@ -165,13 +165,16 @@ def _report(connection_id: str, run_id: str, totals: Counter[str] | None, deltas
 
 
 def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str], *,
-              client: Any = None) -> dict[str, Any]:
+              client: Any = None, deadline: float | None = None) -> dict[str, Any]:
     """Run one Map item: its tasks in order, on one client (one egress IP, one rate budget).
 
     A retryable error (rate limit, ban, 5xx, clock skew) or an auth error stops the batch and
     propagates: the state machine retries the item, whose done tasks return at once, or ends the
     sync. Any other error fails only its task (the row says why): the rest of the batch still
     runs, then the first such error propagates so the item is reported as given up.
+    `deadline` (time.time()): a pacing wait past it raises RateLimited, so a long item (a
+    UID-bucket endpoint's whole history) hands over to the state machine's retry before the
+    Lambda timeout instead of being killed mid-page.
     """
     rows = {t.task_id: t for t in TaskModel.batch_get([(run_id, task_id) for task_id in task_ids])}
     pending = [task_id for task_id in task_ids if task_id not in rows or rows[task_id].status != "done"]
@@ -179,6 +182,8 @@ def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str]
         connection = _cached(_connections, (run_id, user_id, connection_id),
                              lambda: ConnectionModel.get(user_id, connection_id))
         client = binance_io.make_client(connection)
+    if client is not None and deadline is not None:
+        client.deadline = deadline
     outcomes: list[dict[str, Any]] = []
     first_failure: Exception | None = None
     totals: Counter[str] = Counter()  # the run's counters move once per batch
@@ -265,7 +270,7 @@ def _unreported(client: Any, before: dict[str, int], pending: dict[str, int], re
     client_requests = stats.get("requests", 0) - before.get("requests", 0)
     out["requests"] = max(out["requests"], client_requests - reported_requests)
     name = type(exc).__name__ if exc else None
-    if name == "RateLimited" and out["http_429"] == 0:
+    if name == "RateLimited" and out["http_429"] == 0 and not getattr(exc, "deadline", False):
         out["http_429"] = 1
     if name == "IpBanned" and out["http_418"] == 0:
         out["http_418"] = 1

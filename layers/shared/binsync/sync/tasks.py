@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage.models import TaskModel
 
 MAX_ID_PART = 60
@@ -39,26 +40,45 @@ class TaskSpec:
         )
 
 
+def _shared_uid_bucket(spec: TaskSpec) -> str | None:
+    """The per-account (UID) bucket a task draws on, or None for IP-bucket endpoints."""
+    ep = ENDPOINTS.get(spec.endpoint)
+    if ep is None or ep.bucket.kind != "uid":
+        return None
+    return ep.family if ep.bucket.scope == "shared" else ep.name
+
+
 def batch_items(specs: list[TaskSpec], batch_size: int) -> list[list[str]]:
     """The Map's items: lists of task ids, in plan order.
 
-    One-market tasks (a symbol's fill chain: usually one request, most markets empty) go
-    `batch_size` to an item, so a Map worker's start-up, its Step Functions transitions and its
-    Lambda invocation are paid once per batch, not once per market; a batch of 25 myTrades
-    chains is about 500 weight, seconds of one IP's budget. Every other task (a window of a
-    product, a UID-heavy endpoint) stays alone, so the expensive ones start at once and in
-    parallel. Each task keeps its own row and checkpoint.
+    - Every task on one per-account (UID) bucket goes into one item, whatever its length
+      (fiat.orders: both variants, every year). Its pace is the account's budget whatever the
+      number of workers, so one worker whose client paces the bucket does it without 429s;
+      split over several Lambdas (each with its own limiter) they would overrun it and hold
+      several workers waiting. The worker hands over before its timeout (RateLimited, retried
+      from the checkpoints).
+    - One-market tasks (a symbol's fill chain: usually one request, most markets empty) go
+      `batch_size` to an item, so a worker's start-up, its Step Functions transitions and its
+      Lambda invocation are paid once per batch, not once per market; 25 myTrades chains are
+      about 500 weight, seconds of one IP's budget.
+    - Every other task (a window of an IP-bucket product) stays alone.
+    Each task keeps its own row and checkpoint.
     """
     items: list[list[str]] = []
-    open_batch: dict[str, list[str]] = {}
+    open_batch: dict[tuple[str, str], list[str]] = {}
     for spec in specs:
-        if spec.symbol is None or batch_size <= 1:
+        uid_bucket = _shared_uid_bucket(spec)
+        if uid_bucket is not None:
+            key, size = ("uid", uid_bucket), 0  # unbounded
+        elif spec.symbol is not None and batch_size > 1:
+            key, size = ("symbol", spec.endpoint), batch_size
+        else:
             items.append([spec.task_id])
             continue
-        batch = open_batch.get(spec.endpoint)
-        if batch is None or len(batch) >= batch_size:
+        batch = open_batch.get(key)
+        if batch is None or (size and len(batch) >= size):
             batch = []
-            open_batch[spec.endpoint] = batch
+            open_batch[key] = batch
             items.append(batch)
         batch.append(spec.task_id)
     return items
