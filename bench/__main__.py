@@ -4,8 +4,11 @@
     python -m bench --long          # also the heavy profile's full syncs
     python -m bench --profile small --statement-rows 100000   # quicker look
 
-The time scale N is chosen from the emulator's capacity measured first in the same run
-(bench.capacity) unless --time-scale is given.
+The time scale N is chosen in the same run unless --time-scale is given: first the emulator's
+capacity, then a calibration full sync at N = 60 with the most IPs (there the machine, not Binance,
+sets the pace); N is the largest divisor of 60 at which that machine time fits in 60% of T_min
+(bench.capacity.choose_pipeline_time_scale). The plain-client subset runs at N = 1 (real Binance
+time) by default: see --subset-time-scale.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def save(results: dict[str, Any], out: str) -> None:
     Path(out).write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
 
 
-def run_full_syncs(results: dict[str, Any], account: Any, ips: list[int], n: int, cap_rps: float,
+def run_full_syncs(results: dict[str, Any], account: Any, ips: list[int], n: int, machine_s: float | None,
                    key: str = "full_sync", resync_at: int | None = None, out: str | None = None) -> None:
     results[key] = {}
     for k in ips:
@@ -45,7 +48,9 @@ def run_full_syncs(results: dict[str, Any], account: Any, ips: list[int], n: int
             results[key][str(k)] = {"error": f"{type(exc).__name__}: {exc}"}
             continue
         full = out["full"]
-        full["machine_bound"] = capacity.machine_bound(k, n, cap_rps)
+        # This machine's own time for the sync (calibration) as a share of T_min: well under 1,
+        # the limits set the pace; near or over 1, the machine does.
+        full["machine_share"] = machine_s / full["t_min_s"] if machine_s and full.get("t_min_s") else None
         full["rtt_s"] = out["rtt_s"]
         results[key][str(k)] = full
         if "resync" in out:
@@ -56,6 +61,17 @@ def run_full_syncs(results: dict[str, Any], account: Any, ips: list[int], n: int
             save(results, out)
 
 
+def calibrate(results: dict[str, Any], account: Any, ips: int, emulator_n: int) -> int:
+    """Time a full sync at N = 60 (machine-bound) and choose N from it."""
+    log(f"calibration: full sync of {account.profile}, {ips} IPs, time scale 60 (machine-bound)...")
+    full = fullsync.sync_account(account, ips=ips, time_scale=60)["full"]
+    t_min_binance_s = full["t_min_s"] * 60
+    n = capacity.choose_pipeline_time_scale(full["duration_s"], t_min_binance_s, emulator_n)
+    results["calibration"] = {**full, "chosen_time_scale": n, "t_min_binance_s": t_min_binance_s}
+    log(f"  machine time {full['duration_s']} s for T_min {t_min_binance_s:.0f} Binance s -> time scale {n}")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--long", action="store_true", help="also sync the heavy profile")
@@ -63,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--ips", default="1,8,32", help="egress IP counts K for the full syncs")
     p.add_argument("--time-scale", type=int, help="override the N chosen from the capacity (divides 60)")
+    p.add_argument("--subset-time-scale", type=int, default=1,
+                   help="N of the plain-client comparison (default 1: real time; ccxt then takes minutes)")
     p.add_argument("--statement-rows", type=int, default=1_000_000)
     p.add_argument("--skip", default="", help="comma list of: sync,subset,statement,coldstart")
     p.add_argument("--out", default=str(HERE / "results.json"))
@@ -85,31 +103,36 @@ def main(argv: list[str] | None = None) -> int:
         log("measuring the emulator's capacity...")
         cap = capacity.measure_capacity()
         results["capacity"] = cap
-        n = args.time_scale or cap["chosen_time_scale"]
-        results["time_scale"] = n
-        log(f"  {cap['max_requests_per_s']} req/s -> time scale {n}")
+        log(f"  {cap['max_requests_per_s']} req/s -> at most time scale {cap['chosen_time_scale']}")
         log(f"generating the {args.profile} account (seed {args.seed})...")
         account = generate_account(args.profile, args.seed)
+        n = args.time_scale
+        if n is None and "sync" not in skip:
+            n = calibrate(results, account, max(ips), cap["chosen_time_scale"])
+        n = n or cap["chosen_time_scale"]
+        results["time_scale"] = n
+        save(results, args.out)
         if "sync" not in skip:
-            run_full_syncs(results, account, ips, n, cap["max_requests_per_s"], resync_at=max(ips),
-                           out=args.out)
+            machine_s = (results.get("calibration") or {}).get("duration_s")
+            run_full_syncs(results, account, ips, n, machine_s, resync_at=max(ips), out=args.out)
             if args.long and args.profile != "heavy":
                 heavy = generate_account("heavy", args.seed)
-                run_full_syncs(results, heavy, ips, n, cap["max_requests_per_s"], key="full_sync_heavy",
-                               out=args.out)
+                run_full_syncs(results, heavy, ips, n, None, key="full_sync_heavy", out=args.out)
         if "subset" not in skip:
             k = max(ips)
             log(f"subset: binsync {k} IPs restricted to {', '.join(SUBSET)}...")
             sub: dict[str, Any] = {}
+            sn = args.subset_time_scale
+            sub["time_scale"] = sn
             try:
-                out = fullsync.sync_account(account, ips=k, time_scale=n, only=SUBSET)
+                out = fullsync.sync_account(account, ips=k, time_scale=sn, only=SUBSET)
                 sub["binsync"] = out["full"]
             except Exception as exc:
                 sub["binsync"] = {"error": f"{type(exc).__name__}: {exc}"}
-            log("subset: ccxt, 1 IP...")
+            log(f"subset: ccxt, 1 IP, time scale {sn}...")
             from binsync.sync.modes import BINANCE_LAUNCH_MS
             try:
-                sub["ccxt"] = ccxt_baseline.run_ccxt(account, time_scale=n, floor_ms=BINANCE_LAUNCH_MS)
+                sub["ccxt"] = ccxt_baseline.run_ccxt(account, time_scale=sn, floor_ms=BINANCE_LAUNCH_MS)
             except Exception as exc:
                 sub["ccxt"] = {"error": f"{type(exc).__name__}: {exc}"}
             b, c = sub["binsync"].get("duration_s"), sub["ccxt"].get("duration_s")

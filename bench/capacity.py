@@ -1,11 +1,12 @@
-"""The emulator's own capacity (binsync_local.emulator.capacity) and the time scale chosen from it.
+"""The emulator's own capacity (binsync_local.emulator.capacity) and the time scale chosen from it
+and from this machine's own pace running the sync (`choose_pipeline_time_scale`).
 
 A time scale N makes one Binance minute last 60/N seconds, so one IP may send N times Binance's
 request rate. N is the largest divisor of 60 at which one IP's /api budget at Binance's limit
 (6000 weight/min of 20-weight myTrades pages = 5 requests/s) times N stays under half of the
 emulator's measured capacity: the limits, not the emulator, set the pace of a one-IP client.
-With K IPs the allowed rate is K times higher; when K * 5 * N exceeds the capacity the run is
-machine-bound and the report says so (`machine_bound`).
+That N is an upper bound: the time scale actually used also fits this machine's own pace running
+the whole sync (`choose_pipeline_time_scale`), which is far below the emulator's.
 """
 
 from __future__ import annotations
@@ -27,13 +28,23 @@ def choose_time_scale(capacity_rps: float, headroom: float = 0.5) -> int:
     return max(ok) if ok else 1
 
 
+def choose_pipeline_time_scale(machine_s: float, t_min_binance_s: float, emulator_n: int,
+                               share: float = 0.6) -> int:
+    """Largest N (a divisor of 60, at most the emulator's own choice) at which this machine's
+    time for the whole sync fits in `share` of T_min.
+
+    `machine_s` is a full sync timed at N = 60, where Binance's limits allow far more than the
+    machine does (T_min a few seconds): its duration is the machine's (the in-process cloud: moto,
+    Step Functions and every Lambda on one interpreter). Below that N the limits set the pace:
+    the machine's work runs inside the UID-bound critical path instead of after it.
+    """
+    ok = [n for n in DIVISORS_OF_60 if n <= emulator_n and machine_s <= share * t_min_binance_s / n]
+    return max(ok) if ok else 1
+
+
 def measure_capacity(seconds: float = 3.0, threads: tuple[int, ...] = (1, 4, 8)) -> dict[str, Any]:
     from binsync_local.emulator.capacity import measure
 
     out = measure(seconds, threads)
     out["chosen_time_scale"] = choose_time_scale(out["max_requests_per_s"])
     return out
-
-
-def machine_bound(ips: int, time_scale: float, capacity_rps: float) -> bool:
-    return ips * per_ip_requests_per_s() * time_scale > capacity_rps

@@ -59,18 +59,28 @@ def emulator_totals(base_url: str) -> dict[str, int]:
     return tot
 
 
-def _run_stats(run: Any, *, ips: int, time_scale: float, rtt_s: float) -> dict[str, Any]:
+def _run_stats(run: Any, *, ips: int, time_scale: float, rtt_s: float,
+               timing: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The run's figures. `duration_s` is the whole execution (Plan, the Map and Finish with its
+    reconciliation) when its history is known, else the run's own start-to-finish stamps."""
     from binsync.storage.models import TaskModel
 
     rows = [TaskRow(t.endpoint, int(t.requests or 0)) for t in TaskModel.query(run.run_id)]
     task_requests = sum(r.requests for r in rows)
     outside = max(0, int(run.requests or 0) - task_requests)  # plan and finish, before/after the Map
     bound = t_min(rows, ips=ips, time_scale=time_scale, rtt_s=rtt_s, extra_chain=outside)
-    duration = ((run.finished_at or 0) - run.started_at) / 1000 if run.finished_at else None
+    timing = timing or {}
+    duration = timing.get("total_s")
+    if duration is None and run.finished_at:
+        duration = (run.finished_at - run.started_at) / 1000
+    history_in = timing.get("history_in_s")
     return {
         "status": run.status,
         "ips": ips,
         "duration_s": duration,
+        "history_in_s": history_in,
+        "history_in_ratio": history_in / bound["t_min_s"] if history_in and bound["t_min_s"] else None,
+        "phases_s": timing.get("phases_s"),
         "binance_minutes": duration * time_scale / 60 if duration else None,
         "t_min_s": bound["t_min_s"],
         "t_min_binance_minutes": bound["t_min_s"] * time_scale / 60,
@@ -113,18 +123,39 @@ def follow(cloud: Any, connection_id: str, run_id: str, timeout: float) -> tuple
         time.sleep(0.5)
 
 
-def phases(history: list[dict[str, Any]]) -> dict[str, float]:
-    """Seconds spent in each top-level state of the execution (Plan, the Map, Finish...)."""
+MAP_STATES = ("FetchInline", "FetchDistributed")
+
+
+def execution_timing(history: list[dict[str, Any]]) -> dict[str, Any]:
+    """From the execution's events: seconds per top-level state (Plan, the Map, Finish...),
+    `history_in_s` (start to the end of the Map: every record stored) and `total_s` (start to
+    the end of Finish: counts, coverage and the balance reconciliation written)."""
     entered: dict[str, Any] = {}
-    out: dict[str, float] = {}
+    phases: dict[str, float] = {}
+    map_end = None
     for event in history:
         if "stateEnteredEventDetails" in event:
             entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
         elif "stateExitedEventDetails" in event:
             name = event["stateExitedEventDetails"]["name"]
+            if name in MAP_STATES:
+                map_end = event["timestamp"]
             if name in entered:
-                out[name] = round((event["timestamp"] - entered.pop(name)).total_seconds(), 3)
-    return out
+                phases[name] = round((event["timestamp"] - entered.pop(name)).total_seconds(), 3)
+    if not history:
+        return {"phases_s": phases, "history_in_s": None, "total_s": None}
+    start, end = history[0]["timestamp"], history[-1]["timestamp"]
+    return {"phases_s": phases, "total_s": round((end - start).total_seconds(), 3),
+            "history_in_s": round((map_end - start).total_seconds(), 3) if map_end else None}
+
+
+def _timing(cloud: Any, run: Any) -> dict[str, Any] | None:
+    if not run.execution_arn:
+        return None
+    try:
+        return execution_timing(cloud.execution_history(run.execution_arn))
+    except Exception:  # an execution that ended oddly: fall back to the run's stamps
+        return None
 
 
 def _quiet_cloud() -> None:
@@ -159,9 +190,8 @@ def sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str, 
             view = register_key(cloud, base_url=creds["base_url"], api_key=creds["api_key"],
                                 api_secret=creds["api_secret"], key_type="hmac", mode="full")
             run, stuck = follow(cloud, view["connection_id"], view["current_run"]["run_id"], timeout)
-            out["full"] = _run_stats(run, ips=ips, time_scale=time_scale, rtt_s=rtt)
-            if run.execution_arn:
-                out["full"]["phases_s"] = phases(cloud.execution_history(run.execution_arn))
+            out["full"] = _run_stats(run, ips=ips, time_scale=time_scale, rtt_s=rtt,
+                                     timing=_timing(cloud, run))
             if stuck:
                 out["full"]["execution"] = stuck
                 return out | {"rtt_s": rtt}
@@ -177,7 +207,8 @@ def sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str, 
                 if status != 202:
                     raise RuntimeError(f"resync refused: HTTP {status} {body}")
                 run2, stuck2 = follow(cloud, view["connection_id"], body["run_id"], timeout)
-                out["resync"] = _run_stats(run2, ips=ips, time_scale=time_scale, rtt_s=rtt)
+                out["resync"] = _run_stats(run2, ips=ips, time_scale=time_scale, rtt_s=rtt,
+                                           timing=_timing(cloud, run2))
                 if stuck2:
                     out["resync"]["execution"] = stuck2
                 full = out["full"]

@@ -19,31 +19,40 @@ def render(r: dict[str, Any]) -> str:
     w(f"binsync benchmarks ({r.get('mode')} mode, profile {r.get('profile')}, seed {r.get('seed')}, "
       f"started {r.get('started_at')}, load avg {r.get('load_avg')})")
     if cap:
-        w(f"emulator capacity: {_f(cap.get('max_requests_per_s'))} req/s (1000-row myTrades pages); "
-          f"time scale N = {n} (a Binance minute lasts {60 / n:g} s)")
+        w(f"emulator capacity: {_f(cap.get('max_requests_per_s'))} req/s (1000-row myTrades pages), "
+          f"allowing N <= {cap.get('chosen_time_scale')}")
+    cal = r.get("calibration") or {}
+    if cal:
+        w(f"calibration: full sync at N = 60 with {cal.get('ips')} IPs took {_f(cal.get('duration_s'))} s "
+          f"(T_min {_f(cal.get('t_min_s'), '{:.1f}')} s, ratio {_f(cal.get('ratio'), '{:.1f}')}): this machine's own time; "
+          f"phases {cal.get('phases_s')}")
+    if n:
+        w(f"time scale N = {n} (a Binance minute lasts {60 / n:g} s): the machine's time is at most 60% of T_min")
     full = r.get("full_sync") or {}
     if full:
         w("")
-        w(f"1. full sync of {r.get('profile')} "
-          "(durations in emulator seconds; Binance minutes = seconds * N / 60)")
-        w(f"{'IPs':>4} {'measured s':>11} {'T_min s':>9} {'ratio':>7} {'bound':>6} {'Binance min':>12} "
-          f"{'T_min min':>10} {'requests':>9} {'weight':>10} {'429s':>5} {'418s':>5}  note")
+        w(f"1. full sync of {r.get('profile')} (emulator seconds; Binance minutes = seconds * N / 60). "
+          "'measured' = the whole execution incl. Finish's reconciliation; 'stored' = until the Map ended")
+        w(f"{'IPs':>4} {'measured s':>11} {'stored s':>9} {'T_min s':>8} {'ratio':>6} {'stored':>7} {'bound':>6} "
+          f"{'Binance min':>12} {'T_min min':>10} {'requests':>9} {'weight':>10} {'429s':>5} {'418s':>5} "
+          f"{'machine':>8}")
         for k, s in sorted(full.items(), key=lambda kv: int(kv[0])):
             if "error" in s and "duration_s" not in s:
                 w(f"{k:>4} error: {s['error']}")
                 continue
-            note = "machine-bound" if s.get("machine_bound") else ""
-            if s.get("status") != "succeeded":
-                note = f"{s.get('status')} {note}"
-            w(f"{k:>4} {_f(s['duration_s']):>11} {_f(s['t_min_s'], '{:.2f}'):>9} {_f(s['ratio'], '{:.2f}'):>7} "
-              f"{s['bound']['binding']:>6} {_f(s['binance_minutes']):>12} {_f(s['t_min_binance_minutes']):>10} "
-              f"{s['requests']:>9} {s['weight']:>10} {s['http_429']:>5} {s['http_418']:>5}  {note}")
+            note = "" if s.get("status") == "succeeded" else f"  {s.get('status')}"
+            w(f"{k:>4} {_f(s['duration_s']):>11} {_f(s.get('history_in_s')):>9} {_f(s['t_min_s'], '{:.1f}'):>8} "
+              f"{_f(s['ratio'], '{:.2f}'):>6} {_f(s.get('history_in_ratio'), '{:.2f}'):>7} {s['bound']['binding']:>6} "
+              f"{_f(s['binance_minutes']):>12} {_f(s['t_min_binance_minutes']):>10} {s['requests']:>9} "
+              f"{s['weight']:>10} {s['http_429']:>5} {s['http_418']:>5} {_f(s.get('machine_share'), '{:.2f}'):>8}{note}")
+        w("   target: 32 IPs within 1.3x of T_min; 'machine' = calibration time / T_min (the limits set the pace below ~0.6)")
     sub = r.get("subset") or {}
     if sub:
         b, c = sub.get("binsync") or {}, sub.get("ccxt") or {}
         w("")
-        w(f"2. plain-client subset (spot fills, deposits, withdrawals): binsync {b.get('ips')} IPs "
-          f"{_f(b.get('duration_s'))} s ({b.get('requests')} requests) vs ccxt 1 IP {_f(c.get('duration_s'))} s "
+        w(f"2. plain-client subset (spot fills, deposits, withdrawals) at N = {sub.get('time_scale', n)}: "
+          f"binsync {b.get('ips')} IPs {_f(b.get('duration_s'))} s (stored {_f(b.get('history_in_s'))} s; T_min "
+          f"{_f(b.get('t_min_s'), '{:.1f}')} s; {b.get('requests')} requests) vs ccxt 1 IP {_f(c.get('duration_s'))} s "
           f"({(c.get('emulator') or {}).get('requests')} requests, {c.get('markets')} markets, "
           f"rateLimit {_f(c.get('rate_limit_ms'), '{:.2f}')} ms/cost) -> ccxt time / binsync time = "
           f"{_f(sub.get('speedup'), '{:.2f}')} (target >= 20)")
