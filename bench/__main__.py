@@ -38,27 +38,27 @@ def save(results: dict[str, Any], out: str) -> None:
 
 
 def run_full_syncs(results: dict[str, Any], account: Any, ips: list[int], n: int, machine_s: float | None,
-                   key: str = "full_sync", resync_at: int | None = None, out: str | None = None) -> None:
+                   key: str = "full_sync", resync_at: int | None = None, out_path: str | None = None) -> None:
     results[key] = {}
     for k in ips:
         log(f"full sync of {account.profile}, {k} IPs, time scale {n}...")
         try:
-            out = fullsync.sync_account(account, ips=k, time_scale=n, resync=(k == resync_at))
+            synced = fullsync.sync_account(account, ips=k, time_scale=n, resync=(k == resync_at))
         except Exception as exc:  # a failed run is a result to report, not a crash
             results[key][str(k)] = {"error": f"{type(exc).__name__}: {exc}"}
             continue
-        full = out["full"]
+        full = synced["full"]
         # This machine's own time for the sync (calibration) as a share of T_min: well under 1,
         # the limits set the pace; near or over 1, the machine does.
         full["machine_share"] = machine_s / full["t_min_s"] if machine_s and full.get("t_min_s") else None
-        full["rtt_s"] = out["rtt_s"]
+        full["rtt_s"] = synced["rtt_s"]
         results[key][str(k)] = full
-        if "resync" in out:
-            results["resync"] = out["resync"]
+        if "resync" in synced:
+            results["resync"] = synced["resync"]
         log(f"  {full['status']} in {full['duration_s']} s, T_min {full['t_min_s']:.2f} s"
             + (f" (execution {full['execution']})" if full.get("execution") else ""))
-        if out:
-            save(results, out)
+        if out_path:
+            save(results, out_path)
 
 
 def calibrate(results: dict[str, Any], account: Any, ips: int, emulator_n: int) -> int:
@@ -114,10 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         save(results, args.out)
         if "sync" not in skip:
             machine_s = (results.get("calibration") or {}).get("duration_s")
-            run_full_syncs(results, account, ips, n, machine_s, resync_at=max(ips), out=args.out)
+            run_full_syncs(results, account, ips, n, machine_s, resync_at=max(ips), out_path=args.out)
             if args.long and args.profile != "heavy":
                 heavy = generate_account("heavy", args.seed)
-                run_full_syncs(results, heavy, ips, n, None, key="full_sync_heavy", out=args.out)
+                run_full_syncs(results, heavy, ips, n, None, key="full_sync_heavy", out_path=args.out)
         if "subset" not in skip:
             k = max(ips)
             log(f"subset: binsync {k} IPs restricted to {', '.join(SUBSET)}...")

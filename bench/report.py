@@ -45,7 +45,10 @@ def render(r: dict[str, Any]) -> str:
               f"{_f(s['ratio'], '{:.2f}'):>6} {_f(s.get('history_in_ratio'), '{:.2f}'):>7} {s['bound']['binding']:>6} "
               f"{_f(s['binance_minutes']):>12} {_f(s['t_min_binance_minutes']):>10} {s['requests']:>9} "
               f"{s['weight']:>10} {s['http_429']:>5} {s['http_418']:>5} {_f(s.get('machine_share'), '{:.2f}'):>8}{note}")
+        floors = {s["bound"].get("window_floor_s") for s in full.values() if "bound" in s}
         w("   target: 32 IPs within 1.3x of T_min; 'machine' = calibration time / T_min (the limits set the pace below ~0.6)")
+        w(f"   T_min counts the budget as continuous; Binance's counters reset each minute, so a sync can end up to one "
+          f"window earlier (fixed-window floor {', '.join(_f(f, '{:.1f}') for f in sorted(x for x in floors if x))} s): ratios just under 1 are possible")
     sub = r.get("subset") or {}
     if sub:
         b, c = sub.get("binsync") or {}, sub.get("ccxt") or {}

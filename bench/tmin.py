@@ -13,6 +13,7 @@ term is in real seconds (a round trip does not compress).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -54,6 +55,26 @@ def rate_terms(requests_by_endpoint: Mapping[str, int], ips: int) -> dict[str, f
     return out
 
 
+def window_floor(requests_by_endpoint: Mapping[str, int], ips: int) -> float:
+    """Binance seconds of the binding bucket when counters reset on fixed windows, as Binance's
+    do (X-MBX-USED-WEIGHT-1M counts the current minute): W weight on a limit L per interval
+    needs ceil(W / L) windows, and the first and last need not be waited out, so
+    (ceil(W / L) - 1) intervals. Up to one interval under the continuous T_min."""
+    weight: Counter[tuple[str, str]] = Counter()
+    buckets: dict[tuple[str, str], catalogue.RateBucket] = {}
+    for name, n in requests_by_endpoint.items():
+        ep = catalogue.endpoint(name)
+        key = bucket_key(ep)
+        weight[key] += n * ep.weight
+        buckets[key] = ep.bucket
+    best = 0.0
+    for key, w in weight.items():
+        b = buckets[key]
+        per_counter = w / (ips if b.kind == "ip" else 1)
+        best = max(best, max(0, math.ceil(per_counter / b.limit) - 1) * b.interval_s)
+    return best
+
+
 def t_min(tasks: Iterable[TaskRow], *, ips: int, time_scale: float, rtt_s: float,
           extra_chain: int = 0) -> dict[str, Any]:
     """The bound in emulator (real) seconds, with its terms.
@@ -76,6 +97,8 @@ def t_min(tasks: Iterable[TaskRow], *, ips: int, time_scale: float, rtt_s: float
     top = max(terms, key=lambda k: terms[k]) if terms else None
     return {
         "t_min_s": bound,
+        # the same bound with fixed-window counters (a measured time may fall this low)
+        "window_floor_s": max(window_floor(by_endpoint, ips) / time_scale, chain),
         "binding": binding,
         "ip_s": ip_s,
         "uid_s": uid_s,

@@ -41,7 +41,32 @@ def test_time_scale_keeps_one_ip_under_half_the_capacity():
     assert capacity.choose_time_scale(56) == 5  # 5 req/s * 5 <= 28
     assert capacity.choose_time_scale(1000) == 60
     assert capacity.choose_time_scale(1) == 1
-    assert capacity.machine_bound(32, 5, 56) and not capacity.machine_bound(1, 5, 56)
+
+
+
+def test_time_scale_keeps_the_machines_own_time_within_sixty_percent_of_t_min():
+    # reference: T_min 600 Binance s (fiat/orders); 85 s of machine time -> N = 4 (T_min 150 s)
+    assert capacity.choose_pipeline_time_scale(85, 600, emulator_n=15) == 4
+    assert capacity.choose_pipeline_time_scale(85, 600, emulator_n=3) == 3  # never above the emulator's N
+    assert capacity.choose_pipeline_time_scale(20, 600, emulator_n=60) == 15
+    assert capacity.choose_pipeline_time_scale(900, 600, emulator_n=60) == 1
+
+
+def test_execution_timing_splits_the_map_from_finish():
+    from datetime import datetime, timedelta
+
+    t0 = datetime(2026, 1, 1)
+
+    def ev(s, kind, name):
+        return {"timestamp": t0 + timedelta(seconds=s), f"state{kind}EventDetails": {"name": name}}
+
+    history = [{"timestamp": t0}, ev(0, "Entered", "Plan"), ev(2, "Exited", "Plan"),
+               ev(2, "Entered", "FetchDistributed"), ev(50, "Exited", "FetchDistributed"),
+               ev(50, "Entered", "Finish"), ev(58, "Exited", "Finish"),
+               {"timestamp": t0 + timedelta(seconds=59)}]
+    timing = fullsync.execution_timing(history)
+    assert timing["history_in_s"] == 50 and timing["total_s"] == 59
+    assert timing["phases_s"] == {"Plan": 2, "FetchDistributed": 48, "Finish": 8}
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +109,13 @@ def test_statement_benchmark_on_a_thousand_rows(tmp_path):
 def test_coldstart_times_a_handler_import():
     out = coldstart.import_times(repeats=1, names=("plan_sync",))
     assert list(out) == ["plan_sync"] and out["plan_sync"]["median_ms"] > 0
+
+
+def test_fixed_window_floor_is_one_window_under_the_continuous_bound():
+    # fiat/orders 20 calls at 2 per minute: 10 minutes of budget, but the first window's two calls
+    # go at once and the last two at the start of the tenth minute: 9 minutes.
+    rows = [TaskRow("fiat.orders", 20)]
+    bound = t_min(rows, ips=32, time_scale=1, rtt_s=0.001)
+    assert bound["t_min_s"] == pytest.approx(600) and bound["window_floor_s"] == pytest.approx(540)
+    assert t_min([TaskRow("spot.my_trades", 10)], ips=1, time_scale=1, rtt_s=0.001)["window_floor_s"] \
+        == pytest.approx(0.01)  # fits one window: only the chain of round trips remains
