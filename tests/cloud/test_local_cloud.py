@@ -297,6 +297,35 @@ def test_concurrent_dynamodb_updates_are_atomic_as_on_aws(cloud: Any) -> None:
     assert item["tasks_done"] == {"N": "400"}
 
 
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(cloud: Any) -> None:
+    """TransactWriteItems is all-or-nothing (the local cloud rolls back items, not tables)."""
+    ddb = cloud.client("dynamodb")
+    table = "binsync-tasks"
+
+    def key(task: str) -> dict[str, Any]:
+        return {"run_id": {"S": "tx"}, "task_id": {"S": task}}
+
+    ddb.put_item(TableName=table, Item={**key("kept"), "records": {"N": "1"}})
+    ddb.put_item(TableName=table, Item={**key("guard"), "records": {"N": "0"}})
+    with pytest.raises(ddb.exceptions.TransactionCanceledException):
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {**key("new"), "records": {"N": "5"}}}},
+            {"Update": {"TableName": table, "Key": key("kept"), "UpdateExpression": "SET records = :n",
+                        "ExpressionAttributeValues": {":n": {"N": "9"}}}},
+            {"Delete": {"TableName": table, "Key": key("guard"),
+                        "ConditionExpression": "records = :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        ])
+    assert "Item" not in ddb.get_item(TableName=table, Key=key("new"))
+    assert ddb.get_item(TableName=table, Key=key("kept"))["Item"]["records"] == {"N": "1"}
+    assert ddb.get_item(TableName=table, Key=key("guard"))["Item"]["records"] == {"N": "0"}
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": table, "Item": {**key("new"), "records": {"N": "5"}}}},
+        {"Delete": {"TableName": table, "Key": key("guard")}},
+    ])
+    assert ddb.get_item(TableName=table, Key=key("new"))["Item"]["records"] == {"N": "5"}
+    assert "Item" not in ddb.get_item(TableName=table, Key=key("guard"))
+
+
 def test_failed_async_invocations_are_retried_twice_then_dead_lettered(cloud: Any) -> None:
     """S3 invokes parse_statement asynchronously: 3 attempts, then the event goes to the DLQ."""
     fn = cloud.function("parse_statement")
