@@ -312,8 +312,8 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(cloud: Any) -> None
             {"Put": {"TableName": table, "Item": {**key("new"), "records": {"N": "5"}}}},
             {"Update": {"TableName": table, "Key": key("kept"), "UpdateExpression": "SET records = :n",
                         "ExpressionAttributeValues": {":n": {"N": "9"}}}},
-            {"Delete": {"TableName": table, "Key": key("guard"),
-                        "ConditionExpression": "records = :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+            {"Delete": {"TableName": table, "Key": key("guard"), "ConditionExpression": "records = :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},
         ])
     assert "Item" not in ddb.get_item(TableName=table, Key=key("new"))
     assert ddb.get_item(TableName=table, Key=key("kept"))["Item"]["records"] == {"N": "1"}

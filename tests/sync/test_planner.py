@@ -146,3 +146,17 @@ def test_map_items_batch_one_market_tasks_and_keep_every_other_task_alone():
     flat = [t for item in items for t in item]
     assert flat == [s.task_id for s in specs]  # plan order, each task exactly once
     assert [len(i) for i in batch_items(specs, 1)] == [2] + [1] * (len(specs) - 2)
+
+
+def test_a_short_incremental_window_still_rereads_the_settle_period_of_status_bearing_endpoints():
+    # A weekly resync starts 9 days back; a withdrawal under review or a deposit waiting for
+    # confirmations at the last sync was skipped (only final statuses are events), so those
+    # endpoints start 30 days back; spot fills and conversions, final at once, do not.
+    plan = _plan(start_ms=NOW - 9 * DAY_MS)
+    for name in ("wallet.deposits", "wallet.withdrawals", "fiat.orders", "fiat.payments", "p2p.orders"):
+        tasks = _tasks(plan, name)
+        assert min(t.window_start for t in tasks) == NOW - 30 * DAY_MS == NOW - ENDPOINTS[name].settle_ms
+        assert len(tasks) == max(1, len(ENDPOINTS[name].variants)), name  # one task per variant still
+    assert min(t.window_start for t in _tasks(plan, "convert.trade_flow")) == NOW - 9 * DAY_MS
+    # a full sync is not moved: its start is already earlier
+    assert min(t.window_start for t in _tasks(_plan(), "wallet.deposits")) == FLOOR

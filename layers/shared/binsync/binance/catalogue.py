@@ -34,6 +34,7 @@ from typing import Literal
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
+SETTLE_MS = 30 * DAY_MS  # how long a deposit, withdrawal or fiat/P2P order may stay pending
 MONTH_MS = 30 * DAY_MS  # "N months" in the spec = N * 30 days (see module docstring)
 
 # Walking floor when nothing better is known: Binance opened in July 2017 (spec §7.3).
@@ -109,6 +110,11 @@ class Endpoint:
     retention_ms: int | None = None        # how far back the server can ever return data
     retention_records: int | None = None   # e.g. dust: "only return last 100 records"
     earliest_ms: int | None = None         # e.g. dust after 2020-12-01, rebates after 2020-06-10
+    # Records change status for up to this long after their time (a deposit waiting for
+    # confirmations, a withdrawal under review, a fiat order processing) and only the final status
+    # is an event: every sync re-reads at least this far back, so a record still pending at the
+    # last sync is read again once it completes (the incremental 2-day overlap alone would miss it).
+    settle_ms: int | None = None
     requires_symbol: bool = False
     start_param: str | None = "startTime"  # some endpoints say beginTime / startTimestamp
     end_param: str | None = "endTime"
@@ -260,14 +266,14 @@ _ALL: list[Endpoint] = [
     _ep(name="wallet.deposits", product="wallet", family="sapi", path="/sapi/v1/capital/deposit/hisrec", weight=1,
         bucket=SAPI_IP, pagination="offset", page_size=1000, default_page_size=1000, max_page_size=1000,
         cursor_param="offset", max_window_ms=90 * DAY_MS, default_window_ms=90 * DAY_MS,
-        id_fields=("id",), time_field="insertTime",
+        settle_ms=SETTLE_MS, id_fields=("id",), time_field="insertTime",
         choice="§8 #3: default limit 1000 (official) vs 500 (swagger): always send limit=1000. Depth ❓: walk "
                "from the account floor.",
         notes="includeSource=false; `id` is a string (spec §5.3.1)."),
     _ep(name="wallet.withdrawals", product="wallet", family="sapi", path="/sapi/v1/capital/withdraw/history",
         weight=18000, bucket=SAPI_UID_1S, pagination="offset", page_size=1000, default_page_size=1000,
         max_page_size=1000, cursor_param="offset", max_window_ms=90 * DAY_MS, default_window_ms=90 * DAY_MS,
-        id_fields=("id",), time_field="applyTime", time_format="datetime_utc",
+        settle_ms=SETTLE_MS, id_fields=("id",), time_field="applyTime", time_format="datetime_utc",
         choice="§8 #4: UID 18000 on a per-second 180000 bucket (SDK/swagger), i.e. ≤10 requests/s; §8 #3 "
                "limit=1000; §8 #5 idList ≤45 (unused).",
         notes="applyTime/completeTime are 'YYYY-MM-DD HH:MM:SS' UTC strings (spec §5.3.2)."),
@@ -310,7 +316,7 @@ _ALL: list[Endpoint] = [
         limit_param="rows", cursor_param="page", start_param="beginTime", end_param="endTime",
         max_window_ms=365 * DAY_MS, default_window_ms=30 * DAY_MS, required_params=("transactionType",),
         variants=({"transactionType": "0"}, {"transactionType": "1"}), rows_path=("data",),
-        total_path=("total",), id_fields=("orderNo",), time_field="createTime",
+        total_path=("total",), settle_ms=SETTLE_MS, id_fields=("orderNo",), time_field="createTime",
         choice="§8 #6: budget UID 90000 (official/swagger/ccxt) over the SDK's 45000 = 2 calls/min. Max window "
                "❓: 365 days chosen (one call per year per variant keeps the sync within minutes; at 90000 "
                "weight a 90-day window would cost ~4x the time).",
@@ -320,7 +326,7 @@ _ALL: list[Endpoint] = [
         limit_param="rows", cursor_param="page", start_param="beginTime", end_param="endTime",
         max_window_ms=365 * DAY_MS, default_window_ms=30 * DAY_MS, required_params=("transactionType",),
         variants=({"transactionType": "0"}, {"transactionType": "1"}), rows_path=("data",),
-        total_path=("total",), id_fields=("orderNo",), time_field="createTime",
+        total_path=("total",), settle_ms=SETTLE_MS, id_fields=("orderNo",), time_field="createTime",
         choice="Max window ❓: 365 days chosen (same rule as fiat.orders).",
         notes="Only Completed rows are events (spec §5.4.2)."),
     _ep(name="convert.trade_flow", product="convert", family="sapi", path="/sapi/v1/convert/tradeFlow", weight=3000,
@@ -334,7 +340,7 @@ _ALL: list[Endpoint] = [
         limit_param="rows", cursor_param="page", start_param="startTimestamp", end_param="endTimestamp",
         max_window_ms=30 * DAY_MS, default_window_ms=30 * DAY_MS, retention_ms=6 * MONTH_MS,
         variants=({"tradeType": "BUY"}, {"tradeType": "SELL"}), rows_path=("data",), total_path=("total",),
-        id_fields=("orderNumber",), time_field="createTime",
+        settle_ms=SETTLE_MS, id_fields=("orderNumber",), time_field="createTime",
         choice="§8 #24: tradeType required (legacy/swagger) vs optional (SDK): send BUY and SELL separately.",
         notes="Params startTimestamp/endTimestamp; 6-month horizon (spec §5.4.4)."),
     _ep(name="pay.transactions", product="pay", family="sapi", path="/sapi/v1/pay/transactions", weight=3000,

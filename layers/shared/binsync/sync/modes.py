@@ -8,6 +8,8 @@
 - `incremental`: from the end of the last successful sync's window, minus an overlap that
   catches late records (deposits credited late, withdrawals completing later, convert orders
   settled after the window end). Writes are idempotent, so the overlap costs requests only.
+  Endpoints whose records stay pending for days (catalogue `settle_ms`) start further back still
+  (planner).
 
 Every mode plans every endpoint; only the start moves. Endpoints with a retention horizon are
 planned in every mode so data about to fall off the horizon is always captured. The one other

@@ -15,6 +15,9 @@ Rules:
   no 24 h windows (spec §5.2.1 "Pagination (recommended)").
 - Windows are clipped to the endpoint's retention horizon and earliest time; the period cut off
   is recorded as beyond retention, "to be filled from the statement".
+- An endpoint whose records change status after their time (`settle_ms`: deposits, withdrawals,
+  fiat and P2P orders) starts at least that far back in every mode, so a record that was still
+  pending at the last sync (skipped: only the final status is an event) is read again once final.
 - Spot markets: every market exchangeInfo lists for every permission incl. TRD_GRP_* and BREAK
   (see `markets.py`). `full` and `since_last` walk every market: a closure over "assets ever
   held" is not provably complete from the products this sync reads (an asset can arrive through
@@ -207,7 +210,10 @@ def build_plan(inputs: PlanInputs) -> Plan:
                                     "reason": "no market list for this endpoint"})
                 continue
             symbols = list(dict.fromkeys(listed or []))
-        start, cut = clip(ep, inputs.start_ms, inputs.now_ms)
+        from_ms = inputs.start_ms
+        if ep.settle_ms:  # records still pending at the last sync are read again (catalogue)
+            from_ms = min(from_ms, inputs.now_ms - ep.settle_ms)
+        start, cut = clip(ep, from_ms, inputs.now_ms)
         beyond.extend(cut)
         cov = coverage.setdefault(ep.product, {"from": start, "to": inputs.now_ms, "endpoints": []})
         cov["from"] = min(cov["from"], start)
