@@ -203,8 +203,7 @@ def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str]
     if first_failure is not None:
         raise first_failure
     return {"tasks": len(outcomes), "records": sum(int(o.get("records") or 0) for o in outcomes),
-            "statuses": {o["status"]: sum(1 for x in outcomes if x["status"] == o["status"])
-                         for o in outcomes}}
+            "statuses": dict(Counter(o["status"] for o in outcomes))}
 
 
 # Whether the account has items from files (statement, Waltio) at all: while it has none, pages
