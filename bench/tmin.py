@@ -38,20 +38,25 @@ def bucket_key(ep: catalogue.Endpoint) -> tuple[str, str]:
     return b.kind, ep.name
 
 
-def rate_terms(requests_by_endpoint: Mapping[str, int], ips: int) -> dict[str, float]:
-    """Binance seconds each bucket needs at its limit: {"ip:api": s, "uid:fiat.orders": s, ...}."""
-    weight: Counter[tuple[str, str]] = Counter()
-    limits: dict[tuple[str, str], catalogue.RateBucket] = {}
+BucketWeights = dict[tuple[str, str], tuple[int, catalogue.RateBucket]]
+
+
+def bucket_weights(requests_by_endpoint: Mapping[str, int]) -> BucketWeights:
+    """(kind, name) of each counter drawn on -> (total weight, its bucket)."""
+    out: BucketWeights = {}
     for name, n in requests_by_endpoint.items():
         ep = catalogue.endpoint(name)
         key = bucket_key(ep)
-        weight[key] += n * ep.weight
-        limits[key] = ep.bucket
+        out[key] = (out.get(key, (0, ep.bucket))[0] + n * ep.weight, ep.bucket)
+    return out
+
+
+def rate_terms(requests_by_endpoint: Mapping[str, int], ips: int) -> dict[str, float]:
+    """Binance seconds each bucket needs at its limit: {"ip:api": s, "uid:fiat.orders": s, ...}."""
     out = {}
-    for key, w in weight.items():
-        b = limits[key]
-        per_s = b.limit / b.interval_s * (ips if b.kind == "ip" else 1)
-        out[f"{key[0]}:{key[1]}"] = w / per_s
+    for (kind, name), (w, b) in bucket_weights(requests_by_endpoint).items():
+        per_s = b.limit / b.interval_s * (ips if kind == "ip" else 1)
+        out[f"{kind}:{name}"] = w / per_s
     return out
 
 
@@ -60,17 +65,9 @@ def window_floor(requests_by_endpoint: Mapping[str, int], ips: int) -> float:
     do (X-MBX-USED-WEIGHT-1M counts the current minute): W weight on a limit L per interval
     needs ceil(W / L) windows, and the first and last need not be waited out, so
     (ceil(W / L) - 1) intervals. Up to one interval under the continuous T_min."""
-    weight: Counter[tuple[str, str]] = Counter()
-    buckets: dict[tuple[str, str], catalogue.RateBucket] = {}
-    for name, n in requests_by_endpoint.items():
-        ep = catalogue.endpoint(name)
-        key = bucket_key(ep)
-        weight[key] += n * ep.weight
-        buckets[key] = ep.bucket
     best = 0.0
-    for key, w in weight.items():
-        b = buckets[key]
-        per_counter = w / (ips if b.kind == "ip" else 1)
+    for (kind, _), (w, b) in bucket_weights(requests_by_endpoint).items():
+        per_counter = w / (ips if kind == "ip" else 1)
         best = max(best, max(0, math.ceil(per_counter / b.limit) - 1) * b.interval_s)
     return best
 
