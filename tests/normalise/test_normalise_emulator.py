@@ -27,30 +27,6 @@ generator = pytest.importorskip("binsync_local.emulator.generator")
 
 NOW_MS = 1_795_000_000_000  # fixed, so the generated account is deterministic
 
-# Request params the planner sends, per endpoint, from the record's partition (ApiRecord.part).
-_SINGLE_PARAM = {
-    "wallet.dust": "accountType", "fiat.orders": "transactionType", "fiat.payments": "transactionType",
-    "wallet.universal_transfer": "type", "p2p.orders": "tradeType", "options.bill": "currency",
-    "earn.flexible_rewards": "type", "loans.income": "type",
-}
-
-
-def context_for(account: Any, record: Any) -> dict[str, Any]:
-    name, part = record.endpoint, record.part
-    if name in ("spot.my_trades", "margin.my_trades"):
-        market = account.market(part[0])
-        context = {"symbol": market.symbol, "base": market.base, "quote": market.quote}
-        if name == "margin.my_trades":
-            context["isIsolated"] = "TRUE" if part[1] else "FALSE"
-        return context
-    if name in _SINGLE_PARAM:
-        return {_SINGLE_PARAM[name]: part[0]}
-    if name == "margin.borrow_repay":
-        return {"type": part[0], **({"isolatedSymbol": part[1]} if part[1] else {})}
-    if name == "mining.payments":
-        return {"algo": "sha256", "userName": account.mining_user}
-    return {}
-
 
 def _nonzero(legs) -> Counter:
     return Counter((asset, Decimal(amount), wallet, role) for asset, amount, wallet, role in legs
@@ -68,7 +44,7 @@ def normalise_account(account: Any) -> tuple[dict[str, Transaction], list[str]]:
             batches[record.part].append(record)
         for batch in batches.values():
             rows = [json.loads(json.dumps(r.raw, default=str), parse_float=Decimal) for r in batch]
-            result = normalise(name, rows, uid=uid, context=context_for(account, batch[0]))
+            result = normalise(name, rows, uid=uid, context=account.request_context(batch[0]))
             problems += [f"rejected {name} {batch[i].native_key}: {field}: {why}"
                          for i, field, why in result.rejected]
             skipped = dict(result.skipped)

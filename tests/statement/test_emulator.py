@@ -67,32 +67,6 @@ def test_overlapping_yearly_exports_give_the_ids_of_the_whole_file(seed: int) ->
     assert {tx.id for tx in merged} == whole and stats.rejected_count == 0
 
 
-# Request params the planner sends, per endpoint, from the record's partition (ApiRecord.part);
-# the same mapping as tests/normalise/test_normalise_emulator.py.
-_SINGLE_PARAM = {
-    "wallet.dust": "accountType", "fiat.orders": "transactionType", "fiat.payments": "transactionType",
-    "wallet.universal_transfer": "type", "p2p.orders": "tradeType", "options.bill": "currency",
-    "earn.flexible_rewards": "type", "loans.income": "type",
-}
-
-
-def _context(account: Any, record: Any) -> dict[str, Any]:
-    name, part = record.endpoint, record.part
-    if name in ("spot.my_trades", "margin.my_trades"):
-        market = account.market(part[0])
-        context = {"symbol": market.symbol, "base": market.base, "quote": market.quote}
-        if name == "margin.my_trades":
-            context["isIsolated"] = "TRUE" if part[1] else "FALSE"
-        return context
-    if name in _SINGLE_PARAM:
-        return {_SINGLE_PARAM[name]: part[0]}
-    if name == "margin.borrow_repay":
-        return {"type": part[0], **({"isolatedSymbol": part[1]} if part[1] else {})}
-    if name == "mining.payments":
-        return {"algo": "sha256", "userName": account.mining_user}
-    return {}
-
-
 def _api_transactions(account: Any) -> list[Transaction]:
     """What a complete sync stores: every reachable record through the real normalisers."""
     import json
@@ -109,7 +83,7 @@ def _api_transactions(account: Any) -> list[Transaction]:
                 batches.setdefault(record.part, []).append(record)
         for batch in batches.values():
             rows = [json.loads(json.dumps(r.raw, default=str), parse_float=Decimal) for r in batch]
-            out += normalise(name, rows, uid=uid, context=_context(account, batch[0])).transactions
+            out += normalise(name, rows, uid=uid, context=account.request_context(batch[0])).transactions
     return out
 
 

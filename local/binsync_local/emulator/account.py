@@ -25,6 +25,14 @@ LegT = tuple[str, Decimal, str, str]
 RowT = tuple[int, str, str, str, Decimal, str]
 
 
+# The request parameter a record's first partition value is sent as, per endpoint.
+VARIANT_PARAM: dict[str, str] = {
+    "wallet.dust": "accountType", "fiat.orders": "transactionType", "fiat.payments": "transactionType",
+    "wallet.universal_transfer": "type", "p2p.orders": "tradeType", "options.bill": "currency",
+    "earn.flexible_rewards": "type", "loans.income": "type",
+}
+
+
 @dataclass(slots=True)
 class ApiRecord:
     """One raw record as an endpoint returns it."""
@@ -109,6 +117,24 @@ class Account:
             if m.symbol == symbol:
                 return m
         return None
+
+    def request_context(self, record: ApiRecord) -> dict[str, Any]:
+        """The normaliser context a sync passes with the request that returns `record` (the
+        market's base and quote, the variant parameter), from the record's partition."""
+        name, part = record.endpoint, record.part
+        if name in ("spot.my_trades", "margin.my_trades"):
+            market = self.market(part[0])
+            context = {"symbol": market.symbol, "base": market.base, "quote": market.quote}
+            if name == "margin.my_trades":
+                context["isIsolated"] = "TRUE" if part[1] else "FALSE"
+            return context
+        if name in VARIANT_PARAM:
+            return {VARIANT_PARAM[name]: part[0]}
+        if name == "margin.borrow_repay":
+            return {"type": part[0], **({"isolatedSymbol": part[1]} if part[1] else {})}
+        if name == "mining.payments":
+            return {"algo": "sha256", "userName": self.mining_user}
+        return {}
 
     @property
     def removed_symbols(self) -> set[str]:
