@@ -57,17 +57,23 @@ def _wait_run(connection_id: str, run_id: str, timeout: float = 180) -> RunModel
     raise AssertionError(f"run {run_id} did not end")
 
 
+def _register(cloud: Any, server: Any, *, start_sync: bool) -> dict[str, Any]:
+    """POST /connections with the emulator's key (a full sync, started or not)."""
+    creds = server.credentials
+    status, _, conn = cloud.api_request("POST", "/connections", user=USER, body={
+        "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
+        "sync_mode": "full", "start_sync": start_sync})
+    assert status == 201, conn
+    return conn
+
+
 def _wait_execution(cloud: Any, run: RunModel) -> dict[str, Any]:
     return cloud.wait_execution(RunModel.get(run.connection_id, run.run_id).execution_arn, timeout=180)
 
 
 def test_revoked_mid_sync_disables_then_revalidate_reenables_and_syncs(world):
     cloud, server = world
-    creds = server.credentials
-    status, _, conn = cloud.api_request("POST", "/connections", user=USER, body={
-        "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
-        "sync_mode": "full", "start_sync": False})
-    assert status == 201, conn
+    conn = _register(cloud, server, start_sync=False)
     cid = conn["connection_id"]
 
     # The user deletes the key in Binance while a sync runs: a few requests in, it stops working.
@@ -105,7 +111,7 @@ def test_revoked_mid_sync_disables_then_revalidate_reenables_and_syncs(world):
 
     # The user fixes it (here: the emulator un-revokes the key) and revalidates: enabled at once,
     # an incremental sync starts and succeeds.
-    _admin(server, f"keys/{creds['api_key']}/revoke", {"revoked": False})
+    _admin(server, f"keys/{server.credentials['api_key']}/revoke", {"revoked": False})
     status, _, body = cloud.api_request("POST", f"/connections/{cid}/revalidate", user=USER)
     assert status == 200, body
     assert body["status"] == "active" and not body.get("status_reason")
@@ -125,11 +131,7 @@ def test_revoked_mid_sync_disables_then_revalidate_reenables_and_syncs(world):
 
 def test_read_permission_removed_mid_sync_disables_with_what_to_fix(world):
     cloud, server = world
-    creds = server.credentials
-    status, _, conn = cloud.api_request("POST", "/connections", user=USER, body={
-        "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
-        "sync_mode": "full", "start_sync": False})
-    assert status == 201, conn
+    conn = _register(cloud, server, start_sync=False)
     cid = conn["connection_id"]
     faults = server.state.faults
     faults.permissions, faults.permissions_after = {"enableReading": False}, faults.count + 6
@@ -149,11 +151,7 @@ def test_read_permission_removed_mid_sync_disables_with_what_to_fix(world):
 def test_binance_outage_is_counted_and_warned_then_a_success_clears_it(world, monkeypatch):
     cloud, server = world
     monkeypatch.setenv("TRANSIENT_FAILURE_WARNING_AFTER", "1")
-    creds = server.credentials
-    status, _, conn = cloud.api_request("POST", "/connections", user=USER, body={
-        "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
-        "sync_mode": "full", "start_sync": False})
-    assert status == 201, conn
+    conn = _register(cloud, server, start_sync=False)
     cid = conn["connection_id"]
 
     server.state.faults.error_rate = 1.0  # Binance answers 5xx to everything
@@ -191,11 +189,7 @@ def test_delete_then_readd_the_same_account_with_real_syncs_keeps_the_annotation
     """Deletion keeps annotations keyed by Binance account; a key of the same account added later
     gets them back once its sync stores the same deterministic transaction ids."""
     cloud, server = world
-    creds = server.credentials
-    status, _, conn = cloud.api_request("POST", "/connections", user=USER, body={
-        "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
-        "sync_mode": "full"})
-    assert status == 201, conn
+    conn = _register(cloud, server, start_sync=True)
     cid = conn["connection_id"]
     _sync_to_end(cloud, cid, conn["current_run"]["run_id"])
 
