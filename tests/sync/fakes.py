@@ -140,3 +140,17 @@ __all__ = [
     "FakeBinance",
     "TransientError",
 ]
+
+
+def connect(monkeypatch: Any, fake: FakeBinance, *, user: str, uid: str, only_endpoints: str) -> None:
+    """Route the sync's Binance client to `fake`, restrict the plan, and store connection c1.
+
+    GONE was listed by an earlier sync and has been removed from exchangeInfo since."""
+    from binsync.storage.models import ConnectionModel
+    from binsync.sync import binance_io, markets
+
+    monkeypatch.setattr(binance_io, "make_client", fake.client)
+    monkeypatch.setenv("SYNC_ONLY_ENDPOINTS", only_endpoints)
+    ConnectionModel(user, "c1", binance_uid=uid, secret_name="unused", created_at=NOW,
+                    permissions={"enableReading": True}).save()
+    markets.merge_and_save({GONE: {"base": "GONE", "quote": "BTC", "status": "TRADING"}})

@@ -9,11 +9,10 @@ from binsync.binance.catalogue import DAY_MS
 from binsync.binance.errors import TransientError
 from binsync.model import transaction_id
 from binsync.storage.models import ConnectionModel, RunModel, TaskModel, TransactionModel, account_key
-from binsync.sync import binance_io, markets
 from binsync.sync.planner import RULE_ALL, RULE_CHANGED
 from binsync.sync.start import start_sync
 
-from .fakes import GONE, NOW, TRADES, FakeBinance, trade_row
+from .fakes import GONE, NOW, TRADES, FakeBinance, connect, trade_row
 
 UID = "778"
 USER = "user-m"
@@ -27,11 +26,7 @@ def env(cloud, monkeypatch):
     fake = FakeBinance()
     fake.known_markets.update(XRPUSDT=("XRP", "USDT", "TRADING"), DOGEUSDT=("DOGE", "USDT", "TRADING"))
     fake.balances = {"BTC": "19.5", "USDT": "1000", "ETH": "3"}
-    monkeypatch.setattr(binance_io, "make_client", fake.client)
-    monkeypatch.setenv("SYNC_ONLY_ENDPOINTS", ENDPOINTS)
-    ConnectionModel(USER, "c1", binance_uid=UID, secret_name="unused", created_at=NOW,
-                    permissions={"enableReading": True}).save()
-    markets.merge_and_save({GONE: {"base": "GONE", "quote": "BTC", "status": "TRADING"}})
+    connect(monkeypatch, fake, user=USER, uid=UID, only_endpoints=ENDPOINTS)
     return cloud, fake
 
 

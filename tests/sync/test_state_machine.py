@@ -19,11 +19,11 @@ from binsync.storage.models import (
     TransactionModel,
     account_key,
 )
-from binsync.sync import binance_io, markets, plan
+from binsync.sync import plan
 from binsync.sync.errors import SyncAlreadyRunning
 from binsync.sync.start import start_sync
 
-from .fakes import DEPOSITS, GONE, NOW, TRADES, FakeBinance
+from .fakes import DEPOSITS, GONE, NOW, TRADES, FakeBinance, connect
 
 UID = "777"
 USER = "user-a"
@@ -40,12 +40,7 @@ def _expected_ids() -> set[str]:
 @pytest.fixture
 def env(cloud, monkeypatch):
     fake = FakeBinance()
-    monkeypatch.setattr(binance_io, "make_client", fake.client)
-    monkeypatch.setenv("SYNC_ONLY_ENDPOINTS", ENDPOINTS)
-    ConnectionModel(USER, "c1", binance_uid=UID, secret_name="unused", created_at=NOW,
-                    permissions={"enableReading": True}).save()
-    # GONE was listed by an earlier sync and has been removed from exchangeInfo since.
-    markets.merge_and_save({GONE: {"base": "GONE", "quote": "BTC", "status": "TRADING"}})
+    connect(monkeypatch, fake, user=USER, uid=UID, only_endpoints=ENDPOINTS)
     return cloud, fake
 
 
