@@ -44,9 +44,6 @@ def stored_totals(user_id: str, binance_uid: str, wallet: str = "spot") -> Store
     return StoredTotals(dict(balances), markets)
 
 
-def stored_balances(user_id: str, binance_uid: str, wallet: str = "spot") -> dict[str, Decimal]:
-    return stored_totals(user_id, binance_uid, wallet).balances
-
 
 def compare(stored: dict[str, Decimal], live: dict[str, Decimal]) -> dict[str, Any]:
     differences = []
