@@ -44,7 +44,6 @@ def stored_totals(user_id: str, binance_uid: str, wallet: str = "spot") -> Store
     return StoredTotals(dict(balances), markets)
 
 
-
 def compare(stored: dict[str, Decimal], live: dict[str, Decimal]) -> dict[str, Any]:
     differences = []
     matched = 0
