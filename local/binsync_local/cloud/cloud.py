@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import os
@@ -20,6 +19,7 @@ import boto3
 from botocore.config import Config
 
 from . import events as shapes
+from . import moto_dynamodb
 from .egress import EgressPool
 from .router import Invocation, InvokeRouter, LocalFunction
 from .template import Physical, StackContext, load_asl, load_template
@@ -90,9 +90,7 @@ class LocalCloud:
             self._mock = mock_aws(config=MOTO_CONFIG)
             self._mock.start()
             self.router.install()
-            _serialize_dynamodb(True)
-            _large_dynamodb_pages(True)
-            _item_level_transactions(True)
+            moto_dynamodb.adjust(True)
             self._patch_retry_sleep()
             self._add_layers_to_path()
             self._compute_functions()
@@ -115,9 +113,7 @@ class LocalCloud:
             self._server = None
             self.endpoint_url = None
         self.router.uninstall()
-        _serialize_dynamodb(False)
-        _large_dynamodb_pages(False)
-        _item_level_transactions(False)
+        moto_dynamodb.adjust(False)
         self._restore_retry_sleep()
         for key, value in self._saved_env.items():
             if value is None:
@@ -512,109 +508,6 @@ class LocalCloud:
     @property
     def invocations(self) -> list[Invocation]:
         return list(self.router.invocations)
-
-
-_DYNAMODB_LOCK = threading.RLock()
-_ORIGINAL_DYNAMODB: dict[str, Any] = {}
-
-
-def _serialize_dynamodb(enable: bool) -> None:
-    """One DynamoDB request at a time.
-
-    DynamoDB applies each write atomically (ADD counters, condition checks, transactions); moto
-    reads, evaluates and writes without a lock, so concurrent Map workers on threads lose
-    updates (8 threads x 100 `ADD n :one` ended at 792). Serialising moto's DynamoDB handler
-    restores the per-item atomicity code relies on; DynamoDB calls never call back into Lambda,
-    so the lock cannot deadlock.
-    """
-    from moto.dynamodb.responses import DynamoHandler
-
-    original = _ORIGINAL_DYNAMODB.setdefault("call_action", DynamoHandler.call_action)
-    if not enable:
-        DynamoHandler.call_action = original  # type: ignore[method-assign]
-        return
-
-    def call_action(self: Any) -> Any:
-        with _DYNAMODB_LOCK:
-            return original(self)
-
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-
-
-# moto answers every Query/Scan page by walking and sorting the whole table, then skipping the
-# earlier pages, so reading an account's 27,000 transactions in 1 MB pages (14 pages) cost about
-# a minute under the DynamoDB lock: the local figures measured moto, not binsync. Locally a page
-# may hold 64 MB; code still follows LastEvaluatedKey (tests with `limit` page as before).
-LOCAL_PAGE_BYTES = 64_000_000
-
-
-def _large_dynamodb_pages(enable: bool) -> None:
-    from moto.dynamodb.models import table
-
-    original = _ORIGINAL_DYNAMODB.setdefault("RESULT_SIZE_LIMIT", table.RESULT_SIZE_LIMIT)
-    table.RESULT_SIZE_LIMIT = LOCAL_PAGE_BYTES if enable else original
-
-
-class _NoTableCopy:
-    """The `copy` module as moto's DynamoDB backend sees it, except that a Table is not copied."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(copy, name)
-
-    @staticmethod
-    def deepcopy(value: Any, memo: Any = None) -> Any:
-        from moto.dynamodb.models.table import Table
-
-        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-
-def _item_level_transactions(enable: bool) -> None:
-    """TransactWriteItems rolls back the items it touched, not whole tables.
-
-    moto backs up every table a transaction touches with a deep copy, once per item of the
-    transaction: merging a statement into an account with 27,000 stored transactions copied the
-    table two or three times per merged event (seconds each). Here the items a transaction names
-    are saved before it runs and put back if it is cancelled, which is what the backup was for.
-    """
-    from moto.dynamodb import models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    original = _ORIGINAL_DYNAMODB.setdefault("transact_write_items", DynamoDBBackend.transact_write_items)
-    if not enable:
-        DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
-        models.copy = copy  # type: ignore[attr-defined]
-        return
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        saved = []
-        for entry in transact_items:
-            op_type, op = next(iter(entry.items()))
-            table = self.tables.get(op.get("TableName", ""))
-            attrs = op.get("Item") if op_type == "Put" else op.get("Key")
-            if table is None or not attrs or table.hash_key_attr not in attrs:
-                continue
-            hash_key = DynamoType(attrs[table.hash_key_attr])
-            range_key = None
-            if table.range_key_attr is not None:
-                if table.range_key_attr not in attrs:
-                    continue
-                range_key = DynamoType(attrs[table.range_key_attr])
-            saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
-        try:
-            original(self, transact_items)
-        except Exception:
-            for table, hash_key, range_key, old in reversed(saved):
-                if old is None:
-                    table.delete_item(hash_key, range_key)
-                elif range_key is None:
-                    table.items[hash_key] = old
-                else:
-                    table.items[hash_key][range_key] = old
-            raise
-
-    models.copy = _NoTableCopy()  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _zip_dir_stub(fn: LocalFunction) -> bytes:

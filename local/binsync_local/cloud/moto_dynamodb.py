@@ -1,0 +1,196 @@
+"""Adjustments to moto's DynamoDB that keep the local figures about binsync, not about moto.
+
+Each one is switched on by LocalCloud.start and off again by its teardown (`adjust`). None of them
+changes what a DynamoDB call answers; tests/local/test_moto_dynamodb.py holds them to that.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import threading
+from datetime import datetime
+from typing import Any
+
+
+def adjust(enable: bool) -> None:
+    _serialize_dynamodb(enable)
+    _large_dynamodb_pages(enable)
+    _item_level_transactions(enable)
+    _plain_json_wire(enable)
+
+
+_DYNAMODB_LOCK = threading.RLock()
+_ORIGINAL_DYNAMODB: dict[str, Any] = {}
+
+
+def _serialize_dynamodb(enable: bool) -> None:
+    """One DynamoDB request at a time.
+
+    DynamoDB applies each write atomically (ADD counters, condition checks, transactions); moto
+    reads, evaluates and writes without a lock, so concurrent Map workers on threads lose
+    updates (8 threads x 100 `ADD n :one` ended at 792). Serialising moto's DynamoDB handler
+    restores the per-item atomicity code relies on; DynamoDB calls never call back into Lambda,
+    so the lock cannot deadlock.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = _ORIGINAL_DYNAMODB.setdefault("call_action", DynamoHandler.call_action)
+    if not enable:
+        DynamoHandler.call_action = original  # type: ignore[method-assign]
+        return
+
+    def call_action(self: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return original(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
+# moto answers every Query/Scan page by walking and sorting the whole table, then skipping the
+# earlier pages, so reading an account's 27,000 transactions in 1 MB pages (14 pages) cost about
+# a minute under the DynamoDB lock: the local figures measured moto, not binsync. Locally a page
+# may hold 64 MB; code still follows LastEvaluatedKey (tests with `limit` page as before).
+LOCAL_PAGE_BYTES = 64_000_000
+
+
+def _large_dynamodb_pages(enable: bool) -> None:
+    from moto.dynamodb.models import table
+
+    original = _ORIGINAL_DYNAMODB.setdefault("RESULT_SIZE_LIMIT", table.RESULT_SIZE_LIMIT)
+    table.RESULT_SIZE_LIMIT = LOCAL_PAGE_BYTES if enable else original
+
+
+class _NoTableCopy:
+    """The `copy` module as moto's DynamoDB backend sees it, except that a Table is not copied."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _item_level_transactions(enable: bool) -> None:
+    """TransactWriteItems rolls back the items it touched, not whole tables.
+
+    moto backs up every table a transaction touches with a deep copy, once per item of the
+    transaction: merging a statement into an account with 27,000 stored transactions copied the
+    table two or three times per merged event (seconds each). Here the items a transaction names
+    are saved before it runs and put back if it is cancelled, which is what the backup was for.
+    """
+    from moto.dynamodb import models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    original = _ORIGINAL_DYNAMODB.setdefault("transact_write_items", DynamoDBBackend.transact_write_items)
+    if not enable:
+        DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
+        models.copy = copy  # type: ignore[attr-defined]
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = []
+        for entry in transact_items:
+            op_type, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName", ""))
+            attrs = op.get("Item") if op_type == "Put" else op.get("Key")
+            if table is None or not attrs or table.hash_key_attr not in attrs:
+                continue
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = None
+            if table.range_key_attr is not None:
+                if table.range_key_attr not in attrs:
+                    continue
+                range_key = DynamoType(attrs[table.range_key_attr])
+            saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, old in reversed(saved):
+                if old is None:
+                    table.delete_item(hash_key, range_key)
+                elif range_key is None:
+                    table.items[hash_key] = old
+                else:
+                    table.items[hash_key][range_key] = old
+            raise
+
+    models.copy = _NoTableCopy()  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+# The item operations: their requests and answers are DynamoDB JSON both ways, which is exactly
+# what moto's handler reads and returns. Control-plane calls (CreateTable, DescribeTable with its
+# timestamps, ...) keep moto's shape-driven parser and serializer.
+PLAIN_JSON_ACTIONS = frozenset({
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
+    "BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
+})
+JSON_CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+def _wire_default(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"{type(value).__name__} in a DynamoDB answer")
+
+
+def _binary_values(obj: dict[str, Any]) -> dict[str, Any]:
+    # moto keeps B and BS values as bytes, as its parser hands them over (base64 on the wire).
+    if len(obj) == 1:
+        if isinstance(obj.get("B"), str):
+            return {"B": base64.b64decode(obj["B"])}
+        if isinstance(obj.get("BS"), list) and all(isinstance(v, str) for v in obj["BS"]):
+            return {"BS": [base64.b64decode(v) for v in obj["BS"]]}
+    return obj
+
+
+def _without_nulls(value: Any) -> Any:
+    # moto's serializer leaves out members that are None; so does DynamoDB.
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _plain_json_wire(enable: bool) -> None:
+    """Item operations parse their request with json.loads and answer with json.dumps.
+
+    moto 5.2 walks botocore's shape model for every value of every request and answer (the
+    generic `RequestParser` and `ResponseSerializer`). For DynamoDB's JSON protocol that walk
+    turns JSON into the same JSON; on the benchmark's 19,617-record subset it was a quarter of
+    all CPU, which on one interpreter is time the simulated Lambdas do not get. Errors still go
+    through moto's serializer, so error codes and messages are moto's own.
+    """
+    from moto.core.responses import BaseResponse
+    from moto.dynamodb.responses import DynamoHandler
+
+    if not enable:
+        for name in ("parse_parameters", "serialized"):
+            if name in DynamoHandler.__dict__:
+                delattr(DynamoHandler, name)
+        return
+
+    def parse_parameters(self: Any, request: Any) -> None:
+        if self._get_action() in PLAIN_JSON_ACTIONS:
+            self.params = json.loads(self.body or "{}", object_hook=_binary_values)
+        else:
+            BaseResponse.parse_parameters(self, request)
+
+    def serialized(self: Any, action_result: Any) -> Any:
+        result = action_result.result
+        if self._get_action() not in PLAIN_JSON_ACTIONS or isinstance(result, Exception):
+            return BaseResponse.serialized(self, action_result)
+        body = json.dumps(_without_nulls(result), default=_wire_default, separators=(",", ":"))
+        return 200, {"Content-Type": JSON_CONTENT_TYPE, **self.response_headers}, body
+
+    DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign]
+    DynamoHandler.serialized = serialized  # type: ignore[method-assign]

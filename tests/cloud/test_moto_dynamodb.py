@@ -1,0 +1,121 @@
+"""The local cloud's shortcuts through moto's DynamoDB must not change a single answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from binsync_local.cloud import moto_dynamodb
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.dynamodb.responses import DynamoHandler
+
+TABLE = "ledger"
+BIG_ID = str(2**63 - 25)  # beyond 2^53: must come back digit for digit
+
+ITEM = {
+    "pk": {"S": "u#1"}, "sk": {"S": "tx#0001"},
+    "amount": {"N": "-0.000000012345678901234567"}, "trade_id": {"N": BIG_ID},
+    "legs": {"L": [{"M": {"asset": {"S": "BTC"}, "qty": {"N": "1.5"}}}, {"NULL": True}]},
+    "tags": {"SS": ["spot", "fill"]}, "sizes": {"NS": ["1", "2.5"]},
+    "raw": {"B": b"\x00\xffbinsync"}, "raws": {"BS": [b"\x01", b"\x02"]},
+    "final": {"BOOL": True}, "gsi": {"S": "g#1"},
+}
+
+
+def _create(client: Any) -> None:
+    client.create_table(
+        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi")],
+        GlobalSecondaryIndexes=[{"IndexName": "by-gsi",
+                                 "KeySchema": [{"AttributeName": "gsi", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+
+
+def _answer(call: Any, **kwargs: Any) -> Any:
+    try:
+        out = call(**kwargs)
+    except ClientError as err:
+        return {"error": err.response["Error"], "reasons": err.response.get("CancellationReasons")}
+    out.pop("ResponseMetadata", None)
+    return out
+
+
+def _exercise(client: Any) -> list[Any]:
+    """Every item operation the code uses, with the awkward types, conditions and errors."""
+    key = {"pk": ITEM["pk"], "sk": ITEM["sk"]}
+    second = {**ITEM, "sk": {"S": "tx#0002"}, "gsi": {"S": "g#2"}}
+    return [
+        _answer(client.put_item, TableName=TABLE, Item=ITEM, ReturnConsumedCapacity="TOTAL"),
+        _answer(client.put_item, TableName=TABLE, Item=ITEM, ReturnValues="ALL_OLD"),
+        _answer(client.put_item, TableName=TABLE, Item=ITEM, ConditionExpression="attribute_not_exists(pk)"),
+        _answer(client.get_item, TableName=TABLE, Key=key),
+        _answer(client.get_item, TableName=TABLE, Key={"pk": {"S": "nobody"}, "sk": {"S": "x"}}),
+        _answer(client.update_item, TableName=TABLE, Key=key, ReturnValues="ALL_NEW",
+                UpdateExpression="ADD #n :one SET #f = :f",
+                ExpressionAttributeNames={"#n": "count", "#f": "final"},
+                ExpressionAttributeValues={":one": {"N": "1"}, ":f": {"BOOL": False}}),
+        _answer(client.update_item, TableName=TABLE, Key=key, UpdateExpression="SET note = :n",
+                ExpressionAttributeValues={":n": {"S": "é✓"}}),
+        _answer(client.batch_write_item, RequestItems={TABLE: [{"PutRequest": {"Item": second}}]}),
+        _answer(client.batch_get_item,
+                RequestItems={TABLE: {"Keys": [key, {**key, "sk": {"S": "tx#0002"}}]}}),
+        _answer(client.query, TableName=TABLE, KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "u#1"}}, ReturnConsumedCapacity="TOTAL"),
+        _answer(client.query, TableName=TABLE, KeyConditionExpression="pk = :p", Limit=1,
+                ProjectionExpression="sk, legs[0].asset, trade_id",
+                ExpressionAttributeValues={":p": {"S": "u#1"}}),
+        _answer(client.query, TableName=TABLE, IndexName="by-gsi", KeyConditionExpression="gsi = :g",
+                ExpressionAttributeValues={":g": {"S": "g#2"}}),
+        _answer(client.scan, TableName=TABLE, FilterExpression="trade_id = :t",
+                ExpressionAttributeValues={":t": {"N": BIG_ID}}),
+        _answer(client.transact_write_items, TransactItems=[
+            {"Update": {"TableName": TABLE, "Key": key, "UpdateExpression": "SET done = :d",
+                        "ExpressionAttributeValues": {":d": {"BOOL": True}}}},
+            {"ConditionCheck": {"TableName": TABLE, "Key": {**key, "sk": {"S": "tx#0002"}},
+                                "ConditionExpression": "attribute_not_exists(pk)"}}]),
+        _answer(client.transact_get_items, TransactItems=[{"Get": {"TableName": TABLE, "Key": key}}]),
+        _answer(client.delete_item, TableName=TABLE, Key=key, ReturnValues="ALL_OLD"),
+        _answer(client.query, TableName="missing", KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "u#1"}}),
+    ]
+
+
+def _run(plain_json: bool) -> list[Any]:
+    with mock_aws():
+        moto_dynamodb._plain_json_wire(plain_json)
+        try:
+            assert ("serialized" in DynamoHandler.__dict__) is plain_json
+            client = boto3.client("dynamodb", region_name="eu-west-1", aws_access_key_id="testing",
+                                  aws_secret_access_key="testing")
+            _create(client)
+            return _exercise(client)
+        finally:
+            moto_dynamodb._plain_json_wire(False)
+
+
+@pytest.fixture(scope="module")
+def answers() -> Iterator[tuple[list[Any], list[Any]]]:
+    yield _run(plain_json=False), _run(plain_json=True)
+
+
+def test_the_plain_json_wire_answers_every_item_operation_as_motos_serializer_does(answers: Any) -> None:
+    by_moto, plain = answers
+    assert len(plain) == len(by_moto)
+    for index, (ours, theirs) in enumerate(zip(plain, by_moto, strict=True)):
+        assert ours == theirs, f"call {index} differs"
+
+
+def test_the_exercise_reaches_the_awkward_values_and_the_errors(answers: Any) -> None:
+    """Guards the comparison above against comparing two empty lists of answers."""
+    _, plain = answers
+    stored = plain[3]["Item"]
+    assert stored["raw"] == {"B": b"\x00\xffbinsync"} and stored["trade_id"] == {"N": BIG_ID}
+    assert stored["amount"] == {"N": "-0.000000012345678901234567"}
+    assert plain[2]["error"]["Code"] == "ConditionalCheckFailedException"
+    assert plain[13]["error"]["Code"] == "TransactionCanceledException"
+    assert plain[16]["error"]["Code"] == "ResourceNotFoundException"
+    assert plain[5]["Attributes"]["count"] == {"N": "1"}
