@@ -21,7 +21,7 @@ ITEM = {
     "legs": {"L": [{"M": {"asset": {"S": "BTC"}, "qty": {"N": "1.5"}}}, {"NULL": True}]},
     "tags": {"SS": ["spot", "fill"]}, "sizes": {"NS": ["1", "2.5"]},
     "raw": {"B": b"\x00\xffbinsync"}, "raws": {"BS": [b"\x01", b"\x02"]},
-    "final": {"BOOL": True}, "gsi": {"S": "g#1"},
+    "final": {"BOOL": True}, "gsi": {"S": "g#1"}, "price": {"N": "1.50"},
 }
 
 
@@ -70,6 +70,9 @@ def _exercise(client: Any) -> list[Any]:
                 ExpressionAttributeValues={":p": {"S": "u#1"}}),
         _answer(client.query, TableName=TABLE, IndexName="by-gsi", KeyConditionExpression="gsi = :g",
                 ExpressionAttributeValues={":g": {"S": "g#2"}}),
+        _answer(client.query, TableName=TABLE, KeyConditionExpression="pk = :p",
+                ProjectionExpression="#b, price, legs, raws, missing", ExpressionAttributeNames={"#b": "raw"},
+                ExpressionAttributeValues={":p": {"S": "u#1"}}),
         _answer(client.scan, TableName=TABLE, FilterExpression="trade_id = :t",
                 ExpressionAttributeValues={":t": {"N": BIG_ID}}),
         _answer(client.transact_write_items, TransactItems=[
@@ -81,28 +84,39 @@ def _exercise(client: Any) -> list[Any]:
         _answer(client.delete_item, TableName=TABLE, Key=key, ReturnValues="ALL_OLD"),
         _answer(client.query, TableName="missing", KeyConditionExpression="pk = :p",
                 ExpressionAttributeValues={":p": {"S": "u#1"}}),
+        # 14 bytes of names and keys plus the filler: exactly at moto's limit, then one byte over
+        _answer(client.put_item, TableName=TABLE, Item=_sized(moto_dynamodb.ITEM_SIZE_LIMIT)),
+        _answer(client.put_item, TableName=TABLE, Item=_sized(moto_dynamodb.ITEM_SIZE_LIMIT + 1)),
     ]
 
 
-def _run(plain_json: bool) -> list[Any]:
+def _sized(total_bytes: int) -> dict[str, Any]:
+    return {"pk": {"S": "u#1"}, "sk": {"S": "big"}, "blob": {"S": "x" * (total_bytes - 14)}}
+
+
+def _run(adjusted: bool) -> list[Any]:
     with mock_aws():
-        moto_dynamodb._plain_json_wire(plain_json)
+        moto_dynamodb._plain_json_wire(adjusted)
+        moto_dynamodb._linear_item_size_check(adjusted)
+        moto_dynamodb._direct_top_level_projection(adjusted)
         try:
-            assert ("serialized" in DynamoHandler.__dict__) is plain_json
+            assert ("serialized" in DynamoHandler.__dict__) is adjusted
             client = boto3.client("dynamodb", region_name="eu-west-1", aws_access_key_id="testing",
                                   aws_secret_access_key="testing")
             _create(client)
             return _exercise(client)
         finally:
             moto_dynamodb._plain_json_wire(False)
+            moto_dynamodb._linear_item_size_check(False)
+            moto_dynamodb._direct_top_level_projection(False)
 
 
 @pytest.fixture(scope="module")
 def answers() -> Iterator[tuple[list[Any], list[Any]]]:
-    yield _run(plain_json=False), _run(plain_json=True)
+    yield _run(adjusted=False), _run(adjusted=True)
 
 
-def test_the_plain_json_wire_answers_every_item_operation_as_motos_serializer_does(answers: Any) -> None:
+def test_the_adjusted_moto_answers_every_item_operation_as_moto_does(answers: Any) -> None:
     by_moto, plain = answers
     assert len(plain) == len(by_moto)
     for index, (ours, theirs) in enumerate(zip(plain, by_moto, strict=True)):
@@ -116,6 +130,7 @@ def test_the_exercise_reaches_the_awkward_values_and_the_errors(answers: Any) ->
     assert stored["raw"] == {"B": b"\x00\xffbinsync"} and stored["trade_id"] == {"N": BIG_ID}
     assert stored["amount"] == {"N": "-0.000000012345678901234567"}
     assert plain[2]["error"]["Code"] == "ConditionalCheckFailedException"
-    assert plain[13]["error"]["Code"] == "TransactionCanceledException"
-    assert plain[16]["error"]["Code"] == "ResourceNotFoundException"
+    assert plain[14]["error"]["Code"] == "TransactionCanceledException"
+    assert plain[17]["error"]["Code"] == "ResourceNotFoundException"
     assert plain[5]["Attributes"]["count"] == {"N": "1"}
+    assert plain[18] == {} and plain[19]["error"]["Code"] == "ValidationException"

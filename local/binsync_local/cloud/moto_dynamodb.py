@@ -19,6 +19,8 @@ def adjust(enable: bool) -> None:
     _large_dynamodb_pages(enable)
     _item_level_transactions(enable)
     _plain_json_wire(enable)
+    _linear_item_size_check(enable)
+    _direct_top_level_projection(enable)
 
 
 _DYNAMODB_LOCK = threading.RLock()
@@ -194,3 +196,64 @@ def _plain_json_wire(enable: bool) -> None:
 
     DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign]
     DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+
+
+# moto's item size limit (ItemSizeTooLarge above 405,000 bytes, between DynamoDB's documented
+# 400 KB and its measured 409-410 KB).
+ITEM_SIZE_LIMIT = 405_000
+
+
+def _linear_item_size_check(enable: bool) -> None:
+    """Building an Item checks its size once, not once per attribute.
+
+    moto's `LimitedSizeDict.__setitem__` re-measures every attribute already set for each new one,
+    so writing an item costs the square of its attribute count: a fifth of all CPU on the
+    subset's 19,617 writes. Sizes are never negative, so the whole item is within the limit
+    exactly when every prefix is, and the same items are refused.
+    """
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    original = _ORIGINAL_DYNAMODB.setdefault("Item.__init__", Item.__init__)
+    if not enable:
+        Item.__init__ = original  # type: ignore[method-assign]
+        return
+
+    def __init__(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        values = {key: DynamoType(value) for key, value in attrs.items()}
+        if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        self.attrs = LimitedSizeDict()
+        dict.update(self.attrs, values)
+
+    Item.__init__ = __init__  # type: ignore[method-assign]
+
+
+def _direct_top_level_projection(enable: bool) -> None:
+    """A projection of top-level attribute names picks those attributes from the item.
+
+    moto projects by converting the whole item to plain Python (boto3's deserializer) and the
+    picked part back to DynamoDB JSON, for every item of every Query page: Finish's read of the
+    history projects three attributes out of 19,617 items. Nested paths keep moto's way.
+    """
+    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+
+    original = _ORIGINAL_DYNAMODB.setdefault("Item.project", Item.project)
+    if not enable:
+        Item.project = original  # type: ignore[method-assign]
+        return
+
+    def project(self: Any, projection_expressions: list[list[str]]) -> Any:
+        if not all(len(path) == 1 for path in projection_expressions):
+            return original(self, projection_expressions)
+        result = Item.__new__(Item)
+        result.hash_key, result.range_key = self.hash_key, self.range_key
+        result.attrs = LimitedSizeDict()
+        names = [path[0] for path in projection_expressions]
+        dict.update(result.attrs, {name: self.attrs[name] for name in names if name in self.attrs})
+        return result
+
+    Item.project = project  # type: ignore[method-assign]
