@@ -183,7 +183,8 @@ def sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str, 
         creds = emu.credentials
         allow_base_url(creds["base_url"])
         rtt = measure_rtt(creds["base_url"])
-        with LocalCloud(egress_ips=ips, fast_retries=True) as cloud, reuse_interpreter_lambda_clients():
+        with LocalCloud(egress_ips=ips, fast_retries=True, dynamodb_process=True) as cloud, \
+                reuse_interpreter_lambda_clients():
             _quiet_cloud()
             if only:
                 os.environ["SYNC_ONLY_ENDPOINTS"] = ",".join(only)  # after the template's environment

@@ -15,6 +15,7 @@ from moto.dynamodb.responses import DynamoHandler
 TABLE = "ledger"
 BIG_ID = str(2**63 - 25)  # beyond 2^53: must come back digit for digit
 
+OTHER_KEYS = (("u#10", "b"), ("u#2", "a"), ("U#3", "c"), ("é", "a"), ("u#10", "a"), ("u#2", "10"))
 ITEM = {
     "pk": {"S": "u#1"}, "sk": {"S": "tx#0001"},
     "amount": {"N": "-0.000000012345678901234567"}, "trade_id": {"N": BIG_ID},
@@ -73,6 +74,12 @@ def _exercise(client: Any) -> list[Any]:
         _answer(client.query, TableName=TABLE, KeyConditionExpression="pk = :p",
                 ProjectionExpression="#b, price, legs, raws, missing", ExpressionAttributeNames={"#b": "raw"},
                 ExpressionAttributeValues={":p": {"S": "u#1"}}),
+        _answer(client.batch_write_item, RequestItems={TABLE: [
+            {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": sk}, "gsi": {"S": "g#2"}}}}
+            for pk, sk in OTHER_KEYS]}),
+        _answer(client.scan, TableName=TABLE, ProjectionExpression="pk, sk"),  # the table's order
+        _answer(client.query, TableName=TABLE, IndexName="by-gsi", KeyConditionExpression="gsi = :g",
+                ExpressionAttributeValues={":g": {"S": "g#2"}}),  # ties on the index key: table order
         _answer(client.scan, TableName=TABLE, FilterExpression="trade_id = :t",
                 ExpressionAttributeValues={":t": {"N": BIG_ID}}),
         _answer(client.transact_write_items, TransactItems=[
@@ -99,6 +106,8 @@ def _run(adjusted: bool) -> list[Any]:
         moto_dynamodb._plain_json_wire(adjusted)
         moto_dynamodb._linear_item_size_check(adjusted)
         moto_dynamodb._direct_top_level_projection(adjusted)
+        moto_dynamodb._uncopied_query_results(adjusted)
+        moto_dynamodb._native_key_order(adjusted)
         try:
             assert ("serialized" in DynamoHandler.__dict__) is adjusted
             client = boto3.client("dynamodb", region_name="eu-west-1", aws_access_key_id="testing",
@@ -109,6 +118,8 @@ def _run(adjusted: bool) -> list[Any]:
             moto_dynamodb._plain_json_wire(False)
             moto_dynamodb._linear_item_size_check(False)
             moto_dynamodb._direct_top_level_projection(False)
+            moto_dynamodb._uncopied_query_results(False)
+            moto_dynamodb._native_key_order(False)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +141,8 @@ def test_the_exercise_reaches_the_awkward_values_and_the_errors(answers: Any) ->
     assert stored["raw"] == {"B": b"\x00\xffbinsync"} and stored["trade_id"] == {"N": BIG_ID}
     assert stored["amount"] == {"N": "-0.000000012345678901234567"}
     assert plain[2]["error"]["Code"] == "ConditionalCheckFailedException"
-    assert plain[14]["error"]["Code"] == "TransactionCanceledException"
-    assert plain[17]["error"]["Code"] == "ResourceNotFoundException"
+    assert plain[17]["error"]["Code"] == "TransactionCanceledException"
+    assert plain[20]["error"]["Code"] == "ResourceNotFoundException"
     assert plain[5]["Attributes"]["count"] == {"N": "1"}
-    assert plain[18] == {} and plain[19]["error"]["Code"] == "ValidationException"
+    assert [i["pk"]["S"] for i in plain[14]["Items"]][:4] == ["U#3", "u#1", "u#1", "u#10"]
+    assert plain[21] == {} and plain[22]["error"]["Code"] == "ValidationException"

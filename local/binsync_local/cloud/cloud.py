@@ -20,6 +20,7 @@ from botocore.config import Config
 
 from . import events as shapes
 from . import moto_dynamodb
+from .dynamodb_service import DynamoDBService
 from .egress import EgressPool
 from .router import Invocation, InvokeRouter, LocalFunction
 from .template import Physical, StackContext, load_asl, load_template
@@ -28,7 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 _ACTIVE_LOCK = threading.Lock()
-_CLIENTS: dict[tuple[str, str], Any] = {}
+_CLIENTS: dict[tuple[str, str, str | None], Any] = {}
 _CLIENTS_LOCK = threading.Lock()
 _LAMBDA_TRUST = json.dumps({
     "Version": "2012-10-17",
@@ -52,6 +53,7 @@ class LocalCloud:
         egress_ips: int = 8,
         fast_retries: bool = False,
         map_child_execution_type: str = "STANDARD",
+        dynamodb_process: bool = False,
     ) -> None:
         self.template_path = Path(template_path or DEFAULT_TEMPLATE).resolve()
         self.root = self.template_path.parent
@@ -60,6 +62,10 @@ class LocalCloud:
         self.region = region
         self.fast_retries = fast_retries
         self.map_child_execution_type = map_child_execution_type
+        # DynamoDB served from a child process (dynamodb_service): the fan-out keeps this
+        # interpreter to itself, as Lambdas do not share DynamoDB's machines on AWS.
+        self.dynamodb_process = dynamodb_process
+        self._dynamodb: Any = None
         self.egress = EgressPool(egress_ips)
         self.router = InvokeRouter(self.egress, dead_letter=self._send_dead_letter)
         self.env: dict[str, str] = {}
@@ -91,6 +97,10 @@ class LocalCloud:
             self._mock.start()
             self.router.install()
             moto_dynamodb.adjust(True)
+            if self.dynamodb_process:
+                self._dynamodb = DynamoDBService().start()
+                self._set_env("AWS_ENDPOINT_URL_DYNAMODB", self._dynamodb.url)
+                _forget_pynamodb_connections()
             self._patch_retry_sleep()
             self._add_layers_to_path()
             self._compute_functions()
@@ -121,6 +131,10 @@ class LocalCloud:
             else:
                 os.environ[key] = value
         self._saved_env = {}
+        if self._dynamodb is not None:
+            self._dynamodb.stop()
+            self._dynamodb = None
+            _forget_pynamodb_connections()
         for entry in self._sys_path_added:
             if entry in sys.path:
                 sys.path.remove(entry)
@@ -376,7 +390,7 @@ class LocalCloud:
         mock is active, and building one costs ~70 ms of model loading each time moto resets
         the default boto3 session.
         """
-        key = (service, self.region)
+        key = (service, self.region, os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}"))
         with _CLIENTS_LOCK:
             if key not in _CLIENTS:
                 _CLIENTS[key] = boto3.client(
@@ -508,6 +522,18 @@ class LocalCloud:
     @property
     def invocations(self) -> list[Invocation]:
         return list(self.router.invocations)
+
+
+def _forget_pynamodb_connections() -> None:
+    """pynamodb keeps one connection (and its endpoint) per model class: drop them when the
+    DynamoDB endpoint changes, so the next call connects where DynamoDB now is."""
+    from pynamodb.models import Model
+
+    pending = list(Model.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        cls._connection = None
 
 
 def _zip_dir_stub(fn: LocalFunction) -> bytes:

@@ -16,12 +16,14 @@ import boto3
 from botocore.config import Config
 
 _lock = threading.Lock()
-_clients: dict[tuple[str, str | None, str | None], Any] = {}
+_clients: dict[tuple[str | None, ...], Any] = {}
 
 
 def client(service: str) -> Any:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    key = (service, region, os.environ.get("AWS_ENDPOINT_URL"))
+    # The endpoint settings are part of the key: a local cloud may move DynamoDB to another port.
+    key = (service, region, os.environ.get("AWS_ENDPOINT_URL"),
+           os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}"))
     found = _clients.get(key)
     if found is None:
         with _lock:
