@@ -151,6 +151,25 @@ def test_a_broken_market_fails_alone_its_batch_mates_complete(env, monkeypatch):
     assert {item.tx_id for item in _stored()} == expected
 
 
+def test_a_batch_saves_its_finished_tasks_before_a_retry_so_the_retry_skips_them(env, monkeypatch):
+    cloud, fake = env
+    monkeypatch.setattr(plan, "BATCH_TASKS", 50)  # every market in one Map item
+    markets = sorted({*fake.known_markets, GONE})  # the plan's order
+    stopper = markets[-1]  # the batch's last market: every other one is done when it stops
+    fake.fail_once[f"spot.my_trades:{stopper}"] = (TransientError, 0)  # retryable: stops the batch
+    run, describe = _sync(cloud)
+    assert describe["status"] == "SUCCEEDED", describe
+    tasks = {t.symbol: t for t in TaskModel.query(run.run_id) if t.endpoint == "spot.my_trades"}
+    assert set(tasks) == set(markets) and all(t.status == "done" for t in tasks.values())
+    calls = [symbol for endpoint, symbol in fake.calls if endpoint == "spot.my_trades"]
+    for symbol in markets[:-1]:  # saved as done when the batch stopped: not fetched again
+        assert calls.count(symbol) == 1 and tasks[symbol].attempts == 1, symbol
+    assert calls.count(stopper) == 2 and tasks[stopper].attempts == 2
+    assert tasks["BTCUSDT"].records == len(TRADES["BTCUSDT"]) and tasks["BTCUSDT"].cursor is None
+    assert run.tasks_done == run.tasks_total  # each task counted once
+    assert {item.tx_id for item in _stored()} == _expected_ids()
+
+
 def test_invalid_credentials_fail_the_execution_with_a_readable_cause(env):
     cloud, fake = env
     fake.fail_always["wallet.deposits"] = CredentialsInvalid

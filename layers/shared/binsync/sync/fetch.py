@@ -83,9 +83,12 @@ def _cached(cache: dict, key: tuple[str, ...], load: Any) -> Any:
 
 def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
              client: Any = None, task: TaskModel | None = None,
-             totals: Counter[str] | None = None) -> dict[str, Any]:
+             totals: Counter[str] | None = None,
+             completed: list[TaskModel] | None = None) -> dict[str, Any]:
     """Run one task. `task`: its row when already read; `totals`: run counters to add later
-    (the caller flushes them) instead of one run update per task."""
+    (the caller flushes them) instead of one run update per task; `completed`: rows of finished
+    tasks, marked done here and saved later by the caller (`save_completed`), instead of one
+    update per task."""
     task = task or TaskModel.get(run_id, task_id)
     if task.status == "done":
         return {"task_id": task_id, "status": "done", "records": int(task.records or 0)}
@@ -146,15 +149,41 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
         note = {**(note or {}), "rejected": rejected_count, "samples": rejected}
     if merge_errors:
         note = {**(note or {}), "statement_merge_errors": merge_errors}
-    actions = [TaskModel.status.set("done"), TaskModel.attempts.add(1), TaskModel.cursor.set(None),
-               TaskModel.records.add(pending["records"]), TaskModel.requests.add(pending["requests"]),
-               TaskModel.weight.add(pending["weight"])]
-    actions.append(TaskModel.error.set(note) if note else TaskModel.error.remove())
-    task.update(actions=actions)
+    if completed is None:
+        actions = [TaskModel.status.set("done"), TaskModel.attempts.add(1), TaskModel.cursor.set(None),
+                   TaskModel.records.add(pending["records"]), TaskModel.requests.add(pending["requests"]),
+                   TaskModel.weight.add(pending["weight"])]
+        actions.append(TaskModel.error.set(note) if note else TaskModel.error.remove())
+        task.update(actions=actions)
+    else:
+        mark_done(task, pending, note)
+        completed.append(task)
     binance_io.remember_offset(client)
     _report(connection_id, run_id, totals,
             {"tasks_done": 1, **_unreported(client, stats_before, pending, reported_requests, None)})
     return {"task_id": task_id, "status": "done", "records": stored}
+
+
+def mark_done(task: TaskModel, pending: dict[str, int], note: dict[str, Any] | None) -> None:
+    """The row of a finished task, as the update of an unbatched run_task would leave it."""
+    task.status = "done"
+    task.attempts = int(task.attempts or 0) + 1
+    task.cursor = None
+    task.records = int(task.records or 0) + pending["records"]
+    task.requests = int(task.requests or 0) + pending["requests"]
+    task.weight = int(task.weight or 0) + pending["weight"]
+    task.error = note
+
+
+def save_completed(tasks: list[TaskModel]) -> None:
+    """One BatchWriteItem per 25 finished tasks, not an UpdateItem each. The rows are whole:
+    this batch read them and is their only writer until it ends (a retried item starts after
+    this one has stopped)."""
+    if not tasks:
+        return
+    with TaskModel.batch_write() as batch:
+        for task in tasks:
+            batch.save(task)
 
 
 def _report(connection_id: str, run_id: str, totals: Counter[str] | None, deltas: dict[str, int]) -> None:
@@ -187,11 +216,12 @@ def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str]
     outcomes: list[dict[str, Any]] = []
     first_failure: Exception | None = None
     totals: Counter[str] = Counter()  # the run's counters move once per batch
+    completed: list[TaskModel] = []  # and finished tasks are saved together
     try:
         for task_id in task_ids:
             try:
                 outcomes.append(run_task(user_id, connection_id, run_id, task_id, client=client,
-                                         task=rows.get(task_id), totals=totals))
+                                         task=rows.get(task_id), totals=totals, completed=completed))
             except Exception as exc:
                 if type(exc).__name__ in RETRYABLE_ERRORS + AUTH_ERRORS:
                     raise
@@ -199,7 +229,14 @@ def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str]
                 first_failure = first_failure or exc
                 outcomes.append({"task_id": task_id, "status": "failed", "error": type(exc).__name__})
     finally:
-        add(connection_id, run_id, **{k: v for k, v in totals.items() if v})
+        try:
+            save_completed(completed)
+        except Exception:
+            # Those tasks run again on the retry (their writes are idempotent): count them then.
+            totals["tasks_done"] -= len(completed)
+            raise
+        finally:
+            add(connection_id, run_id, **{k: v for k, v in totals.items() if v})
     if first_failure is not None:
         raise first_failure
     return {"tasks": len(outcomes), "records": sum(int(o.get("records") or 0) for o in outcomes),
