@@ -81,3 +81,23 @@ def test_writes_are_idempotent_and_keep_merged_sources(cloud):
     # Another user's identical record is a separate item (isolation).
     writer.write_transactions([_tx(1)], user_id="u2")
     assert len(list(TransactionModel.query("u2"))) == 1
+
+
+@pytest.mark.parametrize(("kind", "connection_id", "merged_from"), [
+    ("api", "c1", []), ("api", None, ["statement:up-1"]), ("statement", None, ["api:x", "api:y"])])
+def test_items_are_written_exactly_as_the_transaction_model_stores_them(kind, connection_id, merged_from):
+    base = _tx(7, "0.000000012345678901")
+    tx = Transaction(id=base.id, account="42", time_ms=base.time_ms, kind="trade",
+                     legs=(Leg("ETH", Decimal("-2"), "spot", "out"), Leg("BTC", Decimal("0.1"), "spot", "in"),
+                           Leg("BNB", Decimal("-0.001"), "spot", "fee"),
+                           Leg("BTC", Decimal("0"), "earn", "in")),
+                     source=Source(kind, "up-1" if kind == "statement" else "spot.my_trades", "n:7",
+                                   {"id": 2**63 - 1, "qty": Decimal("2.000")}))
+    item = writer.item_of(tx, "u1", connection_id, merged_from=merged_from)
+    model = TransactionModel.from_raw_data(item)
+    assert model.serialize() == item  # nothing the model would add, drop or spell differently
+    assert model.assets == ["BNB", "BTC", "ETH"] and model.wallets == ["earn", "spot"]
+    assert model.account_key == account_key("u1", "42") and model.merged_from == merged_from
+    assert (model.file_account_key is not None) == (kind != "api") and model.connection_id == connection_id
+    assert model.body["source"]["raw"] == {"id": 2**63 - 1, "qty": "2"}  # exact, never a float
+    assert Transaction.from_dict(model.body).legs == tx.legs

@@ -65,24 +65,34 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
 
 
-def body_of(tx: Transaction) -> dict[str, Any]:
-    """The stored body: `Transaction.to_dict()` with raw Decimals as exact strings."""
-    return json.loads(json.dumps(tx.to_dict(), default=_json_default))
+def body_json(tx: Transaction) -> str:
+    """The stored body: `Transaction.to_dict()` as JSON, raw Decimals as exact strings."""
+    return json.dumps(tx.to_dict(), default=_json_default)
 
 
-def to_item(tx: Transaction, user_id: str, connection_id: str | None,
-            merged_from: Sequence[str] = ()) -> TransactionModel:
-    wallets = sorted({leg.wallet for leg in tx.legs})
-    assets = sorted({leg.asset for leg in tx.legs})
-    return TransactionModel(
-        user_id, transaction_sk(tx.time_ms, tx.id), tx_id=tx.id,
-        account_key=account_key(user_id, tx.account), binance_uid=tx.account,
-        connection_id=connection_id, time_ms=tx.time_ms, kind=tx.kind, assets=assets,
-        wallets=wallets, source_kind=tx.source.kind, source_ref=tx.source.ref, body=body_of(tx),
-        merged_from=list(merged_from),
-        # sparse GSI by_file: lets the sync find statement events to merge (binsync.statement.merge)
-        file_account_key=account_key(user_id, tx.account) if tx.source.kind != "api" else None,
-    )
+def item_of(tx: Transaction, user_id: str, connection_id: str | None, *, body: str | None = None,
+            merged_from: Sequence[str] = ()) -> dict[str, Any]:
+    """The transaction's item as TransactionModel stores it, in DynamoDB's wire form.
+
+    Built directly: a pynamodb model object per record (construct, then serialize) cost more
+    CPU than normalising the record. tests/storage hold it to TransactionModel's own form.
+    """
+    key = account_key(user_id, tx.account)
+    item: dict[str, Any] = {
+        "user_id": {"S": user_id}, "sk": {"S": transaction_sk(tx.time_ms, tx.id)}, "tx_id": {"S": tx.id},
+        "account_key": {"S": key}, "binance_uid": {"S": tx.account}, "time_ms": {"N": str(tx.time_ms)},
+        "kind": {"S": tx.kind},
+        "assets": {"L": [{"S": asset} for asset in sorted({leg.asset for leg in tx.legs})]},
+        "wallets": {"L": [{"S": wallet} for wallet in sorted({leg.wallet for leg in tx.legs})]},
+        "source_kind": {"S": tx.source.kind}, "source_ref": {"S": tx.source.ref},
+        "body": {"S": body if body is not None else body_json(tx)},
+        "merged_from": {"L": [{"S": ref} for ref in merged_from]},
+    }
+    if connection_id is not None:
+        item["connection_id"] = {"S": connection_id}
+    if tx.source.kind != "api":  # sparse GSI by_file: the sync finds statement events to merge
+        item["file_account_key"] = {"S": key}
+    return item
 
 
 def _sleep_backoff(attempt: int, sleep: Callable[[float], None]) -> None:
@@ -133,6 +143,11 @@ def _existing(keys: list[dict[str, Any]], client: Any, table: str,
     return found
 
 
+def _same_body(stored: Any, body: str) -> bool:
+    # Equal text is the common case; otherwise compare the parsed documents (key order, spacing).
+    return isinstance(stored, str) and (stored == body or json.loads(stored) == json.loads(body))
+
+
 def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
                        connection_id: str | None = None, client: Any = None,
                        sleep: Callable[[float], None] = time.sleep) -> WriteResult:
@@ -150,17 +165,18 @@ def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
     result = WriteResult()
     puts: list[dict[str, Any]] = []
     for sk, tx in by_sk.items():
-        item = to_item(tx, user_id, connection_id)
+        body = body_json(tx)
+        merged_from: list[str] = []
         old = existing.get(sk)
         if old is not None:
-            old_body = old.get("body")
-            if isinstance(old_body, str) and json.loads(old_body) == item.body:
+            if _same_body(old.get("body"), body):
                 result.unchanged += 1
                 continue
-            item.merged_from = list(old.get("merged_from") or [])
+            merged_from = list(old.get("merged_from") or [])
             result.updated += 1
         else:
             result.new += 1
-        puts.append({"PutRequest": {"Item": item.serialize()}})
+        puts.append({"PutRequest": {"Item": item_of(tx, user_id, connection_id, body=body,
+                                                    merged_from=merged_from)}})
     batch_write(puts, client=client, table=table, sleep=sleep)
     return result
