@@ -146,3 +146,17 @@ def test_the_exercise_reaches_the_awkward_values_and_the_errors(answers: Any) ->
     assert plain[5]["Attributes"]["count"] == {"N": "1"}
     assert [i["pk"]["S"] for i in plain[14]["Items"]][:4] == ["U#3", "u#1", "u#1", "u#10"]
     assert plain[21] == {} and plain[22]["error"]["Code"] == "ValidationException"
+
+
+def test_item_sizes_are_motos_own():
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    items = [Item(DynamoType(ITEM["pk"]), DynamoType(ITEM["sk"]), ITEM),
+             Item(DynamoType({"S": "é"}), None, {"pk": {"S": "é✓"}, "n": {"N": "-1.5E+3"}, "m": {"M": {}}})]
+    original = moto_dynamodb._ORIGINAL_DYNAMODB.get("Item.size", Item.size)
+    moto_dynamodb._direct_item_size(True)
+    try:
+        assert [item.size() for item in items] == [original(item) for item in items]
+        assert Item.size is not original
+    finally:
+        moto_dynamodb._direct_item_size(False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from binsync.model import format_decimal
@@ -28,19 +28,26 @@ class StoredTotals:
     trade_markets: set[str] = field(default_factory=set)  # markets with a stored API fill
 
 
+# Exact sums of any stored amounts (the default context keeps 28 digits; amounts carry up to 18
+# decimals on values of up to 12 digits).
+SUM_PRECISION = 80
+
+
 def stored_totals(user_id: str, binance_uid: str, wallet: str = "spot") -> StoredTotals:
     """Balances and traded markets in a single query: reading a large history twice is the
     slowest part of Finish."""
     balances: dict[str, Decimal] = defaultdict(Decimal)
     markets: set[str] = set()
-    for item in TransactionModel.by_account.query(account_key(user_id, binance_uid),
-                                                  attributes_to_get=["body", "source_ref", "source_kind"]):
-        for leg in (item.body or {}).get("legs", []):
-            if leg.get("wallet", "spot") == wallet:
-                balances[leg["asset"]] += Decimal(str(leg["amount"]))
-        symbol = trade_market_of(item)
-        if symbol:
-            markets.add(symbol)
+    with localcontext() as ctx:
+        ctx.prec = SUM_PRECISION
+        for item in TransactionModel.by_account.query(account_key(user_id, binance_uid), attributes_to_get=[
+                "body", "source_ref", "source_kind"]):
+            for leg in (item.body or {}).get("legs", []):
+                if leg.get("wallet", "spot") == wallet:
+                    balances[leg["asset"]] += Decimal(str(leg["amount"]))
+            symbol = trade_market_of(item)
+            if symbol:
+                markets.add(symbol)
     return StoredTotals(dict(balances), markets)
 
 
