@@ -60,27 +60,38 @@ def batch_items(specs: list[TaskSpec], batch_size: int) -> list[list[str]]:
     - One-market tasks (a symbol's fill chain: usually one request, most markets empty) go
       `batch_size` to an item, so a worker's start-up, its Step Functions transitions and its
       Lambda invocation are paid once per batch, not once per market; 25 myTrades chains are
-      about 500 weight, seconds of one IP's budget.
+      about 500 weight, seconds of one IP's budget. Markets are dealt round-robin (item k has
+      markets k, k + n, k + 2n, ...): neighbours in the plan's alphabetical order share a base
+      asset, and a user's busiest markets often do (ETHBTC, ETHUSDT), so this spreads the long
+      fill chains over several workers instead of queueing them behind one.
     - Every other task (a window of an IP-bucket product) stays alone.
     Each task keeps its own row and checkpoint.
     """
-    items: list[list[str]] = []
-    open_batch: dict[tuple[str, str], list[str]] = {}
+    slots: list[list[str] | tuple[str, str]] = []  # items, or the place of a group's items
+    groups: dict[tuple[str, str], list[str]] = {}
     for spec in specs:
         uid_bucket = _shared_uid_bucket(spec)
         if uid_bucket is not None:
-            key, size = ("uid", uid_bucket), 0  # unbounded
+            key = ("uid", uid_bucket)
         elif spec.symbol is not None and batch_size > 1:
-            key, size = ("symbol", spec.endpoint), batch_size
+            key = ("symbol", spec.endpoint)
         else:
-            items.append([spec.task_id])
+            slots.append([spec.task_id])
             continue
-        batch = open_batch.get(key)
-        if batch is None or (size and len(batch) >= size):
-            batch = []
-            open_batch[key] = batch
-            items.append(batch)
-        batch.append(spec.task_id)
+        if key not in groups:
+            groups[key] = []
+            slots.append(key)
+        groups[key].append(spec.task_id)
+    items: list[list[str]] = []
+    for slot in slots:
+        if isinstance(slot, list):
+            items.append(slot)
+        elif slot[0] == "uid":
+            items.append(groups[slot])
+        else:
+            tasks = groups[slot]
+            count = -(-len(tasks) // batch_size)
+            items.extend(tasks[k::count] for k in range(count))
     return items
 
 
