@@ -19,7 +19,8 @@ OTHER_KEYS = (("u#10", "b"), ("u#2", "a"), ("U#3", "c"), ("é", "a"), ("u#10", "
 ITEM = {
     "pk": {"S": "u#1"}, "sk": {"S": "tx#0001"},
     "amount": {"N": "-0.000000012345678901234567"}, "trade_id": {"N": BIG_ID},
-    "legs": {"L": [{"M": {"asset": {"S": "BTC"}, "qty": {"N": "1.5"}}}, {"NULL": True}]},
+    "legs": {"L": [{"M": {"asset": {"S": "BTC"}, "qty": {"N": "1.5"}, "sig": {"B": b"\x01"}}},
+                   {"NULL": True}]},
     "tags": {"SS": ["spot", "fill"]}, "sizes": {"NS": ["1", "2.5"]},
     "raw": {"B": b"\x00\xffbinsync"}, "raws": {"BS": [b"\x01", b"\x02"]},
     "final": {"BOOL": True}, "gsi": {"S": "g#1"}, "price": {"N": "1.50"},

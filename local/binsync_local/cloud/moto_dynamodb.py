@@ -139,11 +139,27 @@ PLAIN_JSON_ACTIONS = frozenset({
 JSON_CONTENT_TYPE = "application/x-amz-json-1.0"
 
 
+def _b64(value: Any) -> Any:
+    return base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
+
+
 def _wire_default(value: Any) -> Any:
+    """JSON for what json.dumps does not know: moto's own values, written as DynamoDB does."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.utilities import dynamo_to_dict
+
+    if isinstance(value, DynamoType):
+        if value.type == "B":
+            return {"B": _b64(value.value)}
+        if value.type == "BS":
+            return {"BS": [_b64(v) for v in value.value]}
+        return {value.type: value.value}  # a map's or list's members come back here
     if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
+        return _b64(value)
     if isinstance(value, datetime):
         return value.timestamp()
+    if hasattr(value, "to_json"):
+        return dynamo_to_dict(value)
     raise TypeError(f"{type(value).__name__} in a DynamoDB answer")
 
 
@@ -158,7 +174,12 @@ def _binary_values(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _without_nulls(value: Any) -> Any:
-    # moto's serializer leaves out members that are None; so does DynamoDB.
+    # moto's serializer leaves out members that are None; so does DynamoDB. An item's attributes
+    # (a LimitedSizeDict of DynamoType values) are never None.
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    if isinstance(value, LimitedSizeDict):
+        return value
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
@@ -173,16 +194,24 @@ def _plain_json_wire(enable: bool) -> None:
     generic `RequestParser` and `ResponseSerializer`). For DynamoDB's JSON protocol that walk
     turns JSON into the same JSON; on the benchmark's 19,617-record subset it was a quarter of
     all CPU, which on one interpreter is time the simulated Lambdas do not get. Errors still go
-    through moto's serializer, so error codes and messages are moto's own.
+    through moto's serializer, so error codes and messages are moto's own. Answers keep moto's
+    values (DynamoType) until json.dumps writes them: moto's conversion of every item to plain
+    dicts first (`DynamoResult`) was most of the DynamoDB time of a history read.
     """
-    from moto.core.responses import BaseResponse
-    from moto.dynamodb.responses import DynamoHandler
+    from moto.core.responses import ActionResult, BaseResponse
+    from moto.dynamodb.models.utilities import dynamo_to_dict
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
+    original_result = _ORIGINAL_DYNAMODB.setdefault("DynamoResult.__init__", DynamoResult.__init__)
     if not enable:
+        DynamoResult.__init__ = original_result  # type: ignore[method-assign]
         for name in ("parse_parameters", "serialized"):
             if name in DynamoHandler.__dict__:
                 delattr(DynamoHandler, name)
         return
+
+    def keep_values(self: Any, result: object) -> None:
+        ActionResult.__init__(self, result)
 
     def parse_parameters(self: Any, request: Any) -> None:
         if self._get_action() in PLAIN_JSON_ACTIONS:
@@ -193,10 +222,13 @@ def _plain_json_wire(enable: bool) -> None:
     def serialized(self: Any, action_result: Any) -> Any:
         result = action_result.result
         if self._get_action() not in PLAIN_JSON_ACTIONS or isinstance(result, Exception):
+            if isinstance(action_result, DynamoResult):  # what moto's serializer expects
+                action_result = ActionResult(dynamo_to_dict(result))
             return BaseResponse.serialized(self, action_result)
         body = json.dumps(_without_nulls(result), default=_wire_default, separators=(",", ":"))
         return 200, {"Content-Type": JSON_CONTENT_TYPE, **self.response_headers}, body
 
+    DynamoResult.__init__ = keep_values  # type: ignore[method-assign]
     DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign]
     DynamoHandler.serialized = serialized  # type: ignore[method-assign]
 
