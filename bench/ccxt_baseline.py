@@ -19,7 +19,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.fullsync import emulator_totals
+from bench.fullsync import emulator_totals, settled_heap
 
 NINETY_DAYS_MS = 90 * 86_400_000
 
@@ -89,7 +89,8 @@ def sync_with_ccxt(creds: dict[str, Any], *, floor_ms: int, now_ms: int, time_sc
 def run_ccxt(account: Any, *, time_scale: float, floor_ms: int) -> dict[str, Any]:
     from binsync_local.cli.demo_cmd import Emulator
 
-    with Emulator(account, account.profile, account.seed, time_scale, in_process=False) as emu:
+    with settled_heap(), \
+            Emulator(account, account.profile, account.seed, time_scale, in_process=False) as emu:
         out = sync_with_ccxt(emu.credentials, floor_ms=floor_ms, now_ms=account.now_ms, time_scale=time_scale)
         out["emulator"] = emulator_totals(emu.credentials["base_url"])
     return out
