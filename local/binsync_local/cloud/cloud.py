@@ -152,6 +152,8 @@ class LocalCloud:
 
         if not self._started:
             raise RuntimeError("start the LocalCloud before serving it")
+        if self._dynamodb is not None:  # moto's server would serve an empty in-process DynamoDB
+            raise RuntimeError(f"DynamoDB runs in its own process here: {self._dynamodb.url}")
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         self._server.start()
         bound_host, bound_port = self._server.get_host_and_port()

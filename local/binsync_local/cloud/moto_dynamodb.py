@@ -1,7 +1,7 @@
 """Adjustments to moto's DynamoDB that keep the local figures about binsync, not about moto.
 
 Each one is switched on by LocalCloud.start and off again by its teardown (`adjust`). None of them
-changes what a DynamoDB call answers; tests/local/test_moto_dynamodb.py holds them to that.
+changes what a DynamoDB call answers; tests/cloud/test_moto_dynamodb.py holds them to that.
 """
 
 from __future__ import annotations
@@ -143,26 +143,6 @@ def _b64(value: Any) -> Any:
     return base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
 
 
-def _wire_default(value: Any) -> Any:
-    """JSON for what json.dumps does not know: moto's own values, written as DynamoDB does."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.utilities import dynamo_to_dict
-
-    if isinstance(value, DynamoType):
-        if value.type == "B":
-            return {"B": _b64(value.value)}
-        if value.type == "BS":
-            return {"BS": [_b64(v) for v in value.value]}
-        return {value.type: value.value}  # a map's or list's members come back here
-    if isinstance(value, bytes):
-        return _b64(value)
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if hasattr(value, "to_json"):
-        return dynamo_to_dict(value)
-    raise TypeError(f"{type(value).__name__} in a DynamoDB answer")
-
-
 def _binary_values(obj: dict[str, Any]) -> dict[str, Any]:
     # moto keeps B and BS values as bytes, as its parser hands them over (base64 on the wire).
     if len(obj) == 1:
@@ -171,20 +151,6 @@ def _binary_values(obj: dict[str, Any]) -> dict[str, Any]:
         if isinstance(obj.get("BS"), list) and all(isinstance(v, str) for v in obj["BS"]):
             return {"BS": [base64.b64decode(v) for v in obj["BS"]]}
     return obj
-
-
-def _without_nulls(value: Any) -> Any:
-    # moto's serializer leaves out members that are None; so does DynamoDB. An item's attributes
-    # (a LimitedSizeDict of DynamoType values) are never None.
-    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
-
-    if isinstance(value, LimitedSizeDict):
-        return value
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
 
 
 def _plain_json_wire(enable: bool) -> None:
@@ -199,6 +165,7 @@ def _plain_json_wire(enable: bool) -> None:
     dicts first (`DynamoResult`) was most of the DynamoDB time of a history read.
     """
     from moto.core.responses import ActionResult, BaseResponse
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
     from moto.dynamodb.models.utilities import dynamo_to_dict
     from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
@@ -213,6 +180,33 @@ def _plain_json_wire(enable: bool) -> None:
     def keep_values(self: Any, result: object) -> None:
         ActionResult.__init__(self, result)
 
+    def wire_default(value: Any) -> Any:
+        """JSON for what json.dumps does not know: moto's own values, written as DynamoDB does."""
+        if isinstance(value, DynamoType):
+            if value.type == "B":
+                return {"B": _b64(value.value)}
+            if value.type == "BS":
+                return {"BS": [_b64(v) for v in value.value]}
+            return {value.type: value.value}  # a map's or list's members come back here
+        if isinstance(value, bytes):
+            return _b64(value)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if hasattr(value, "to_json"):
+            return dynamo_to_dict(value)
+        raise TypeError(f"{type(value).__name__} in a DynamoDB answer")
+
+    def without_nulls(value: Any) -> Any:
+        # moto's serializer leaves out members that are None; so does DynamoDB. An item's
+        # attributes (a LimitedSizeDict of DynamoType values) are never None.
+        if isinstance(value, LimitedSizeDict):
+            return value
+        if isinstance(value, dict):
+            return {k: without_nulls(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [without_nulls(v) for v in value]
+        return value
+
     def parse_parameters(self: Any, request: Any) -> None:
         if self._get_action() in PLAIN_JSON_ACTIONS:
             self.params = json.loads(self.body or "{}", object_hook=_binary_values)
@@ -225,7 +219,7 @@ def _plain_json_wire(enable: bool) -> None:
             if isinstance(action_result, DynamoResult):  # what moto's serializer expects
                 action_result = ActionResult(dynamo_to_dict(result))
             return BaseResponse.serialized(self, action_result)
-        body = json.dumps(_without_nulls(result), default=_wire_default, separators=(",", ":"))
+        body = json.dumps(without_nulls(result), default=wire_default, separators=(",", ":"))
         return 200, {"Content-Type": JSON_CONTENT_TYPE, **self.response_headers}, body
 
     DynamoResult.__init__ = keep_values  # type: ignore[method-assign]
