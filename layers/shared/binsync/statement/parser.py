@@ -29,7 +29,8 @@ from typing import IO, Any
 from binsync.model import Transaction, format_decimal
 from binsync.statement.events import EventBuilder
 from binsync.statement.operations import account_wallet, lookup, normalise
-from binsync.statement.reader import _ALIASES, Table, open_table
+from binsync.statement.reader import _ALIASES, FormatError, Table, open_table
+from binsync.statement.timezone import Zone, local_to_utc, parse_zone, resolve_zone
 
 MAX_SPAN = 300  # seconds of uninterrupted activity held in one cluster
 MAX_REJECTED_KEPT = 10_000  # reasons kept in the report; the count is always exact
@@ -38,6 +39,17 @@ _EPOCH = date(1970, 1, 1).toordinal()
 
 class UidMismatchError(ValueError):
     """The file's User_ID is not the Binance uid the upload is attached to."""
+
+
+class ZoneRequiredError(FormatError):
+    """The file's times are local and nothing says in which zone: the zone must be given."""
+
+    def __init__(self, zone: Zone, time_header: str) -> None:
+        super().__init__(
+            f"time zone needed: {zone.reason}. Times are not guessed; give the zone the export was "
+            "made in (tz on POST /uploads, --tz on the CLI), e.g. +02:00 or Europe/Paris")
+        self.zone = zone
+        self.time_header = time_header
 
 
 @dataclass
@@ -63,6 +75,8 @@ class ParseStats:
     file_kind: str = ""
     container: str = ""
     transactions: int = 0
+    zone: dict[str, Any] | None = None  # which zone the times were read in, and why
+    layout: str = ""  # header | shape | headerless
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected_count += 1
@@ -82,6 +96,7 @@ class ParseStats:
         return {
             "format": self.file_kind, "container": self.container, "uid": self.uid,
             "rows": self.rows, "accepted_rows": self.accepted, "transactions": self.transactions,
+            "time_zone": self.zone, "layout": self.layout,
             "rejected_count": self.rejected_count,
             "rejected": [r.to_dict() for r in self.rejected],
             "unknown_operations": dict(sorted(self.unknown_operations.items())),
@@ -102,12 +117,18 @@ def parse_time(text: str, _days: dict[str, int] = {}) -> int:  # noqa: B006 - de
     elif n >= 16 and t[4] in "-/" and t[10] in " T":
         day, clock = t[:10], t[11:16] + ":00"
         order = "ymd"
-    elif n >= 17 and t[2] in "-" and t[8] == " ":  # 25-01-31 12:00:00
+    elif n >= 17 and t[2] == "-" and t[8] == " ":  # 25-01-31 12:00:00
         day, clock = "20" + t[:8], t[9:17]
         order = "ymd"
     elif n >= 19 and t[2] in "/." and t[5] in "/." and t[10] == " ":  # 31/01/2025 12:00:00
         day, clock = t[:10], t[11:19]
         order = "dmy"
+    elif n >= 16 and t[2] in "/." and t[5] in "/." and t[10] == " ":  # Excel re-save: 31/01/2025 12:00
+        day, clock = t[:10], t[11:16] + ":00"
+        order = "dmy"
+    elif n >= 14 and t[2] == "-" and t[8] == " ":  # 25-01-31 12:00 (seconds lost)
+        day, clock = "20" + t[:8], t[9:14] + ":00"
+        order = "ymd"
     else:
         raise ValueError(f"bad date {text!r} (expected YYYY-MM-DD HH:MM:SS)")
     days = _days.get(day)
@@ -129,6 +150,23 @@ def parse_time(text: str, _days: dict[str, int] = {}) -> int:  # noqa: B006 - de
     if not (0 <= hh < 24 and 0 <= mm < 60 and 0 <= ss < 61) or clock[2] != ":" or clock[5] != ":":
         raise ValueError(f"bad time of day in {text!r}")
     return days * 86400 + hh * 3600 + mm * 60 + ss
+
+
+def value_offset(text: str) -> int | None:
+    """Seconds east of UTC written in an ISO time (`...T09:15:27+02:00`, `...Z`), else None."""
+    t = text.strip()
+    if len(t) <= 19 or t[10] not in " T":
+        return None
+    tail = t[19:]
+    if tail[:1] == "." :  # fractions of a second
+        tail = tail.lstrip(".0123456789")
+    if tail in ("Z", "z"):
+        return 0
+    if len(tail) >= 3 and tail[0] in "+-" and tail[1:3].isdigit():
+        minutes = int(tail[-2:]) if len(tail) >= 5 and tail[-2:].isdigit() else 0
+        value = int(tail[1:3]) * 3600 + minutes * 60
+        return -value if tail[0] == "-" else value
+    return None
 
 
 def parse_amount(text: str) -> Decimal:
@@ -153,22 +191,44 @@ class StatementParser:
 
     uid: the Binance uid to use when the file has no User_ID column (legacy 6 columns).
     expected_uid: the connection's uid; a file whose User_ID differs raises UidMismatchError.
-    tz_offset_seconds: when the file's times are not UTC (rotki's "import with timezone").
+    file_name: the uploaded file's name (Binance writes the account's zone there, spec §11).
+    tz: an explicit zone (`+02:00`, `-6`, `Europe/Paris`), used when neither the header
+    (`UTC_Time`) nor the file name gives one (`binsync.statement.timezone.resolve_zone`).
+    tz_offset_seconds: legacy form of `tz` as seconds east of UTC.
+    A file with local times and no zone raises ZoneRequiredError before any row is read.
     """
 
     def __init__(self, uid: str | None = None, expected_uid: str | None = None,
-                 source_ref: str = "statement", keep_raw: bool = True, tz_offset_seconds: int = 0) -> None:
+                 source_ref: str = "statement", keep_raw: bool = True, tz_offset_seconds: int = 0,
+                 file_name: str | None = None, tz: str | None = None) -> None:
         self.uid = uid or expected_uid
         self.expected_uid = expected_uid
         self.source_ref = source_ref
         self.keep_raw = keep_raw
-        self.tz_offset = tz_offset_seconds
+        self.file_name = file_name
+        if tz is None and tz_offset_seconds:
+            tz = f"{'-' if tz_offset_seconds < 0 else '+'}{abs(tz_offset_seconds) // 3600:02d}:" \
+                 f"{abs(tz_offset_seconds) % 3600 // 60:02d}"
+        if tz is not None:
+            parse_zone(tz)  # a malformed zone fails here, before the file is read
+        self.tz = tz
+        self.zone: Zone | None = None
         self.stats = ParseStats()
 
     def iter_transactions(self, fh: IO[bytes]) -> Iterator[Transaction]:
         table = open_table(fh)
         self.stats.file_kind = table.kind
         self.stats.container = table.container
+        self.stats.layout = table.layout
+        if table.kind == "statement":
+            names = [n for n in (self.file_name, table.member_name) if n]
+            zone = resolve_zone(table.time_header, names[0] if names else None, self.tz)
+            if not zone.known and len(names) > 1:
+                zone = resolve_zone(table.time_header, names[1], self.tz)
+            self.zone = zone
+            self.stats.zone = zone.to_dict()
+            if not zone.known:
+                raise ZoneRequiredError(zone, table.time_header)
         if table.kind == "waltio":
             from binsync.statement.waltio import iter_waltio_transactions
 
@@ -192,7 +252,10 @@ class StatementParser:
         specs: dict[tuple[str, str], tuple] = {}
         sums = stats.sums
         unknown = stats.unknown_operations
-        offset = self.tz_offset
+        zone = self.zone
+        assert zone is not None
+        fixed = zone.name is None
+        offset = zone.offset or 0
         last_time_text = None
         last_sec = 0
         cluster: list[tuple] = []
@@ -232,7 +295,14 @@ class StatementParser:
                 sec = last_sec
             else:
                 try:
-                    sec = parse_time(time_text) - offset
+                    naive = parse_time(time_text)
+                    in_value = value_offset(time_text) if len(time_text) > 19 else None
+                    if in_value is not None:  # ISO time with its own offset: that offset wins
+                        sec = naive - in_value
+                    elif fixed:
+                        sec = naive - offset
+                    else:
+                        sec = local_to_utc(naive, zone)
                 except ValueError as exc:
                     if _ALIASES.get(time_text.strip().lower()) == "utc_time":
                         rows -= 1  # the header of a concatenated export: not a row, a file boundary

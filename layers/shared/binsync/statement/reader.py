@@ -30,17 +30,27 @@ STATEMENT_COLUMNS = ("user_id", "utc_time", "account", "operation", "coin", "cha
 
 _ALIASES: dict[str, str] = {}
 for _canon, _names in {
-    "user_id": ("user_id", "userid", "user id", "uid", "id utilisateur", "identyfikator użytkownika"),
+    # English (2021 `User_ID,UTC_Time`, 2025+ `User ID,Time`), Polish, French, Spanish as seen in
+    # real exports (spec §2.1, §11), plus a few spellings other tools' fixtures use.
+    "user_id": ("user_id", "userid", "user id", "uid", "id utilisateur", "identyfikator użytkownika",
+                "identifiant utilisateur", "id de usuario", "id użytkownika", "id do usuário"),
     "utc_time": ("utc_time", "utc time", "time", "date(utc)", "date (utc)", "date", "czas",
-                 "heure utc", "heure (utc)", "date utc", "fecha"),
-    "account": ("account", "konto", "compte", "cuenta"),
-    "operation": ("operation", "operacja", "opération", "operación", "type"),
-    "coin": ("coin", "moneta", "asset", "currency", "monnaie", "devise", "moneda", "jeton"),
-    "change": ("change", "zmień", "zmien", "amount", "montant", "variation", "cambio", "modification"),
-    "remark": ("remark", "remarks", "uwagi", "remarque", "note", "notes", "observación", "commentaire"),
+                 "heure utc", "heure (utc)", "date utc", "fecha", "durée", "duree", "tiempo", "heure",
+                 "tempo", "data", "zeit"),
+    "account": ("account", "konto", "compte", "cuenta", "conta"),
+    "operation": ("operation", "operacja", "opération", "operación", "operacion", "type", "operação"),
+    "coin": ("coin", "moneta", "asset", "currency", "monnaie", "devise", "moneda", "jeton", "münze",
+             "moeda"),
+    "change": ("change", "zmień", "zmien", "zmiana", "amount", "montant", "variation", "cambio",
+               "modification", "alteração", "änderung"),
+    "remark": ("remark", "remarks", "uwagi", "remarque", "note", "notes", "observación", "observacion",
+               "commentaire", "observação", "bemerkung"),
 }.items():
     for _n in _names:
         _ALIASES[_n] = _canon
+
+# The only data line of an export of an empty period.
+NO_DATA = "no data matches the criteria."
 
 
 class FormatError(ValueError):
@@ -55,6 +65,9 @@ class Table:
     rows: Iterator[tuple[int, list[str]]]
     container: str  # "csv" | "zip" | "xlsx"
     delimiter: str = ","
+    time_header: str = ""  # header text of the time column ("" when the file has no header)
+    layout: str = "header"  # header | shape (columns found by value shape) | headerless
+    member_name: str | None = None  # file name inside a ZIP (it may name the time zone)
 
 
 def _cell_text(value: Any) -> str:
@@ -84,8 +97,10 @@ def _is_waltio(cells: list[str]) -> bool:
 
 
 def _looks_like_time(text: str) -> bool:
+    """`YYYY-MM-DD HH:MM:SS`, `YY-MM-DD ...`, `DD/MM/YYYY HH:MM`, ISO with an offset..."""
     text = text.strip()
-    return len(text) >= 16 and text[:2].isdigit() and text[2:4].isdigit() and text[-2:].isdigit()
+    return (14 <= len(text) <= 32 and text[:2].isdigit() and ":" in text
+            and ("-" in text[:10] or "/" in text[:10] or "." in text[:10]))
 
 
 def _classify(header: list[str], rows: Iterator[tuple[int, list[str]]], container: str,
@@ -98,68 +113,134 @@ def _classify(header: list[str], rows: Iterator[tuple[int, list[str]]], containe
     if columns is not None:
         columns.setdefault("remark", -1)
         columns.setdefault("user_id", -1)
-        return Table("statement", columns, header, rows, container, delimiter)
-    # Header-less file, or a header in a language we do not know: positional mapping when the
-    # shape fits (6 or 7 columns) and the first data row looks like a statement row.
-    width = len(header)
-    if width in (6, 7):
-        names = STATEMENT_COLUMNS if width == 7 else STATEMENT_COLUMNS[1:]
-        columns = {name: i for i, name in enumerate(names)}
-        columns.setdefault("user_id", -1)
-        if _looks_like_row(header, columns):
-            def with_first(first: list[str] = header) -> Iterator[tuple[int, list[str]]]:
-                yield 1, first
-                yield from rows
+        return Table("statement", columns, header, rows, container, delimiter,
+                     time_header=header[columns["utc_time"]])
+    # A header-less file, or a header in a language we have never seen: find each column by the
+    # shape of the values under it (a time, a known Account, a known Operation, a coin code, a
+    # signed decimal, a uid of digits), first on the header line itself (no header), then on the
+    # first data row.
+    columns = _shape_columns(header)
+    if columns is not None:
+        def with_first(first: list[str] = header) -> Iterator[tuple[int, list[str]]]:
+            yield 1, first
+            yield from rows
 
-            return Table("statement", columns, list(names), with_first(), container, delimiter)
-        first = next(rows, None)
-        if first is not None and _looks_like_row(first[1], columns):
-            def with_peeked(peeked: tuple[int, list[str]] = first) -> Iterator[tuple[int, list[str]]]:
-                yield peeked
-                yield from rows
+        return Table("statement", columns, [""] * len(header), with_first(), container, delimiter,
+                     layout="headerless")
+    first = next(rows, None)
+    columns = _shape_columns(first[1]) if first is not None else None
+    if first is not None and columns is not None:
+        def with_peeked(peeked: tuple[int, list[str]] = first) -> Iterator[tuple[int, list[str]]]:
+            yield peeked
+            yield from rows
 
-            return Table("statement", columns, header, with_peeked(), container, delimiter)
+        time_header = header[columns["utc_time"]] if columns["utc_time"] < len(header) else ""
+        return Table("statement", columns, header, with_peeked(), container, delimiter,
+                     time_header=time_header, layout="shape")
     raise FormatError(
         "not a Binance statement or Waltio file: header "
         f"{header[:8]!r} has none of the expected columns "
-        "User_ID,UTC_Time,Account,Operation,Coin,Change,Remark"
+        "User_ID,UTC_Time,Account,Operation,Coin,Change,Remark (in any language), and the next row "
+        "has no time, Account, Operation, coin and amount values either"
     )
 
 
-def _looks_like_row(cells: list[str], columns: dict[str, int]) -> bool:
-    from binsync.statement.operations import account_wallet
-
-    if len(cells) <= max(columns.values()):
-        return False
-    if not _looks_like_time(cells[columns["utc_time"]]) or account_wallet(cells[columns["account"]]) is None:
+def _is_amount(text: str) -> bool:
+    t = text.strip().replace(",", ".")
+    if not t or not (t[0].isdigit() or t[0] in "-+."):
         return False
     try:
-        Decimal(cells[columns["change"]].replace(",", "."))
+        return Decimal(t).is_finite()
     except (InvalidOperation, ValueError):
         return False
-    return True
+
+
+def _is_coin(text: str) -> bool:
+    t = text.strip()
+    return 1 <= len(t) <= 16 and t.replace("-", "").isalnum() and t.upper() == t and not t.isdigit()
+
+
+def _shape_columns(cells: list[str]) -> dict[str, int] | None:
+    """Column indexes found by value shape on one data row, or None when the row does not fit.
+
+    Binance's column order is the same in every language seen (uid, time, account, operation,
+    coin, change, remark): the time is the first cell shaped like a time, the account the first
+    known Account value after it, and Operation, Coin and Change follow it (a coin code and a
+    signed decimal are checked; the Operation may be one we do not know yet)."""
+    from binsync.statement.operations import account_wallet
+
+    cells = [c.strip() for c in cells]
+    i_time = next((i for i, c in enumerate(cells) if _looks_like_time(c)), None)
+    if i_time is None:
+        return None
+    i_acct = next((i for i in range(i_time + 1, len(cells)) if account_wallet(cells[i]) is not None), None)
+    if i_acct is None or i_acct + 3 >= len(cells) or not cells[i_acct + 1] or not _is_coin(cells[i_acct + 2]) \
+            or not _is_amount(cells[i_acct + 3]):
+        return None
+    uid = next((i for i in range(i_time) if cells[i].isdigit()), -1)
+    return {"user_id": uid, "utc_time": i_time, "account": i_acct, "operation": i_acct + 1,
+            "coin": i_acct + 2, "change": i_acct + 3,
+            "remark": i_acct + 4 if i_acct + 4 < len(cells) else -1}
+
+
+def _unwrap_line(line: str) -> str:
+    """The inner text of a line an Excel re-save wrapped whole in one pair of quotes."""
+    text = line.strip("\r\n")
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    return text
 
 
 def _csv_rows(text: IO[str], container: str) -> Table:
     first = ""
+    skipped = 0
     for line in text:  # skip blank lines before the header
         if line.strip():
             first = line
             break
+        skipped += 1
     if not first:
         raise FormatError("the file is empty (no header row)")
+    wrapped = False
+    stripped = first.lstrip("\ufeff").strip()
+    if len(stripped) > 2 and stripped[0] == '"' and stripped[-1] == '"' \
+            and '"' not in stripped[1:-1].replace('""', ""):
+        # Excel re-save: every line is one quoted field whose text is the real line, inner quotes
+        # doubled (`"User_ID,""UTC_Time"",..."`). One field holding separators means wrapped.
+        inner = stripped[1:-1].replace('""', '"')
+        if any(d in inner for d in (",", ";", "\t")):
+            wrapped = True
+            first = inner
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     header = next(csv.reader([first], delimiter=delimiter))
+    if wrapped:
+        def unwrapped() -> Iterator[tuple[int, list[str]]]:
+            number = 1 + skipped
+            for line in text:
+                number += 1
+                inner = _unwrap_line(line)
+                if inner.strip():
+                    yield number, next(csv.reader([inner], delimiter=delimiter))
+
+        return _classify(header, _drop_no_data(unwrapped()), container, delimiter)
     reader = csv.reader(text, delimiter=delimiter)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         # reader.line_num counts physical lines from our own first read; +1 for the header
         for cells in reader:
             if cells:
-                yield reader.line_num + 1, cells
+                yield reader.line_num + 1 + skipped, cells
 
-    return _classify(header, rows(), container, delimiter)
+    return _classify(header, _drop_no_data(rows()), container, delimiter)
+
+
+def _drop_no_data(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    """Skip Binance's `No data matches the criteria.` line (the export of an empty period)."""
+    for line, cells in rows:
+        if len(cells) == 1 and cells[0].strip().lower() == NO_DATA:
+            continue
+        yield line, cells
 
 
 def _text(binary: IO[bytes]) -> IO[str]:
@@ -181,11 +262,24 @@ def _xlsx_rows(fh: IO[bytes]) -> Table:
     values = sheet.iter_rows(values_only=True)
     header: list[str] = []
     line = 0
+    # The French XLSX layout has a title in C1 and the header on row 10 (columns spread over
+    # merged cells): the header is the first row that maps to the statement's columns, looked
+    # for in the first 30 rows; otherwise the first non-empty row.
+    first_nonempty: tuple[int, list[str]] | None = None
     for raw in values:
         line += 1
         if raw and any(v not in (None, "") for v in raw):
-            header = [_cell_text(v) for v in raw]
-            break
+            cells = [_cell_text(v) for v in raw]
+            if first_nonempty is None:
+                first_nonempty = (line, cells)
+            if _map_header(cells) is not None or _is_waltio(cells):
+                header = cells
+                break
+            if _shape_columns(cells) is not None or line >= 30:
+                break  # data reached (or too far): no header row, start from the first row
+    if not header and first_nonempty is not None:
+        line, header = first_nonempty  # rows after it were consumed: a short sheet, re-read it
+        values = sheet.iter_rows(min_row=line + 1, values_only=True)
     if not header:
         raise FormatError("the workbook's first sheet is empty (no header row)")
     while header and header[-1] == "":
@@ -223,7 +317,10 @@ def open_table(fh: IO[bytes]) -> Table:
         member = preferred[0]
         inner = archive.open(member)
         if member.lower().endswith(".xlsx"):
-            return _xlsx_rows(io.BytesIO(inner.read()))  # openpyxl needs a seekable file
+            table = _xlsx_rows(io.BytesIO(inner.read()))  # openpyxl needs a seekable file
+            table.member_name = member
+            return table
         table = _csv_rows(_text(io.BufferedReader(inner)), "zip")  # type: ignore[arg-type]
+        table.member_name = member
         return table
     return _csv_rows(_text(buffered), "csv")
