@@ -26,6 +26,7 @@ KINDS: tuple[str, ...] = (
 WALLETS: tuple[str, ...] = (
     "spot", "funding", "earn", "margin_cross", "margin_isolated", "usdm", "coinm", "options",
     "card", "mining", "loan", "external",
+    "strategy",  # trading bots' wallet (statement Account `Strategy`, issue 16)
 )
 
 Role = Literal["in", "out", "fee"]

@@ -40,6 +40,12 @@ LINE, SEC, WALLET, ACCOUNT, OP, SPEC, COIN, AMOUNT, REMARK, OPKEY, OCC, TIME_TEX
 Row = tuple  # (line, sec, wallet, account, op, spec, coin, amount, remark, opkey, occurrence, time, change)
 
 _ZERO = Decimal(0)
+# Conversions Binance books over several seconds (a dust batch of 42 coins over 3 s, a card buy's
+# fiat and crypto legs, a leverage-token redemption): one event while the seconds chain with gaps
+# of at most CHAIN_GAP_S. The parser's clusters chain seconds with the same gap, so a chain is
+# always inside one cluster.
+CHAIN_FAMILIES = frozenset({"dust", "card_buy", "leverage_token", "fiat_sell"})
+CHAIN_GAP_S = 3
 
 
 def _role(row: Row) -> str:
@@ -76,8 +82,17 @@ def _transfer_complete(rows: list[Row]) -> bool:
     return len(rows) >= 2 and not any(net.values())
 
 
-def _split_swap(rows: list[Row]) -> list[list[Row]]:
-    """Cut one swap group into swaps; see rule 4 of the module docstring."""
+# Operations that name one side of a fill: a received row pairs first with a paid row of the
+# matching name (Spend<->Buy, Sold<->Revenue); legacy Buy/Sell/Transaction Related label both.
+_PAIR_NAMES = frozenset({
+    ("transaction buy", "transaction spend"), ("transaction revenue", "transaction sold"),
+    ("buy", "buy"), ("sell", "sell"), ("transaction related", "transaction related"),
+    ("buy", "transaction related"), ("transaction related", "buy"),
+})
+_PAIR_WINDOW = 16  # rows apart (in file order) a received and a paid row may be to form a fill
+
+
+def _sides(rows: list[Row]) -> tuple[set[str], set[str]]:
     ins: set[str] = set()
     outs: set[str] = set()
     for row in rows:
@@ -86,39 +101,78 @@ def _split_swap(rows: list[Row]) -> list[list[Row]]:
                 ins.add(row[COIN])
             elif row[AMOUNT] < 0:
                 outs.add(row[COIN])
-    if len(ins) <= 1 and len(outs) <= 1:
+    return ins, outs
+
+
+def _split_swap(rows: list[Row]) -> list[list[Row]]:
+    """Cut one swap group (one second, one wallet, one family) into one swap per market.
+
+    One received and one paid coin (different) is one net swap. Otherwise every received row is
+    paired with a paid row of *another* coin (never a coin for itself), preferring the matching
+    operation name and then the nearest row in file order; pairs are aggregated per market
+    (received coin, paid coin). A row left unpaired joins the market that has its coin on the
+    same side; a fee joins the market that received (else paid) its coin, else the nearest fill.
+    What still has no market stays a one-sided event of its own (visible, never dropped)."""
+    ins, outs = _sides(rows)
+    if len(ins) <= 1 and len(outs) <= 1 and not (ins and ins == outs):
         return [rows]
-    fills: list[list[Row]] = []
-    current: list[Row] = []
-    got: str | None = None
-    spent: str | None = None
-    for row in rows:
-        if not _is_fee(row) and row[AMOUNT] != 0:
-            positive = row[AMOUNT] > 0
-            if got is not None and spent is not None:
-                fills.append(current)
-                current, got, spent = [], None, None
-            if positive and got is None:
-                got = row[COIN]
-            elif not positive and spent is None:
-                spent = row[COIN]
-        current.append(row)
-    if current:
-        fills.append(current)
-    pairs: dict[tuple[str | None, str | None], list[Row]] = {}
-    for fill in fills:
-        got = next((r[COIN] for r in fill if not _is_fee(r) and r[AMOUNT] > 0), None)
-        spent = next((r[COIN] for r in fill if not _is_fee(r) and r[AMOUNT] < 0), None)
-        pairs.setdefault((got, spent), []).extend(fill)
-    # A half fill (one side missing) joins a complete pair sharing its coin, else stands alone.
-    complete = [k for k in pairs if k[0] is not None and k[1] is not None]
-    for key in [k for k in pairs if k[0] is None or k[1] is None]:
-        target = next((k for k in complete if key[0] in k or key[1] in k), None)
-        if target is None and complete:
-            target = complete[-1]
-        if target is not None:
-            pairs[target].extend(pairs.pop(key))
-    return [sorted(group, key=lambda r: r[LINE]) for group in pairs.values()]
+    order = sorted(rows, key=lambda r: r[LINE])
+    position = {id(r): i for i, r in enumerate(order)}
+    received = [r for r in order if not _is_fee(r) and r[AMOUNT] > 0]
+    paid = [r for r in order if not _is_fee(r) and r[AMOUNT] < 0]
+    candidates = []
+    for r_in in received:
+        p_in = position[id(r_in)]
+        for r_out in paid:
+            distance = abs(position[id(r_out)] - p_in)
+            if distance > _PAIR_WINDOW or r_out[COIN] == r_in[COIN]:
+                continue
+            names = (r_in[OPKEY], r_out[OPKEY])
+            candidates.append((0 if names in _PAIR_NAMES else 1, distance, p_in, position[id(r_out)], r_in, r_out))
+    candidates.sort(key=lambda c: c[:4])
+    used: set[int] = set()
+    markets: dict[tuple[str, str], list[Row]] = {}
+    anchor: dict[tuple[str, str], list[int]] = {}
+    for _, _, p_in, p_out, r_in, r_out in candidates:
+        if id(r_in) in used or id(r_out) in used:
+            continue
+        used.add(id(r_in))
+        used.add(id(r_out))
+        market = (r_in[COIN], r_out[COIN])
+        markets.setdefault(market, []).extend((r_in, r_out))
+        anchor.setdefault(market, []).extend((p_in, p_out))
+    loose: list[Row] = []
+    for row in order:
+        if id(row) in used or _is_fee(row) or row[AMOUNT] == 0:
+            continue
+        side = 0 if row[AMOUNT] > 0 else 1
+        target = _nearest([m for m in markets if m[side] == row[COIN]], anchor, position[id(row)])
+        if target is None:
+            loose.append(row)
+        else:
+            markets[target].append(row)
+    for row in order:
+        if not (_is_fee(row) or row[AMOUNT] == 0):
+            continue
+        here = position[id(row)]
+        target = (_nearest([m for m in markets if m[0] == row[COIN]], anchor, here)
+                  or _nearest([m for m in markets if m[1] == row[COIN]], anchor, here)
+                  or _nearest(list(markets), anchor, here))
+        if target is None:
+            loose.append(row)
+        else:
+            markets[target].append(row)
+    groups = [sorted(group, key=lambda r: r[LINE]) for group in markets.values()]
+    if loose:
+        groups.append(loose)  # one-sided rest of the second: kept together, never dropped
+    return groups
+
+
+def _nearest(markets: list[tuple[str, str]], anchor: dict[tuple[str, str], list[int]],
+             here: int) -> tuple[str, str] | None:
+    if not markets:
+        return None
+    return min(markets, key=lambda m: (min(abs(p - here) for p in anchor[m]), m))
 
 
 def _split_transfer(rows: list[Row]) -> list[tuple[list[Row], str | None]]:
@@ -183,16 +237,27 @@ class EventBuilder:
             else:
                 group.append(row)
 
-        # 3. spill-over t -> t+1, in ascending time
+        # 3. spill-over t -> t+1 (t+CHAIN_GAP_S for chained conversions), in ascending time
         absorbed: set[tuple] = set()
         for key in sorted(groups, key=lambda k: k[0]):
             if key in absorbed:
+                continue
+            current = groups[key]
+            if key[1] != TRANSFER and len(key) == 3 and key[2] in CHAIN_FAMILIES:
+                reach, probe = key[0], key[0] + 1
+                while probe <= reach + CHAIN_GAP_S:
+                    following = (probe, *key[1:])
+                    nxt = groups.get(following)
+                    if nxt is not None and following not in absorbed:
+                        current.extend(nxt)
+                        absorbed.add(following)
+                        reach = probe
+                    probe += 1
                 continue
             following = (key[0] + 1, *key[1:])
             nxt = groups.get(following)
             if nxt is None or following in absorbed:
                 continue
-            current = groups[key]
             if key[1] == TRANSFER:
                 join = not _transfer_complete(current) and not _transfer_complete(nxt)
             elif key[2] == UNKNOWN:
@@ -213,10 +278,13 @@ class EventBuilder:
                     if kind is not None:
                         overrides[len(events)] = kind
                     events.append(event)
-            elif key[2] == UNKNOWN or key[2] == "dust":
+            elif key[2] == UNKNOWN or key[2] in CHAIN_FAMILIES:
                 events.append(group)
             else:
-                events.extend(_split_swap(group))
+                for event in _split_swap(group):
+                    if _only_fees(event):  # a fee with no fill in reach (BNB Fee Deduction of margin)
+                        overrides[len(events)] = "fee"
+                    events.append(event)
 
         txs = [self._transaction(event, overrides.get(i)) for i, event in enumerate(events)]
         txs.sort(key=lambda tx: (tx.time_ms, tx.meta["lines"][0]))
@@ -236,14 +304,21 @@ class EventBuilder:
             if row[SEC] not in seconds:
                 seconds.append(row[SEC])
         keys.sort()
-        row_key = "\n".join(keys)
+        # The id hashes the rows of the event's first second only: an export that cuts the
+        # event after that second (a fee row at 00:00:00 of the next day) gives the same id, and
+        # the fuller version replaces it (binsync.statement.fragments). meta["rows"] keeps a short
+        # fingerprint of every row so fragments cut at the other edge are recognised too.
+        start = min(seconds)
+        anchor_prefix = f"{start}|"
+        row_key = "\n".join(k for k in keys if k.startswith(anchor_prefix))
+        fingerprints = sorted(hashlib.blake2b(k.encode(), digest_size=6).hexdigest() for k in keys)
         spec: OpSpec = first[SPEC]
         kind = kind_override or spec.kind
         ops: list[str] = []
         for row in event:
             if row[OP] not in ops:
                 ops.append(row[OP])
-        meta: dict = {"lines": [row[LINE] for row in event], "operations": ops}
+        meta: dict = {"lines": [row[LINE] for row in event], "operations": ops, "rows": fingerprints}
         if len(seconds) > 1:
             meta["seconds"] = sorted(seconds)
         if not spec.known:
@@ -257,6 +332,10 @@ class EventBuilder:
             raw = [[r[LINE], r[TIME_TEXT], r[ACCOUNT], r[OP], r[COIN], r[CHANGE_TEXT], r[REMARK]]
                    for r in event]
         native = hashlib.sha256(row_key.encode()).hexdigest()[:24]
+        if spec.is_swap and kind not in ("fee",) and not kind_override:
+            ins, outs = _sides(event)
+            if not ins or not outs:
+                meta["one_sided"] = True  # a fill whose other side is not in this file
         return Transaction(
             id=transaction_id(self.account, "statement", row_key),
             account=self.account,

@@ -45,19 +45,22 @@ _TABLE: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
         "Transaction Revenue", "Transaction Sold",
     )),
     ("trade", "spot_trade", True, ("Fee", "Transaction Fee")),
+    # the fee of a fill paid in BNB (spec §11): a fee leg of that fill, not a conversion
+    ("trade", "spot_trade", True, ("BNB Fee Deduction", "BNB deducts fee")),
     ("trade", "otc", False, ("The Easiest Way to Trade", "Large OTC trading")),
     ("convert", "convert", False, (
         "Binance Convert", "Asset Conversion Transfer", "Futures Convert",
         "Stablecoins Auto-Conversion", "Stablecoins Auto Conversion",
     )),
-    ("trade", "leverage_token", False, ("Leverage Token Redemption",)),
+    ("trade", "leverage_token", False, ("Leverage Token Redemption", "Leveraged Token Redemption")),
     ("dust", "dust", False, (
         "Small assets exchange BNB", "Small Assets Exchange BNB", "Small Assets Exchange",
     )),
     ("liquidation", "liquidation_takeover", False, ("Cross Margin Liquidation - Small Assets Takeover",)),
-    ("convert", "bnb_fee", False, ("BNB Fee Deduction", "BNB deducts fee")),
     ("trade", "eth_staking", False, ("ETH 2.0 Staking", "BETH to WBETH Wrapping", "WBETH Wrapping")),
-    ("card_buy", "card_buy", False, ("Buy Crypto With Card", "Buy Crypto With Fiat")),
+    # card / fiat purchases: a fiat leg and a crypto leg over a few seconds (spec §11), one event
+    ("card_buy", "card_buy", False, ("Buy Crypto", "Buy Crypto With Card", "Buy Crypto With Fiat")),
+    ("trade", "fiat_sell", False, ("Sell Crypto To Fiat", "Sell Crypto", "Sell Crypto With Card")),
     ("trade", "auto_invest", False, ("Auto-Invest Transaction", "Auto Invest Transaction")),
     ("trade", "liquid_swap", False, ("Swap Farming Transaction", "Liquid Swap Sell")),
     ("convert", "token_swap", False, ("Token Swap - Redenomination/Rebranding",)),
@@ -66,10 +69,9 @@ _TABLE: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
     ("withdrawal", SINGLE, False, ("Withdraw", "Withdrawal")),
     ("fiat_deposit", SINGLE, False, ("Fiat Deposit", "Fiat OCBS - Add Fiat and Fees")),
     ("fiat_withdrawal", SINGLE, False, ("Fiat Withdraw", "Fiat Withdrawal")),
-    ("card_buy", SINGLE, False, ("Buy Crypto",)),
     ("pay", SINGLE, False, (
         "Send", "Binance Pay", "Merchant Payment", "Spending", "Crypto Box", "Binance Card Spending",
-        "Card Spending",
+        "Card Spending", "C2C Transfer", "Binance Pay Transfer", "Pay Transfer",
     )),
     ("p2p", SINGLE, False, ("P2P Trading", "P2P Transaction")),
     # §4.3 internal transfers (plus every "Transfer Between ..." by prefix, see lookup())
@@ -159,16 +161,21 @@ for _kind, _family, _fee, _names in _TABLE:
 
 _FUTURES_FEE = OpSpec("fee", SINGLE, True)
 _TRANSFER = OpSpec("transfer", TRANSFER)
+_PAY = OpSpec("pay", SINGLE)  # a bare `Transfer` row on Funding is Binance Pay (remark `Binance Pay - ...`)
 _UNKNOWN = OpSpec("other", UNKNOWN, known=False)
 # Wallets where a `Fee` row is a trading commission (part of a fill); elsewhere (futures,
 # options) it is a cash flow of its own.
-_TRADE_FEE_WALLETS = frozenset({"spot", "margin_cross", "margin_isolated", "funding", "card"})
+_TRADE_FEE_WALLETS = frozenset({"spot", "margin_cross", "margin_isolated", "funding", "card", "strategy"})
 
 
 def lookup(operation: str, wallet: str) -> OpSpec:
     """The OpSpec of an Operation seen in `wallet`; unknown names give kind `other`."""
     key = normalise(operation)
     spec = CATALOGUE.get(key)
+    if spec is None and key == _SPEC_TRANSFER_BARE:
+        spec = _bare_transfer(wallet)
+        if spec is not None:
+            return spec
     if spec is None:
         if key.startswith("transfer between ") or key.endswith(" account transfer"):
             return _TRANSFER
@@ -176,6 +183,13 @@ def lookup(operation: str, wallet: str) -> OpSpec:
     if key == "fee" and wallet not in _TRADE_FEE_WALLETS:
         return _FUTURES_FEE
     return spec
+
+
+_SPEC_TRANSFER_BARE = "transfer"
+
+
+def _bare_transfer(wallet: str) -> OpSpec | None:
+    return _PAY if wallet == "funding" else None
 
 
 # `Account` column -> wallet (docs/ledger.md "Statement rendering"). Keys are normalised with
@@ -194,13 +208,15 @@ _ACCOUNTS: dict[str, str] = {
     "isolatedmargin": "margin_isolated",
     "options": "options", "option": "options",
     "loan": "loan", "cryptoloans": "loan",
+    # trading bots (spec §11: `Strategy` rows carry Transaction Buy/Spend/Fee of the bot's fills)
+    "strategy": "strategy", "tradingbots": "strategy", "tradingbot": "strategy",
 }
 
 # Wallet -> the Account name binsync writes (exports, emulator round trips).
 WALLET_ACCOUNT: dict[str, str] = {
     "spot": "Spot", "funding": "Funding", "earn": "Earn", "margin_cross": "Cross Margin",
     "margin_isolated": "Isolated Margin", "usdm": "USD-M Futures", "coinm": "Coin-M Futures",
-    "card": "Card", "mining": "Pool", "options": "Options", "loan": "Loan",
+    "card": "Card", "mining": "Pool", "options": "Options", "loan": "Loan", "strategy": "Strategy",
 }
 
 

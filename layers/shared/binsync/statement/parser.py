@@ -27,13 +27,19 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from binsync.model import Transaction, format_decimal
-from binsync.statement.events import EventBuilder
+from binsync.statement.events import CHAIN_GAP_S, EventBuilder
 from binsync.statement.operations import account_wallet, lookup, normalise
 from binsync.statement.reader import _ALIASES, FormatError, Table, open_table
 from binsync.statement.timezone import Zone, local_to_utc, parse_zone, resolve_zone
 
 MAX_SPAN = 300  # seconds of uninterrupted activity held in one cluster
 MAX_REJECTED_KEPT = 10_000  # reasons kept in the report; the count is always exact
+CLUSTER_GAP_S = CHAIN_GAP_S  # seconds between rows that still chain into one cluster
+# Occurrence counts of identical rows kept after their cluster closed, so identical rows far
+# apart in an unsorted file (rotki's test file) stay distinct events. Bounded: a file sorted
+# either way never needs them; past the bound, rows landing on a forgotten second are counted
+# in stats.out_of_order_beyond_memory (reported, never silently merged without a word).
+HISTORY_ROWS = 20_000
 _EPOCH = date(1970, 1, 1).toordinal()
 
 
@@ -76,6 +82,7 @@ class ParseStats:
     container: str = ""
     transactions: int = 0
     zone: dict[str, Any] | None = None  # which zone the times were read in, and why
+    out_of_order_beyond_memory: int = 0
     layout: str = ""  # header | shape | headerless
 
     def reject(self, line: int, reason: str) -> None:
@@ -97,6 +104,7 @@ class ParseStats:
             "format": self.file_kind, "container": self.container, "uid": self.uid,
             "rows": self.rows, "accepted_rows": self.accepted, "transactions": self.transactions,
             "time_zone": self.zone, "layout": self.layout,
+            "out_of_order_beyond_memory": self.out_of_order_beyond_memory,
             "rejected_count": self.rejected_count,
             "rejected": [r.to_dict() for r in self.rejected],
             "unknown_operations": dict(sorted(self.unknown_operations.items())),
@@ -260,6 +268,10 @@ class StatementParser:
         last_sec = 0
         cluster: list[tuple] = []
         seen: dict[tuple, int] = {}
+        history: dict[int, dict[tuple, int]] = {}  # second -> ident -> count, of closed clusters
+        history_rows = 0
+        forgotten_lo: int | None = None
+        forgotten_hi = 0
         lo = hi = prev_sec = 0
         first_sec: int | None = None
         last_seen_sec: int | None = None
@@ -360,13 +372,29 @@ class StatementParser:
             elif sec > last_seen_sec:  # type: ignore[operator]
                 last_seen_sec = sec
             # --- clustering
-            if cluster and (boundary or sec < lo - 1 or sec > hi + 1
+            if cluster and (boundary or sec < lo - CLUSTER_GAP_S or sec > hi + CLUSTER_GAP_S
                             or (sec != prev_sec and (hi - lo >= MAX_SPAN or len(cluster) >= 200_000))):
                 if builder is None:
                     builder = self._builder(file_uid)
                 yield from builder.build(cluster)
                 cluster = []
+                for ident, count in seen.items():
+                    bucket = history.get(ident[0])
+                    if bucket is None:
+                        bucket = history[ident[0]] = {}
+                    bucket[ident] = count
+                history_rows += len(seen)
+                while history_rows > HISTORY_ROWS:
+                    old_sec, bucket = next(iter(history.items()))
+                    del history[old_sec]
+                    history_rows -= len(bucket)
+                    forgotten_lo = old_sec if forgotten_lo is None else min(forgotten_lo, old_sec)
+                    forgotten_hi = max(forgotten_hi, old_sec)
                 seen.clear()
+            if boundary:  # a new export: its rows repeat the previous one's, same occurrences
+                history.clear()
+                history_rows = 0
+                forgotten_lo = None
             boundary = False
             if not cluster:
                 lo = hi = sec
@@ -376,7 +404,12 @@ class StatementParser:
                 hi = sec
             prev_sec = sec
             ident = (sec, wallet, opkey, coin, amount, remark)
-            occ = seen.get(ident, 0)
+            occ = seen.get(ident)
+            if occ is None:
+                bucket = history.get(sec)
+                occ = bucket.get(ident, 0) if bucket is not None else 0
+                if bucket is None and forgotten_lo is not None and forgotten_lo <= sec <= forgotten_hi:
+                    stats.out_of_order_beyond_memory += 1
             seen[ident] = occ + 1
             cluster.append((line, sec, wallet, account, op_name, spec, coin, amount, remark, opkey, occ,
                             time_text, change))
