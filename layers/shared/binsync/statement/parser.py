@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from binsync.model import Transaction, format_decimal
+from binsync.statement import limits
 from binsync.statement.events import EventBuilder
 from binsync.statement.operations import account_wallet, lookup, normalise
 from binsync.statement.reader import _ALIASES, Table, open_table
@@ -142,9 +143,10 @@ def parse_amount(text: str) -> Decimal:
         try:
             value = Decimal(cleaned)
         except (InvalidOperation, ValueError):
-            raise ValueError(f"bad number {text!r} in Change") from None
-    if not value.is_finite():
-        raise ValueError(f"bad number {text!r} in Change")
+            raise ValueError(f"bad number {text[:40]!r} in Change") from None
+    error = limits.amount_error(value, text)
+    if error:
+        raise ValueError(error)
     return value
 
 
@@ -198,6 +200,7 @@ class StatementParser:
         cluster: list[tuple] = []
         seen: dict[tuple, int] = {}
         lo = hi = prev_sec = 0
+        same_second = 0  # consecutive rows of one second: they are one cluster, held in memory
         first_sec: int | None = None
         last_seen_sec: int | None = None
         rows = accepted = 0
@@ -233,6 +236,8 @@ class StatementParser:
             else:
                 try:
                     sec = parse_time(time_text) - offset
+                    if limits.time_error(sec, time_text):
+                        raise ValueError(limits.time_error(sec, time_text))
                 except ValueError as exc:
                     if _ALIASES.get(time_text.strip().lower()) == "utc_time":
                         rows -= 1  # the header of a concatenated export: not a row, a file boundary
@@ -253,7 +258,7 @@ class StatementParser:
             change = cells[i_change]
             try:
                 amount = Decimal(change)
-                if not amount.is_finite():
+                if limits.amount_error(amount, change):
                     raise InvalidOperation
                 change = change.strip()
                 if "E" in change or "e" in change:  # canonical text for row keys
@@ -304,6 +309,9 @@ class StatementParser:
                 lo = sec
             elif sec > hi:
                 hi = sec
+            same_second = same_second + 1 if cluster and sec == prev_sec else 1
+            if same_second > limits.MAX_ROWS_PER_SECOND:
+                raise limits.rows_per_second_error(line, same_second, time_text)  # type: ignore[misc]
             prev_sec = sec
             ident = (sec, wallet, opkey, coin, amount, remark)
             occ = seen.get(ident, 0)
