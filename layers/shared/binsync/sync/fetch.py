@@ -200,7 +200,9 @@ def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str]
     A retryable error (rate limit, ban, 5xx, clock skew) or an auth error stops the batch and
     propagates: the state machine retries the item, whose done tasks return at once, or ends the
     sync. Any other error fails only its task (the row says why): the rest of the batch still
-    runs, then the first such error propagates so the item is reported as given up.
+    runs, then the first such error propagates so the item is reported as given up; a retryable
+    error after such a failure propagates that failure, not itself (issue 17: the retry re-ran the
+    failed task, which then succeeded, and the run was reported complete).
     `deadline` (time.time()): a pacing wait past it raises RateLimited, so a long item (a
     UID-bucket endpoint's whole history) hands over to the state machine's retry before the
     Lambda timeout instead of being killed mid-page.
@@ -224,6 +226,10 @@ def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str]
                                          task=rows.get(task_id), totals=totals, completed=completed))
             except Exception as exc:
                 if type(exc).__name__ in RETRYABLE_ERRORS + AUTH_ERRORS:
+                    if first_failure is not None and type(exc).__name__ in RETRYABLE_ERRORS:
+                        # A retry of the item would run the task that already failed for good
+                        # again (and might hide its failure): the item gives up with it instead.
+                        raise first_failure from exc
                     raise
                 log.warning("task %s failed: %s", task_id, type(exc).__name__)
                 first_failure = first_failure or exc
