@@ -64,7 +64,8 @@ def store_credentials(user_id: str, connection_id: str, credentials: Credentials
     return name
 
 
-def load_credentials(name: str, *, force_fetch: bool = False, changed_at_ms: int | None = None) -> Credentials:
+def load_credentials(name: str, *, force_fetch: bool = False,
+                     changed_at_ms: int | None = None) -> Credentials:
     """The credentials in secret `name`. `changed_at_ms`: when the connection's key last changed
     (ConnectionModel.status_changed_at); a value cached before it is never returned."""
     fetched = _fetched_at_ms.get(name)
