@@ -80,6 +80,16 @@ def test_custom_errors_are_exception_classes_of_the_shared_package(machine: dict
     for source in (ROOT / "layers/shared/binsync").rglob("*.py"):
         tree = ast.parse(source.read_text())
         defined |= {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
-    custom = {n for n in error_names(machine) if not n.startswith(("States.", "Lambda."))}
+    custom = {n for n in error_names(machine) if not n.startswith(("States.", "Lambda.", "Sandbox."))}
     assert custom, "the workflow should retry/catch the domain's own errors"
     assert custom <= defined, f"ASL names errors no binsync class has: {sorted(custom - defined)}"
+
+
+def test_a_lambda_timeout_is_retried_under_both_of_its_names(machine: dict[str, Any]) -> None:
+    """Step Functions documents a function timeout as `Lambda.Unknown`; the Lambda runtime now
+    reports its errorType as `Sandbox.Timedout` (Lambda troubleshooting guide, "Sandbox.Timedout"),
+    which Step Functions passes through as the error name. Every retrier of one retries both."""
+    retriers = [rule for _, scope in scopes(machine) for state in scope["States"].values()
+                for rule in state.get("Retry", []) if "Lambda.Unknown" in rule["ErrorEquals"]]
+    assert retriers
+    assert all("Sandbox.Timedout" in rule["ErrorEquals"] for rule in retriers)

@@ -66,8 +66,9 @@ S3_ACCESS = {
     "ApiFunction": {("s3:PutObject", "uploads/*"), ("s3:GetObject", "uploads/*")},
     "PlanSyncFunction": {("s3:PutObject", "plans/*"), ("s3:GetObject", "reference/*"),
                          ("s3:PutObject", "reference/*"), ("s3:ListBucket", "?reference/*")},
-    "FetchWindowFunction": {("s3:GetObject", "reference/*")},
-    "ParseStatementFunction": {("s3:GetObject", "uploads/*"), ("s3:GetObjectVersion", "uploads/*")},
+    "FetchWindowFunction": {("s3:GetObject", "reference/*"), ("s3:PutObject", "bodies/*")},
+    "ParseStatementFunction": {("s3:GetObject", "uploads/*"), ("s3:GetObjectVersion", "uploads/*"),
+                               ("s3:PutObject", "bodies/*")},
 }
 ALLOWED_MANAGED = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",

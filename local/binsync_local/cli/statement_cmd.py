@@ -14,8 +14,8 @@ import json
 import sys
 from typing import Any
 
-from binsync.statement.parser import StatementParser, UidMismatchError
-from binsync.statement.reader import FormatError
+from binsync.statement.parser import StatementParser
+from binsync.statement.upload import REFUSALS
 
 
 def register(subparsers: Any) -> None:
@@ -62,7 +62,7 @@ def run_parse(args: argparse.Namespace) -> int:
                 out.write("\n  " if first else ",\n  ")
                 out.write(json.dumps(tx.to_dict(), ensure_ascii=False))
                 first = False
-    except (FormatError, UidMismatchError) as exc:
+    except REFUSALS as exc:  # the message parse_statement writes in the upload's report
         if not args.summary:
             out.write("],\n")
         else:

@@ -25,6 +25,7 @@ from binsync.storage.models import (
     AnnotationModel,
     ConnectionModel,
     RunModel,
+    TaskModel,
     TransactionModel,
     account_key,
 )
@@ -362,6 +363,10 @@ def delete_connection(user_id: str, connection_id: str, *, purge_annotations: bo
                 batch.delete(tx)
     if plan.purge_annotations:
         purge_account_annotations(user_id, connection.binance_uid)
+    with TaskModel.batch_write() as batch:  # the runs' task rows go with them
+        for run in plan.runs:
+            for task in TaskModel.query(run.run_id, attributes_to_get=["run_id", "task_id"]):
+                batch.delete(task)
     with RunModel.batch_write() as batch:
         for run in plan.runs:
             batch.delete(run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from typing import Any
 
 import boto3
@@ -22,9 +23,14 @@ from binsync.connections import redaction
 # request and response bodies).
 redaction.install()
 
-# Rotation must be visible quickly, but a sync's many fetch_window calls should not each pay a
-# Secrets Manager round trip: a short cache per execution environment.
+# A sync's many fetch_window calls should not each pay a Secrets Manager round trip: a short cache
+# per execution environment. A change of key must not wait for it (issue 17: a rotation's own
+# sync read the old key from this cache and the connection was disabled): readers pass the
+# connection's `status_changed_at`, which every rotation and revalidation sets after writing the
+# secret, and a cached value fetched before that moment (with a margin for clocks) is fetched again.
 CACHE_SECONDS = 60
+CHANGE_MARGIN_MS = 2_000
+_fetched_at_ms: dict[str, int] = {}
 
 
 def secrets_prefix() -> str:
@@ -54,10 +60,19 @@ def store_credentials(user_id: str, connection_id: str, credentials: Credentials
                              Tags=[{"Key": "binsync:user", "Value": user_id}])
     except client.exceptions.ResourceExistsException:
         client.put_secret_value(SecretId=name, SecretString=_encode(credentials))
+    _fetched_at_ms.pop(name, None)  # this environment's next read fetches the new value
     return name
 
 
-def load_credentials(name: str, *, force_fetch: bool = False) -> Credentials:
+def load_credentials(name: str, *, force_fetch: bool = False,
+                     changed_at_ms: int | None = None) -> Credentials:
+    """The credentials in secret `name`. `changed_at_ms`: when the connection's key last changed
+    (ConnectionModel.status_changed_at); a value cached before it is never returned."""
+    fetched = _fetched_at_ms.get(name)
+    if fetched is None or (changed_at_ms is not None and fetched < int(changed_at_ms) + CHANGE_MARGIN_MS):
+        force_fetch = True
+    if force_fetch:
+        _fetched_at_ms[name] = int(time.time() * 1000)
     raw = parameters.get_secret(name, transform="json", max_age=CACHE_SECONDS, force_fetch=force_fetch)
     redaction.remember_key(raw.get("api_key"), raw.get("secret"))
     return Credentials(api_key=raw["api_key"], secret=raw["secret"], key_type=raw.get("key_type", "hmac"))
@@ -67,3 +82,4 @@ def delete_credentials(name: str) -> None:
     client = _client()
     with contextlib.suppress(client.exceptions.ResourceNotFoundException):
         client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    _fetched_at_ms.pop(name, None)

@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from binsync.model import Transaction, format_decimal
+from binsync.statement import limits
 from binsync.statement.events import CHAIN_GAP_S, EventBuilder
 from binsync.statement.operations import account_wallet, lookup, normalise
 from binsync.statement.reader import _ALIASES, FormatError, Table, open_table
@@ -188,9 +189,10 @@ def parse_amount(text: str) -> Decimal:
         try:
             value = Decimal(cleaned)
         except (InvalidOperation, ValueError):
-            raise ValueError(f"bad number {text!r} in Change") from None
-    if not value.is_finite():
-        raise ValueError(f"bad number {text!r} in Change")
+            raise ValueError(f"bad number {text[:40]!r} in Change") from None
+    error = limits.amount_error(value, text)
+    if error:
+        raise ValueError(error)
     return value
 
 
@@ -273,6 +275,7 @@ class StatementParser:
         forgotten_lo: int | None = None
         forgotten_hi = 0
         lo = hi = prev_sec = 0
+        same_second = 0  # consecutive rows of one second: they are one cluster, held in memory
         first_sec: int | None = None
         last_seen_sec: int | None = None
         rows = accepted = 0
@@ -315,6 +318,8 @@ class StatementParser:
                         sec = naive - offset
                     else:
                         sec = local_to_utc(naive, zone)
+                    if limits.time_error(sec, time_text):
+                        raise ValueError(limits.time_error(sec, time_text))
                 except ValueError as exc:
                     if _ALIASES.get(time_text.strip().lower()) == "utc_time":
                         rows -= 1  # the header of a concatenated export: not a row, a file boundary
@@ -335,7 +340,7 @@ class StatementParser:
             change = cells[i_change]
             try:
                 amount = Decimal(change)
-                if not amount.is_finite():
+                if limits.amount_error(amount, change):
                     raise InvalidOperation
                 change = change.strip()
                 if "E" in change or "e" in change:  # canonical text for row keys
@@ -402,6 +407,9 @@ class StatementParser:
                 lo = sec
             elif sec > hi:
                 hi = sec
+            same_second = same_second + 1 if cluster and sec == prev_sec else 1
+            if same_second > limits.MAX_ROWS_PER_SECOND:
+                raise limits.rows_per_second_error(line, same_second, time_text)  # type: ignore[misc]
             prev_sec = sec
             ident = (sec, wallet, opkey, coin, amount, remark)
             occ = seen.get(ident)

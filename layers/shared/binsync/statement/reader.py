@@ -26,6 +26,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from binsync.statement import limits
+
 STATEMENT_COLUMNS = ("user_id", "utc_time", "account", "operation", "coin", "change", "remark")
 
 _ALIASES: dict[str, str] = {}
@@ -192,6 +194,7 @@ def _unwrap_line(line: str) -> str:
 
 
 def _csv_rows(text: IO[str], container: str) -> Table:
+    text = limits.bounded_lines(text)  # type: ignore[assignment]
     first = ""
     skipped = 0
     for line in text:  # skip blank lines before the header
@@ -302,19 +305,46 @@ def _xlsx_rows(fh: IO[bytes]) -> Table:
 
 
 def open_table(fh: IO[bytes]) -> Table:
-    """Detect the container and the format of a seekable binary file and stream its rows."""
+    """Detect the container and the format of a seekable binary file and stream its rows.
+    A damaged file or one beyond `limits` raises limits.FileRefused (when opened or as read)."""
+    buffered = fh if hasattr(fh, "peek") else io.BufferedReader(fh)  # type: ignore[arg-type]
+    container = "zip" if buffered.peek(4)[:4] == b"PK\x03\x04" else "csv"
+    try:
+        table = _open_table(buffered)
+    except Exception as exc:
+        refused = limits.container_error(exc, _zip_kind(buffered) if container == "zip" else container, None)
+        if refused is None or refused is exc:
+            raise
+        raise refused from exc
+    table.rows = limits.guard_rows(table.rows, table.container)
+    return table
+
+
+def _zip_kind(fh: IO[bytes]) -> str:
+    """"xlsx" when a ZIP that failed to open as a table holds a workbook, else "zip"."""
+    try:
+        fh.seek(0)
+        names = zipfile.ZipFile(fh).namelist()
+    except Exception:
+        return "zip"
+    return "xlsx" if "xl/workbook.xml" in names or any(n.lower().endswith(".xlsx") for n in names) else "zip"
+
+
+def _open_table(fh: IO[bytes]) -> Table:
     buffered = fh if hasattr(fh, "peek") else io.BufferedReader(fh)  # type: ignore[arg-type]
     magic = buffered.peek(4)[:4]
     if magic == b"PK\x03\x04":
         archive = zipfile.ZipFile(buffered)
         names = archive.namelist()
         if "xl/workbook.xml" in names:
+            limits.check_archive(archive, names)
             return _xlsx_rows(buffered)
         members = [n for n in names if not n.endswith("/") and not n.startswith("__MACOSX")]
         preferred = [n for n in members if n.lower().endswith((".csv", ".txt", ".xlsx"))] or members
         if not preferred:
             raise FormatError("the ZIP archive contains no file")
         member = preferred[0]
+        limits.check_archive(archive, [member])
         inner = archive.open(member)
         if member.lower().endswith(".xlsx"):
             table = _xlsx_rows(io.BytesIO(inner.read()))  # openpyxl needs a seekable file

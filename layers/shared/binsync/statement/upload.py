@@ -2,8 +2,14 @@
 
 Called by functions/parse_statement for each S3 ObjectCreated record. The object key is
 `uploads/<user_id>/<upload_id>/<file name>`; the API created the UploadModel record (with the
-connection and its Binance uid) before handing out the upload URL; when it is missing (a file
-copied straight into the bucket), one is created from the key.
+connection and its Binance uid) before handing out the upload URL. An object without that record
+(or whose record names another key) is not imported: the key's user segment alone proves
+nothing (`UnknownUpload`, the handler ignores the object).
+
+Every refusal once the upload is accepted (damaged container, a limit of `limits`, another
+account's statement, not a statement) ends the upload `failed` with the reason in words; an
+unexpected error ends it `failed` too before propagating (the invocation is retried and may
+still succeed), so no upload stays `parsing`.
 
 At-least-once delivery: every write is idempotent (deterministic transaction ids; items already
 stored identically are not rewritten; merged statement events are found again and merged
@@ -18,13 +24,13 @@ stream; transactions are stored in chunks, so memory stays flat whatever the siz
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from binsync.model import Transaction
+from binsync.statement import limits
 from binsync.statement.merge import MergeResult, reconcile_statement_transactions
 from binsync.statement.parser import StatementParser, UidMismatchError
 from binsync.statement.reader import FormatError
@@ -32,11 +38,16 @@ from binsync.storage.models import ConnectionModel, UploadModel
 
 CHUNK = 500
 SOURCE_REF = "binance-statement"
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_BYTES = limits.MAX_UPLOAD_BYTES  # one limit: the API signs URLs for no more
+REFUSALS = (FormatError, UidMismatchError, limits.FileRefused)
 
 
 class BadKey(ValueError):
     """The object key is not uploads/<user_id>/<upload_id>/<file name>."""
+
+
+class UnknownUpload(BadKey):
+    """No upload record was created for this key by the API: the object is not imported."""
 
 
 @dataclass
@@ -63,12 +74,21 @@ class UploadOutcome:
 
 def _load_upload(key: UploadKey, s3_key: str) -> UploadModel:
     try:
-        return UploadModel.get(key.user_id, key.upload_id)
+        upload = UploadModel.get(key.user_id, key.upload_id)
     except UploadModel.DoesNotExist:
-        upload = UploadModel(key.user_id, key.upload_id, file_name=key.file_name, s3_key=s3_key,
-                             status="waiting", created_at=int(time.time() * 1000))
-        upload.save()
-        return upload
+        raise UnknownUpload(f"no upload was created for object {s3_key!r}") from None
+    if upload.s3_key and upload.s3_key != s3_key:
+        raise UnknownUpload(f"object {s3_key!r} is not the key of upload {key.upload_id}")
+    return upload
+
+
+def _fail(upload: UploadModel, file_name: str, reason: str, imported: int) -> dict[str, Any]:
+    report: dict[str, Any] = {"error": reason, "file": file_name}
+    if imported:
+        report["imported_before_error"] = imported
+    upload.update(actions=[UploadModel.status.set("failed"), UploadModel.report.set(report),
+                           UploadModel.finished_at.set(int(time.time() * 1000))])
+    return {"upload_id": upload.upload_id, "status": "failed", "report": report}
 
 
 def _binance_uid(upload: UploadModel) -> str | None:
@@ -125,10 +145,11 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
 
     upload_key = parse_key(key)
     upload = _load_upload(upload_key, key)
+    previous = (upload.status, upload.content_sha256, upload.report)
     upload.update(actions=[UploadModel.status.set("parsing")])
     uid = _binance_uid(upload)
     s3 = s3 or boto3.client("s3")
-    limit = int(os.environ.get("UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+    limit = limits.max_upload_bytes()
     started = time.time()
     # source ref independent of the upload: re-uploading the same file must store identical items
     parser = StatementParser(uid=uid, expected_uid=uid, source_ref=SOURCE_REF)
@@ -138,6 +159,11 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
     digest = None
     try:
         spool, digest, size = _download(s3, bucket, key, version, limit)
+        if previous[0] == "done" and previous[1] == digest and previous[2]:
+            # the same bytes processed again (a late redelivery): the first report stands
+            spool.close()
+            upload.update(actions=[UploadModel.status.set("done")])
+            return {"upload_id": upload_key.upload_id, "status": "done", "report": previous[2]}
         with spool:
             chunk: list[Transaction] = []
             for tx in parser.iter_transactions(spool):
@@ -150,11 +176,13 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
                     chunk = []
             if chunk:
                 _store(upload.user_id, uid or "unknown", upload.connection_id, chunk, counts, merged)
-    except (FormatError, UidMismatchError) as exc:
-        report = {"error": str(exc), "file": upload_key.file_name}
-        upload.update(actions=[UploadModel.status.set("failed"), UploadModel.report.set(report),
-                               UploadModel.finished_at.set(int(time.time() * 1000))])
-        return {"upload_id": upload_key.upload_id, "status": "failed", "report": report}
+    except REFUSALS as exc:
+        return _fail(upload, upload_key.file_name, str(exc), counts["new"])
+    except Exception as exc:
+        # not the file's fault (storage, a bug): say so, then let the invocation be retried
+        _fail(upload, upload_key.file_name, f"internal error while importing ({type(exc).__name__}); "
+              "the import is retried", counts["new"])
+        raise
 
     stats = parser.stats.to_dict()
     merged_here = len(merged.merged_statement_ids & own_ids)

@@ -24,7 +24,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from binsync.model import Transaction, format_decimal
-from binsync.storage import clients
+from binsync.storage import clients, large_items
+from binsync.storage.large_items import ItemTooLarge
 from binsync.storage.models import TransactionModel, account_key, transaction_sk
 
 BATCH_WRITE_MAX = 25
@@ -164,8 +165,13 @@ def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
 
     result = WriteResult()
     puts: list[dict[str, Any]] = []
+    too_large: ItemTooLarge | None = None
     for sk, tx in by_sk.items():
-        body = body_json(tx)
+        try:
+            body = large_items.fit(tx, body_json(tx), user_id)
+        except ItemTooLarge as exc:  # its neighbours are still stored; then the task fails
+            too_large = too_large or exc
+            continue
         merged_from: list[str] = []
         old = existing.get(sk)
         if old is not None:
@@ -179,4 +185,6 @@ def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
         puts.append({"PutRequest": {"Item": item_of(tx, user_id, connection_id, body=body,
                                                     merged_from=merged_from)}})
     batch_write(puts, client=client, table=table, sleep=sleep)
+    if too_large is not None:
+        raise too_large
     return result

@@ -29,7 +29,7 @@ _offsets: dict[str, tuple[float, int]] = {}
 def make_client(connection: ConnectionModel) -> Any:
     from binsync.binance.client import BinanceClient
 
-    credentials = load_credentials(connection.secret_name)
+    credentials = load_credentials(connection.secret_name, changed_at_ms=connection.status_changed_at)
     client = BinanceClient(credentials=credentials, base_url=connection.base_url,
                            source_address=egress_ip())
     known = _offsets.get(connection.base_url)

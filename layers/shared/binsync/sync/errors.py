@@ -36,3 +36,8 @@ class ConnectionNotSyncable(Exception):
 
 class SyncIncomplete(Exception):
     """Some tasks did not complete after their retries: the run is failed and can be re-run."""
+
+
+class ConnectionGone(Exception):
+    """The connection was deleted (or is being deleted) while its sync ran: the worker stops
+    and writes nothing more (issue 17)."""

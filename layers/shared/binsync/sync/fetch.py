@@ -26,7 +26,7 @@ from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage.models import ConnectionModel, RunModel, TaskModel, TransactionModel, account_key
 from binsync.storage.writer import write_transactions
 from binsync.sync import binance_io, markets
-from binsync.sync.errors import AUTH_ERRORS, RETRYABLE_ERRORS
+from binsync.sync.errors import AUTH_ERRORS, RETRYABLE_ERRORS, ConnectionGone
 from binsync.sync.progress import add
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,8 @@ def record_run_error(run: RunModel, exc: BaseException) -> None:
              "user_message": getattr(exc, "user_message", str(exc)),
              "endpoint": getattr(exc, "endpoint", None), "code": getattr(exc, "code", None)}
     with contextlib.suppress(UpdateError):  # another task recorded it first
-        run.update(actions=[RunModel.error.set(error)], condition=RunModel.error.does_not_exist())
+        run.update(actions=[RunModel.error.set(error)],  # never re-creates a deleted run
+                   condition=RunModel.error.does_not_exist() & RunModel.run_id.exists())
 
 
 # Many tasks of one run land on the same execution environment: the connection (ids, uid,
@@ -79,6 +80,17 @@ def _cached(cache: dict, key: tuple[str, ...], load: Any) -> Any:
     value = load()
     cache[key] = (time.monotonic(), value)
     return value
+
+
+def _require_connection(user_id: str, connection_id: str) -> None:
+    """Raise ConnectionGone when the connection was deleted or is being deleted: checked before
+    each page is written, so a worker still running after DELETE stores nothing more."""
+    try:
+        row = ConnectionModel.get(user_id, connection_id, attributes_to_get=["status"], consistent_read=True)
+    except ConnectionModel.DoesNotExist:
+        row = None
+    if row is None or row.status == "deleting":
+        raise ConnectionGone(f"connection {connection_id} was deleted during its sync")
 
 
 def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
@@ -114,6 +126,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
                                   symbol=task.symbol, params=dict(task.params or {}), cursor=task.cursor)
         context = _context(task)
         for page in pages:
+            _require_connection(user_id, connection_id)
             result = _normalise(endpoint.name, list(page.rows), connection.binance_uid, context)
             written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id)
             merge_errors += _merge_with_statement(run_id, user_id, connection.binance_uid,
@@ -131,6 +144,8 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
                 add(connection_id, run_id, **pending)
                 reported_requests += pending["requests"]
                 pending = dict.fromkeys(pending, 0)
+    except ConnectionGone:
+        raise  # nothing more is written for a deleted connection, not even this task's row
     except Exception as exc:
         name = type(exc).__name__
         if name == "InvalidRequest" and getattr(exc, "code", None) == INVALID_SYMBOL and task.symbol:
@@ -200,7 +215,9 @@ def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str]
     A retryable error (rate limit, ban, 5xx, clock skew) or an auth error stops the batch and
     propagates: the state machine retries the item, whose done tasks return at once, or ends the
     sync. Any other error fails only its task (the row says why): the rest of the batch still
-    runs, then the first such error propagates so the item is reported as given up.
+    runs, then the first such error propagates so the item is reported as given up; a retryable
+    error after such a failure propagates that failure, not itself (issue 17: the retry re-ran the
+    failed task, which then succeeded, and the run was reported complete).
     `deadline` (time.time()): a pacing wait past it raises RateLimited, so a long item (a
     UID-bucket endpoint's whole history) hands over to the state machine's retry before the
     Lambda timeout instead of being killed mid-page.
@@ -217,18 +234,29 @@ def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str]
     first_failure: Exception | None = None
     totals: Counter[str] = Counter()  # the run's counters move once per batch
     completed: list[TaskModel] = []  # and finished tasks are saved together
+    gone = False  # the connection was deleted: rows and counters of the batch are not written
     try:
         for task_id in task_ids:
             try:
                 outcomes.append(run_task(user_id, connection_id, run_id, task_id, client=client,
                                          task=rows.get(task_id), totals=totals, completed=completed))
+            except ConnectionGone:
+                gone = True
+                raise
             except Exception as exc:
                 if type(exc).__name__ in RETRYABLE_ERRORS + AUTH_ERRORS:
+                    if first_failure is not None and type(exc).__name__ in RETRYABLE_ERRORS:
+                        # A retry of the item would run the task that already failed for good
+                        # again (and might hide its failure): the item gives up with it instead.
+                        raise first_failure from exc
                     raise
                 log.warning("task %s failed: %s", task_id, type(exc).__name__)
                 first_failure = first_failure or exc
                 outcomes.append({"task_id": task_id, "status": "failed", "error": type(exc).__name__})
     finally:
+        if gone:
+            completed.clear()
+            totals.clear()
         try:
             save_completed(completed)
         except Exception:

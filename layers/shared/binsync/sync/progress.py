@@ -13,6 +13,8 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage.models import RunModel, TaskModel
 
@@ -36,7 +38,17 @@ def add(connection_id: str, run_id: str, **deltas: int) -> None:
     if actions:
         # Straight to UpdateItem without ReturnValues: Model.update would read back the whole run
         # item (coverage, counts) on every task, and nobody needs it here.
-        RunModel._get_connection().update_item(connection_id, run_id, actions=actions)
+        # Only an existing run: a worker still running after its connection was deleted must
+        # not re-create the run row (UpdateItem creates missing items).
+        try:
+            RunModel._get_connection().update_item(connection_id, run_id, actions=actions,
+                                                   condition=RunModel.run_id.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                from binsync.sync.errors import ConnectionGone
+
+                raise ConnectionGone(f"run {run_id} of connection {connection_id} no longer exists") from None
+            raise
 
 
 def product_of(endpoint_name: str) -> str:

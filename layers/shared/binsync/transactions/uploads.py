@@ -20,14 +20,15 @@ from pynamodb.exceptions import DoesNotExist
 
 from binsync.connections.errors import InvalidInput, NotFound
 from binsync.connections.lifecycle import get_connection
+from binsync.statement import limits
 from binsync.storage.models import UploadModel
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = limits.MAX_UPLOAD_BYTES  # the parser refuses beyond the same limit
 URL_EXPIRES_S = 900
 
 
 def max_bytes() -> int:
-    return int(os.environ.get("UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return limits.max_upload_bytes()
 
 
 def bucket() -> str:
