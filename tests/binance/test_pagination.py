@@ -175,7 +175,9 @@ def test_record_id_kind_options_bill(fake):
     fake.rows["options.bill"] = make_rows("options.bill", 1500, now - 20 * DAY_MS, 60_000, currency="USDT")
     rows, _ = walk(client_for(fake), "options.bill", params={"currency": "USDT"})
     assert len(set(keys("options.bill", rows))) == 1500
-    assert [c["recordId"] for c in sent_to(fake, "/eapi/v1/bill")] == ["0", "1001"]
+    # The bill's maximum page size is undocumented: the short page is confirmed by one more
+    # request (issue 14), which comes back empty.
+    assert [c["recordId"] for c in sent_to(fake, "/eapi/v1/bill")] == ["0", "1001", "1501"]
 
 
 def test_single_request_endpoint(fake):

@@ -27,8 +27,10 @@ def _id(ep: catalogue.Endpoint, row: dict) -> tuple:
 def _tasks(account, ep: catalogue.Endpoint) -> list[tuple[str | None, dict]]:
     recs = account.truth().api_records(ep.name)
     variants = list(ep.variants) or [{}]
-    if ep.name == "mining.payments":
+    if ep.extra.get("variants_from") == "mining_accounts":
         variants = [{"algo": "sha256", "userName": account.mining_user}]
+    elif ep.extra.get("variants_from") == "mining_algos":
+        variants = [{"algo": "sha256"}]
     symbols: list[str | None] = [None]
     if ep.requires_symbol:
         symbols = sorted({r.part[0] for r in recs})
