@@ -72,7 +72,8 @@ def test_an_unknown_income_type_is_kept_with_its_leg_and_counted_as_a_gap(tables
             {"symbol": "BTCUSDT", "incomeType": "FUNDING_FEE", "income": "0.1", "asset": "USDT",
              "info": "", "time": T0, "tranId": 10, "tradeId": ""}]
     summary = _run(TaskSpec("usdm.income", T0 - 10, T0 + 10), [Page(rows, None, 1, 30)])
-    stored = {t.body["source"]["native_id"]: t for t in TransactionModel.by_account.query(account_key(USER, UID))}
+    items = TransactionModel.by_account.query(account_key(USER, UID))
+    stored = {t.body["source"]["native_id"]: t for t in items}
     kept = stored["usdm_income:SOMETHING_NEW_2027:9"]
     assert kept.kind == "other"
     assert [(leg["asset"], Decimal(leg["amount"]), leg["wallet"]) for leg in kept.body["legs"]] == [
@@ -101,3 +102,41 @@ def test_every_documented_income_type_has_a_kind():
     unmapped = [t for t in DOCUMENTED_INCOME_TYPES if t not in INCOME_KINDS and t != TRANSFER_INCOME]
     assert unmapped == []
     assert all(kind != "other" for kind in INCOME_KINDS.values())
+
+
+def _transfer_pair(uid: str):
+    from binsync.normalise import normalise
+
+    ut = normalise("wallet.universal_transfer", [{"asset": "USDT", "amount": "25", "type": "MAIN_MARGIN",
+                                                  "status": "CONFIRMED", "tranId": 5240372201,
+                                                  "timestamp": T0}], uid=uid,
+                   context={"type": "MAIN_MARGIN"}).transactions
+    mt = normalise("margin.transfers", [{"amount": "25", "asset": "USDT", "status": "CONFIRMED",
+                                         "timestamp": T0, "txId": 5240372201, "type": "ROLL_IN",
+                                         "transFrom": "SPOT", "transTo": "CROSS_MARGIN"}],
+                   uid=uid).transactions
+    assert len(ut) == len(mt) == 1 and ut[0].id == mt[0].id  # the same movement, the same id
+    return ut, mt
+
+
+def test_a_transfer_reported_by_two_endpoints_is_one_record_naming_both_whatever_the_order(tables):
+    import json
+
+    from binsync.storage.writer import write_transactions
+
+    bodies = []
+    for user, order in (("u-ut-first", (0, 1)), ("u-mt-first", (1, 0))):
+        pair = _transfer_pair(UID)
+        for index in order:
+            write_transactions(pair[index], user_id=user)
+        (item,) = TransactionModel.query(user)
+        body = json.loads(item.body) if isinstance(item.body, str) else item.body
+        bodies.append((item.source_ref, body))
+        # A rerun of either task changes nothing.
+        assert write_transactions(pair[order[0]], user_id=user).unchanged == 1
+    assert bodies[0] == bodies[1]
+    ref, body = bodies[0]
+    assert ref == "wallet.universal_transfer"
+    assert [s["ref"] for s in body["meta"]["sources"]] == ["wallet.universal_transfer", "margin.transfers"]
+    assert [(leg["wallet"], Decimal(leg["amount"])) for leg in body["legs"]] == [
+        ("spot", Decimal(-25)), ("margin_cross", Decimal(25))]
