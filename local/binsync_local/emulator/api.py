@@ -186,6 +186,12 @@ class HistoryEngine:
             return dumps({"code": -1, "msg": "Mining account does not exist", "data": None})
         if name.startswith("mining.") and params.get("algo") != "sha256":
             return dumps({"code": -1, "msg": "Invalid algorithm", "data": None})
+        if name == "wallet.universal_transfer":  # spec §5.3.3: isolated types name their pairs
+            needs = {"ISOLATEDMARGIN_MARGIN": ("fromSymbol",), "MARGIN_ISOLATEDMARGIN": ("toSymbol",),
+                     "ISOLATEDMARGIN_ISOLATEDMARGIN": ("fromSymbol", "toSymbol")}
+            for p in needs.get(params.get("type", ""), ()):
+                if not params.get(p):
+                    raise mandatory(p)
         st = self.store(name)
         recs = st.records
         # ---- partition / symbol selection

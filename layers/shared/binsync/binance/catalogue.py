@@ -302,8 +302,12 @@ _ALL: list[Endpoint] = [
         retention_ms=6 * MONTH_MS, required_params=("type",),
         variants=tuple({"type": t} for t in UNIVERSAL_TRANSFER_TYPES),
         rows_path=("rows",), total_path=("total",), id_fields=("tranId",), time_field="timestamp",
+        extra={"isolated_variant_params": {"ISOLATEDMARGIN_MARGIN": ("fromSymbol",),
+                                           "MARGIN_ISOLATEDMARGIN": ("toSymbol",),
+                                           "ISOLATEDMARGIN_ISOLATEDMARGIN": ("fromSymbol", "toSymbol")}},
         choice="Max window ❓ (not stated): 30 days chosen. Isolated types need fromSymbol/toSymbol (spec "
-               "§5.3.3); the ISOLATEDMARGIN_* variants are planned without them and covered by margin.transfers.",
+               "§5.3.3): one variant per isolated pair (pairs x pairs for ISOLATEDMARGIN_ISOLATEDMARGIN), "
+               "from the discovered margin_isolated scope (extra.isolated_variant_params).",
         notes="One task per type (31 variants); 6-month horizon."),
     _ep(name="wallet.dust", product="dust", family="sapi", path="/sapi/v1/asset/dribblet", weight=1, bucket=SAPI_IP,
         pagination="window_only", page_size=100, default_page_size=100, max_page_size=100, limit_param=None,

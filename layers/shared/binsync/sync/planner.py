@@ -46,6 +46,7 @@ Rules:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -192,7 +193,26 @@ def _variants(ep: Endpoint, inputs: PlanInputs | None = None) -> list[dict[str, 
     override = inputs.variants.get(ep.name) if inputs is not None else None
     if override is not None:
         return [dict(v) for v in override]
+    needs_pairs = ep.extra.get("isolated_variant_params")
+    if isinstance(needs_pairs, dict):
+        return _with_isolated_pairs(ep, needs_pairs, inputs)
     return [dict(v) for v in ep.variants] or [{}]
+
+
+def _with_isolated_pairs(ep: Endpoint, needs_pairs: Mapping[str, tuple[str, ...]],
+                         inputs: PlanInputs | None) -> list[dict[str, Any]]:
+    """Variants that Binance answers only with the isolated pair(s) named (universal transfer
+    ISOLATEDMARGIN_*: fromSymbol/toSymbol), once per discovered isolated pair (or pair of pairs)."""
+    pairs = list(dict.fromkeys((inputs.symbols.get(ISOLATED_SCOPE) if inputs else None) or []))
+    out: list[dict[str, Any]] = []
+    for variant in ep.variants:
+        names = next((needs_pairs[v] for v in variant.values() if v in needs_pairs), None)
+        if names is None:
+            out.append(dict(variant))
+            continue
+        for combo in itertools.product(pairs, repeat=len(names)):
+            out.append({**variant, **dict(zip(names, combo, strict=True))})
+    return out
 
 
 def _symbol_variants(ep: Endpoint, symbols: list[str | None],
