@@ -88,3 +88,6 @@ def test_margin_futures_and_mining_are_stored_exactly_once_from_discovered_scope
     run = RunModel.get(run.connection_id, run.run_id)
     assert run.coverage["margin"]["complete"] is True and run.coverage["usdm"]["complete"] is True
     assert run.coverage["margin"]["scopes"]["margin_isolated"]["walked"] == len(iso_trades)
+    # The capital flow agrees with the margin fills and loans over its 90-day horizon.
+    check = run.reconciliation["margin_capital_flow"]
+    assert check["agrees"] is True, check

@@ -21,6 +21,7 @@ from binsync.events.failures import reset_transient_failures
 from binsync.storage.models import ConnectionModel, RunModel
 from binsync.sync import binance_io, markets
 from binsync.sync.errors import AUTH_ERRORS
+from binsync.sync.margin_check import check_stored
 from binsync.sync.planner import RULE_ALL
 from binsync.sync.progress import now_ms, product_of
 from binsync.sync.reconcile import StoredTotals, reconcile_spot, stored_totals
@@ -206,6 +207,9 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     except Exception as exc:  # reconciliation informs, it never fails a sync
         log.warning("reconciliation failed: %s", type(exc).__name__)
         reconciliation = {"error": type(exc).__name__, "message": str(exc)[:300]}
+    margin = margin_capital_flow_check(run, summary)
+    if margin is not None:
+        reconciliation = {**reconciliation, "margin_capital_flow": margin}
     run.update(actions=[*base, RunModel.status.set("succeeded"), RunModel.reconciliation.set(reconciliation)])
     connection.update(actions=[ConnectionModel.last_success_at.set(finished),
                                ConnectionModel.last_success_window_end.set(run.window_end),
@@ -216,6 +220,21 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     reset_transient_failures(user_id, connection_id)  # and the repeated-failure warning goes too
     return {"outcome": "succeeded", "error": None, "cause": None, "run_id": run_id,
             "records": int(run.records or 0), "gaps": summary["gaps"]}
+
+
+def margin_capital_flow_check(run: RunModel, summary: dict[str, Any]) -> dict[str, Any] | None:
+    """Capital flow against the margin ledger over the flow's horizon (sync/margin_check.py),
+    when this run read the capital flow; informs, never fails a sync."""
+    if "margin.capital_flow" not in ((summary["coverage"].get("margin") or {}).get("endpoints") or []):
+        return None
+    flow = ENDPOINTS["margin.capital_flow"]
+    # The client starts a minute inside the horizon; a few more keep the edge out of the check.
+    since = int(run.window_end) - int(flow.retention_ms or 0) + 5 * 60_000
+    try:
+        return check_stored(run.user_id, run.binance_uid, since)
+    except Exception as exc:
+        log.warning("margin capital-flow check failed: %s", type(exc).__name__)
+        return {"error": type(exc).__name__}
 
 
 def fail_run(user_id: str, connection_id: str, run_id: str, error: dict[str, Any]) -> dict[str, Any]:
