@@ -17,7 +17,8 @@ def _fill(n: int, legs: list[tuple[str, str, str]]) -> dict:
             "legs": [{"asset": a, "amount": v, "wallet": w} for a, v, w in legs]}
 
 
-FILL = [("BTC", "0.01", "margin_cross"), ("USDT", "-300", "margin_cross"), ("BTC", "-0.00001", "margin_cross")]
+FILL = [("BTC", "0.01", "margin_cross"), ("USDT", "-300", "margin_cross"),
+        ("BTC", "-0.00001", "margin_cross")]
 FLOWS = [_flow(1, "BUY_INCOME", "BTC", "0.01"), _flow(1, "BUY_EXPENSE", "USDT", "-300"),
          _flow(1, "TRADING_COMMISSION", "BTC", "-0.00001"), _flow(2, "TRANSFER", "USDT", "500")]
 
