@@ -220,6 +220,7 @@ def test_every_section_8_disagreement_and_unknown_has_a_written_choice():
 
 def test_planned_set():
     planned = {ep.name for ep in planned_endpoints()}
-    assert "margin.capital_flow" not in planned and "mining.payments" not in planned
+    # issue 14: capital flow is read by default (cheap next to the margin fills, a cross-check)
+    assert "margin.capital_flow" in planned and "mining.payments" not in planned
     assert {"spot.my_trades", "usdm.income", "fiat.orders", "wallet.dust"} <= planned
     assert all(ep.extra.get("planned") is False for ep in ENDPOINTS.values() if not ep.planned)

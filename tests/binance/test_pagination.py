@@ -175,7 +175,9 @@ def test_record_id_kind_options_bill(fake):
     fake.rows["options.bill"] = make_rows("options.bill", 1500, now - 20 * DAY_MS, 60_000, currency="USDT")
     rows, _ = walk(client_for(fake), "options.bill", params={"currency": "USDT"})
     assert len(set(keys("options.bill", rows))) == 1500
-    assert [c["recordId"] for c in sent_to(fake, "/eapi/v1/bill")] == ["0", "1001"]
+    # The bill's maximum page size is undocumented: the short page is confirmed by one more
+    # request (issue 14), which comes back empty.
+    assert [c["recordId"] for c in sent_to(fake, "/eapi/v1/bill")] == ["0", "1001", "1501"]
 
 
 def test_single_request_endpoint(fake):
@@ -268,3 +270,19 @@ def test_malformed_bodies_are_empty_pages_not_crashes(fake):
     fake.hooks["wallet.universal_transfer"] = lambda p: (200, {}, {"total": "n/a", "rows": "oops"})
     rows, _ = walk(client_for(fake), "wallet.universal_transfer", params={"type": "MAIN_UMFUTURE"})
     assert rows == []
+
+
+def test_a_short_page_ends_the_walk_only_when_the_maximum_page_size_is_documented():
+    fake = FakeBinance(FakeClock())  # issue 14 item 5
+    now = fake.now_ms()
+    fake.rows["options.bill"] = make_rows("options.bill", 450, now - 20 * 86_400_000, 60_000,
+                                          currency="USDT")
+    bill = ENDPOINTS["options.bill"]
+    assert bill.page_size_documented is False and bill.page_size == 1000
+
+    def capped(params: dict[str, str]):  # a server that serves 100 rows whatever we ask
+        return 200, {}, fake._serve(bill, {**params, "limit": "100"})[1]
+
+    fake.hooks["options.bill"] = capped
+    rows, _ = walk(client_for(fake), "options.bill", params={"currency": "USDT"})
+    assert len({r["id"] for r in rows}) == 450

@@ -27,8 +27,15 @@ def _id(ep: catalogue.Endpoint, row: dict) -> tuple:
 def _tasks(account, ep: catalogue.Endpoint) -> list[tuple[str | None, dict]]:
     recs = account.truth().api_records(ep.name)
     variants = list(ep.variants) or [{}]
-    if ep.name == "mining.payments":
+    if ep.extra.get("variants_from") == "mining_accounts":
         variants = [{"algo": "sha256", "userName": account.mining_user}]
+    elif ep.extra.get("variants_from") == "mining_algos":
+        variants = [{"algo": "sha256"}]
+    needs_pairs = ep.extra.get("isolated_variant_params") or {}
+    if needs_pairs:  # isolated universal-transfer types name their pair(s) (spec §5.3.3)
+        variants = [
+            {**v, **dict.fromkeys(needs_pairs.get(v.get("type"), ()), "BNBUSDT")} for v in variants
+        ]
     symbols: list[str | None] = [None]
     if ep.requires_symbol:
         symbols = sorted({r.part[0] for r in recs})

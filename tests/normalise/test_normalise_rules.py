@@ -272,7 +272,7 @@ def test_margin_repay_is_minus_principal_minus_interest_and_borrow_plus_amount()
     ("REALIZED_PNL", "futures_pnl"), ("FUNDING_FEE", "funding_fee"), ("COMMISSION", "fee"),
     ("COMMISSION_REBATE", "rebate"), ("REFERRAL_KICKBACK", "rebate"), ("API_REBATE", "rebate"),
     ("INSURANCE_CLEAR", "liquidation"), ("WELCOME_BONUS", "reward"), ("CONTEST_REWARD", "reward"),
-    ("AUTO_EXCHANGE", "other"), ("SOMETHING_NEW_2027", "other"),
+    ("AUTO_EXCHANGE", "convert"), ("SOMETHING_NEW_2027", "other"),
 ])
 @pytest.mark.parametrize("product", ["usdm", "coinm"])
 def test_futures_income_types_map_as_documented(product, income_type, kind):

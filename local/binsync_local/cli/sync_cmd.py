@@ -40,6 +40,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the sync")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--verbose", action="store_true", help="show the functions' structured logs")
+    p.add_argument("--mining-account", action="append", default=[], metavar="USERNAME[:ALGO]",
+                   help="a pool mining account to sync (repeatable; algo defaults to sha256)")
     p.set_defaults(func=run)
 
 
@@ -101,12 +103,22 @@ def is_loopback(base_url: str) -> bool:
     return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
+def mining_accounts_of(values: list[str]) -> list[dict[str, str]]:
+    """`USERNAME[:ALGO]` arguments -> the POST /connections `mining_accounts` list."""
+    out = []
+    for value in values:
+        name, _, algo = value.partition(":")
+        out.append({"userName": name, "algo": algo or "sha256"})
+    return out
+
+
 def register_key(cloud: Any, *, base_url: str, api_key: str, api_secret: str, key_type: str,
-                 mode: str, user: str = DEFAULT_USER) -> dict[str, Any]:
+                 mode: str, user: str = DEFAULT_USER,
+                 mining_accounts: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """POST /connections through the real API handler; returns the connection view."""
     status, _headers, body = cloud.api_request("POST", "/connections", user=user, body={
         "api_key": api_key, "api_secret": api_secret, "key_type": key_type, "base_url": base_url,
-        "sync_mode": mode, "label": "cli", "start_sync": True})
+        "sync_mode": mode, "label": "cli", "start_sync": True, "mining_accounts": mining_accounts or []})
     if status != 201:
         raise SystemExit(f"registration refused (HTTP {status}): {json.dumps(body, indent=2)}")
     return body
@@ -203,10 +215,11 @@ def export(transactions: list[dict[str, Any]], path: str) -> int:
 
 
 def sync_once(cloud: Any, *, base_url: str, api_key: str, api_secret: str, key_type: str, mode: str,
-              timeout: float, progress: bool, user: str = DEFAULT_USER) -> tuple[dict[str, Any], Any]:
+              timeout: float, progress: bool, user: str = DEFAULT_USER,
+              mining_accounts: list[dict[str, str]] | None = None) -> tuple[dict[str, Any], Any]:
     """Register the key (which starts the sync) and follow the run to its end."""
     view = register_key(cloud, base_url=base_url, api_key=api_key, api_secret=api_secret,
-                        key_type=key_type, mode=mode, user=user)
+                        key_type=key_type, mode=mode, user=user, mining_accounts=mining_accounts)
     run_view = view.get("current_run")
     if not run_view:
         raise SystemExit(f"the registration started no sync: {json.dumps(view, indent=2)}")
@@ -234,7 +247,8 @@ def run(args: argparse.Namespace) -> int:
             quiet_function_logs()
         view, run_ = sync_once(cloud, base_url=args.base_url, api_key=args.api_key,
                                api_secret=_secret(args.api_secret), key_type=args.key_type, mode=args.mode,
-                               timeout=args.timeout, progress=not args.no_progress)
+                               timeout=args.timeout, progress=not args.no_progress,
+                               mining_accounts=mining_accounts_of(args.mining_account))
         execution = cloud.client("stepfunctions").describe_execution(executionArn=run_.execution_arn) \
             if run_.execution_arn else None
         summary = run_summary(run_, execution)

@@ -103,6 +103,8 @@ FILTERS: dict[str, dict[str, Callable[[ApiRecord], Any]]] = {
     "options.exercise": {"symbol": _raw("symbol")},
     "loans.income": {"type": _raw("type"), "asset": _raw("asset")},
     "mining.payments": {"coin": _raw("coinName")},
+    "mining.other": {"coin": _raw("coinName")},
+    "mining.account_earnings": {"coin": _raw("coinName")},
     "auto_invest.history": {"targetAsset": _raw("targetAsset")},
     "earn.flexible_subscriptions": {"asset": _raw("asset"), "purchaseId": _raw("purchaseId")},
     "earn.flexible_redemptions": {"asset": _raw("asset"), "redeemId": _raw("redeemId")},
@@ -117,6 +119,8 @@ def _isolated_of(rec: ApiRecord) -> str | None:
     raw = rec.raw
     if rec.endpoint == "margin.liquidations":
         return raw.get("symbol") if raw.get("isIsolated") else None
+    if rec.endpoint == "margin.capital_flow":  # `symbol` is set on cross rows too: the partition says
+        return rec.part[0] if rec.part else None
     return raw.get("isolatedSymbol") or raw.get("toSymbol") or raw.get("fromSymbol")
 
 
@@ -178,8 +182,16 @@ class HistoryEngine:
         for p in ep.required_params:
             if not params.get(p):
                 raise mandatory(p)
-        if name == "mining.payments" and params.get("userName") != self.account.mining_user:
+        if name in ("mining.payments", "mining.other") and params.get("userName") != self.account.mining_user:
             return dumps({"code": -1, "msg": "Mining account does not exist", "data": None})
+        if name.startswith("mining.") and params.get("algo") != "sha256":
+            return dumps({"code": -1, "msg": "Invalid algorithm", "data": None})
+        if name == "wallet.universal_transfer":  # spec §5.3.3: isolated types name their pairs
+            needs = {"ISOLATEDMARGIN_MARGIN": ("fromSymbol",), "MARGIN_ISOLATEDMARGIN": ("toSymbol",),
+                     "ISOLATEDMARGIN_ISOLATEDMARGIN": ("fromSymbol", "toSymbol")}
+            for p in needs.get(params.get("type", ""), ()):
+                if not params.get(p):
+                    raise mandatory(p)
         st = self.store(name)
         recs = st.records
         # ---- partition / symbol selection
@@ -334,11 +346,12 @@ class HistoryEngine:
             body = {"list": "\x00ROWS", "startTime": start, "endTime": end, "limit": limit, "moreData": more}
         elif name == "wallet.dust":
             body = {"total": n_total, "userAssetDribblets": "\x00ROWS"}
-        elif name == "mining.payments":
+        elif name in ("mining.payments", "mining.other", "mining.account_earnings"):
+            key = "otherProfits" if name == "mining.other" else "accountProfits"
             body = {
                 "code": 0,
                 "msg": "",
-                "data": {"accountProfits": "\x00ROWS", "totalNum": n_total, "pageSize": limit},
+                "data": {key: "\x00ROWS", "totalNum": n_total, "pageSize": limit},
             }
         elif name == "rebates.tax_query":
             size = ep.default_page_size or 200

@@ -947,7 +947,7 @@ class Gen:
             self.renumber(recs, f"margin_trade:{sym}:{'isolated' if iso_flag else 'cross'}:")
         # Loans: borrow, hourly-ish interest (detail), repay principal + interest.
         for i in range(self.n("loans")):
-            is_iso = i % 4 == 3
+            is_iso = i % 4 == 1  # every 4th loan isolated; `small` (2 loans) gets one
             wallet = "margin_isolated" if is_iso else "margin_cross"
             sym = "BNBUSDT" if is_iso else None
             asset = "USDT" if i % 3 else "BTC"
@@ -1051,6 +1051,7 @@ class Gen:
         fid = 123_456
         for t, e, a, amt, ftype, sym, tran in flows:
             fid += rng.randint(1, 9)
+            isolated_pair = sym if any(w == "margin_isolated" for _a, _v, w, _r in e.legs) else None
             fraw = {
                 "id": fid,
                 "tranId": tran,
@@ -1061,7 +1062,10 @@ class Gen:
                 "amount": plain(amt),
             }
             e.api.append(
-                ApiRecord("margin.capital_flow", f"margin_flow:{fid}", fraw, t, (), fid, (), detail=True)
+                ApiRecord(
+                    "margin.capital_flow", f"margin_flow:{fid}", fraw, t, (isolated_pair,), fid, (),
+                    detail=True,
+                )
             )
 
     def renumber(self, recs: list[ApiRecord], prefix: str) -> None:
@@ -1620,6 +1624,21 @@ class Gen:
             leg = ("BTC", profit, "mining", "in")
             rec = ApiRecord("mining.payments", f"mining:BTC:{t}:0", raw, t, (), 0, (leg,))
             self.add("mining", t, [leg], [rec], [(t, "mining", "Pool Distribution", "BTC", profit, "")])
+            if i % 5 == 2:  # an extra bonus (Extra Bonus List: type 2, activity bonus)
+                bonus = Decimal(rng.randint(1_000, 20_000)).scaleb(-8)
+                braw = {"time": t, "coinName": "BTC", "type": 2, "profitAmount": bonus, "status": 2}
+                bleg = ("BTC", bonus, "mining", "in")
+                brec = ApiRecord("mining.other", f"mining_other:BTC:{t}:2", braw, t, (), 0, (bleg,))
+                self.add("mining", t, [bleg], [brec], [(t, "mining", "Pool Distribution", "BTC", bonus, "")])
+            if i % 7 == 3:  # an account earning (Mining Account Earning: type 0, referral)
+                earned = Decimal(rng.randint(1_000, 9_000)).scaleb(-8)
+                puid = 59_985_472
+                eraw = {"time": t, "coinName": "BTC", "type": 0, "puid": puid, "subName": "miner",
+                        "amount": earned}
+                eleg = ("BTC", earned, "mining", "in")
+                erec = ApiRecord("mining.account_earnings", f"mining_account:BTC:{t}:0:{puid}", eraw, t, (),
+                                 0, (eleg,))
+                self.add("mining", t, [eleg], [erec], [(t, "mining", "Pool Distribution", "BTC", earned, "")])
 
     def crypto_loans(self, prices: dict[str, float]) -> None:
         rng = self.rng

@@ -301,9 +301,19 @@ class Reference:
             separators=(",", ":"),
         )
 
+    def isolated_pairs(self) -> list[str]:
+        """The pairs of the account's isolated margin accounts: those its records name."""
+        pairs = {r.raw["symbol"] for r in self.account.records("margin.my_trades") if r.part[1]}
+        for name in ("margin.borrow_repay", "margin.interest", "margin.transfers"):
+            for r in self.account.records(name):
+                pairs.update(s for s in (r.raw.get("isolatedSymbol"), r.raw.get("fromSymbol"),
+                                         r.raw.get("toSymbol")) if s)
+        return sorted(pairs)
+
     def isolated_account(self) -> str:
+        # One wallet total per asset (binsync's margin_isolated wallet is not split per pair).
         iso = self.wallet("margin_isolated")
-        pairs = sorted({m.symbol for m in self.account.markets if m.symbol == "BNBUSDT"})
+        pairs = self.isolated_pairs()
 
         def side(asset: str) -> dict:
             v = iso.get(asset, Decimal(0))
@@ -322,8 +332,8 @@ class Reference:
 
         assets = [
             {
-                "baseAsset": side("BNB"),
-                "quoteAsset": side("USDT"),
+                "baseAsset": side(self._market(p)[0]),
+                "quoteAsset": side(self._market(p)[1]),
                 "symbol": p,
                 "isolatedCreated": True,
                 "enabled": True,
@@ -341,6 +351,19 @@ class Reference:
             {"assets": assets, "totalAssetOfBtc": "0", "totalLiabilityOfBtc": "0", "totalNetAssetOfBtc": "0"},
             separators=(",", ":"),
         )
+
+    def _market(self, symbol: str) -> tuple[str, str]:
+        m = self.account.market(symbol)
+        return (m.base, m.quote) if m else (symbol[:-4], symbol[-4:])
+
+    def coinm_account(self) -> str:
+        assets = [
+            {"asset": a, "walletBalance": f"{v:.8f}", "unrealizedProfit": "0.00000000",
+             "marginBalance": f"{v:.8f}", "availableBalance": f"{v:.8f}"}
+            for a, v in self.wallet("coinm").items()
+        ]
+        return json.dumps({"assets": assets, "positions": [], "canDeposit": True, "canTrade": True,
+                           "canWithdraw": True, "feeTier": 0, "updateTime": 0}, separators=(",", ":"))
 
     def usdm_account(self) -> str:
         assets = [
@@ -360,7 +383,9 @@ class Reference:
     def margin_pairs(self, isolated: bool) -> str:
         out = []
         for i, m in enumerate(self.listed):
-            if not any("MARGIN" in ps for ps in m.permission_sets) or (isolated and m.symbol != "BNBUSDT"):
+            if not any("MARGIN" in ps for ps in m.permission_sets) or (
+                isolated and m.symbol not in self.isolated_pairs()
+            ):
                 continue
             row = {
                 "base": m.base,

@@ -322,6 +322,9 @@ class Handler(BaseHTTPRequestHandler):
             "extra:/sapi/v1/account/status": lambda: json.dumps({"data": "Normal"}),
             "extra:/sapi/v1/margin/allPairs": lambda: ref.margin_pairs(isolated=False),
             "extra:/sapi/v1/margin/isolated/allPairs": lambda: ref.margin_pairs(isolated=True),
+            "margin.all_pairs": lambda: ref.margin_pairs(isolated=False),
+            "margin.isolated_all_pairs": lambda: ref.margin_pairs(isolated=True),
+            "coinm.account": ref.coinm_account,
         }
         fn = handlers.get(name)
         if fn is None:

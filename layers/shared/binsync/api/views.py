@@ -32,6 +32,7 @@ def connection_view(conn: ConnectionModel, *, same_account_as: list[str],
         base_url=conn.base_url, status=conn.status, status_reason=conn.status_reason,
         status_changed_at=_int(conn.status_changed_at), permissions=dict(conn.permissions or {}),
         warnings=list(conn.warnings or []), sync_mode=conn.sync_mode, created_at=int(conn.created_at),
+        mining_accounts=list(conn.mining_accounts or []),
         last_sync_at=_int(conn.last_sync_at), last_success_at=_int(conn.last_success_at),
         current_run=run_view(run, with_products=True) if run is not None else None,
     )

@@ -145,6 +145,11 @@ class Endpoint:
     max_page_size: int | None = None       # server maximum for the limit parameter
     order: Literal["asc", "desc"] = "asc"  # order of rows in a response
     time_format: TimeFormat = "ms"         # how `time_field` is encoded
+    # --- added for issue 14 ---
+    # Whether Binance documents the maximum page size (`max_page_size`). Only then does a page
+    # shorter than `page_size` prove the walk is over; otherwise a server capping pages below
+    # what we ask would end the walk early, so the walk asks once more (an empty page ends it).
+    page_size_documented: bool = True
 
 
 # --- buckets (spec §3) ------------------------------------------------------------------------
@@ -241,6 +246,20 @@ _ALL: list[Endpoint] = [
         weight=10, bucket=SAPI_IP, permission="read", history=False, start_param=None, end_param=None,
         limit_param=None, rows_path=("assets",), id_fields=("symbol",),
         notes="Lists isolated pairs: the symbol scope margin_isolated (spec §5.5 General, §7.4)."),
+    _ep(name="margin.all_pairs", product="margin", family="sapi", path="/sapi/v1/margin/allPairs", weight=1,
+        bucket=SAPI_IP, signed=False, history=False, start_param=None, end_param=None, limit_param=None,
+        id_fields=("symbol",),
+        notes="Every cross-margin pair (bare list of {symbol, base, quote}); with margin.account's assets "
+              "ever held, the cross-margin symbol scope (sync/discovery.py, spec §7.4)."),
+    _ep(name="margin.isolated_all_pairs", product="margin", family="sapi",
+        path="/sapi/v1/margin/isolated/allPairs", weight=10, bucket=SAPI_IP, history=False, start_param=None,
+        end_param=None, limit_param=None, id_fields=("symbol",),
+        notes="Every isolated-margin pair of the exchange (spec §5.5 General)."),
+    _ep(name="coinm.account", product="coinm", family="dapi", path="/dapi/v1/account", weight=5, bucket=DAPI_IP,
+        permission="futures", history=False, start_param=None, end_param=None, limit_param=None,
+        rows_path=("assets",), id_fields=("asset",),
+        choice="Weight not in the spec; 5 chosen (as /fapi/v3/account).",
+        notes="COIN-M balances and positions: positions add symbols to the coinm scope."),
     _ep(name="usdm.account", product="usdm", family="fapi", path="/fapi/v3/account", weight=5, bucket=FAPI_IP,
         permission="futures", history=False, planned=False, start_param=None, end_param=None, limit_param=None,
         rows_path=("assets",), id_fields=("asset",), notes="Balances/positions snapshot (spec §5.6.3)."),
@@ -283,8 +302,12 @@ _ALL: list[Endpoint] = [
         retention_ms=6 * MONTH_MS, required_params=("type",),
         variants=tuple({"type": t} for t in UNIVERSAL_TRANSFER_TYPES),
         rows_path=("rows",), total_path=("total",), id_fields=("tranId",), time_field="timestamp",
+        extra={"isolated_variant_params": {"ISOLATEDMARGIN_MARGIN": ("fromSymbol",),
+                                           "MARGIN_ISOLATEDMARGIN": ("toSymbol",),
+                                           "ISOLATEDMARGIN_ISOLATEDMARGIN": ("fromSymbol", "toSymbol")}},
         choice="Max window ❓ (not stated): 30 days chosen. Isolated types need fromSymbol/toSymbol (spec "
-               "§5.3.3); the ISOLATEDMARGIN_* variants are planned without them and covered by margin.transfers.",
+               "§5.3.3): one variant per isolated pair (pairs x pairs for ISOLATEDMARGIN_ISOLATEDMARGIN), "
+               "from the discovered margin_isolated scope (extra.isolated_variant_params).",
         notes="One task per type (31 variants); 6-month horizon."),
     _ep(name="wallet.dust", product="dust", family="sapi", path="/sapi/v1/asset/dribblet", weight=1, bucket=SAPI_IP,
         pagination="window_only", page_size=100, default_page_size=100, max_page_size=100, limit_param=None,
@@ -396,9 +419,11 @@ _ALL: list[Endpoint] = [
         bucket=SAPI_IP, permission="read", pagination="from_id_exclusive", page_size=1000,
         default_page_size=500, max_page_size=1000, max_window_ms=7 * DAY_MS, default_window_ms=None,
         retention_ms=90 * DAY_MS, cursor_param="fromId", cursor_field="id", from_id_with_time=True,
-        planned=False, id_fields=("id",), time_field="timestamp",
+        isolated_symbol_param="symbol", id_fields=("id",), time_field="timestamp",
         choice="fromId with times ❓: we send fromId inside the current 7-day window (documented as id > "
-               "fromId). Not planned: weight 100 and duplicates the ledger endpoints (docs/ledger.md).",
+               "fromId). Planned (issue 14): 13 windows x weight 100 per pass over its 90-day horizon is small "
+               "next to the margin fill chains, and it cross-checks the margin ledger (sync/margin_check.py). "
+               "`symbol` is \"required when querying isolated data\": one more pass per isolated pair.",
         notes="Exclusive cursor: next fromId = last.id."),
 
     # ---------------- USDⓈ-M futures (spec §5.6) ----------------------------------------------
@@ -448,7 +473,9 @@ _ALL: list[Endpoint] = [
         max_window_ms=30 * DAY_MS, default_window_ms=None, retention_ms=3 * MONTH_MS, cursor_param="recordId",
         cursor_field="id", required_params=("currency",), variants=({"currency": "USDT"},),
         id_fields=("id",), time_field="createDate",
-        choice="limit default/max ❓: 100/1000 chosen. Window ❓: 30 days. recordId is inclusive "
+        page_size_documented=False,
+        choice="limit default/max ❓: 100/1000 chosen, so a short page does not end the walk (one more "
+               "request confirms). Window ❓: 30 days. recordId is inclusive "
                "(\"the recordId and subsequent data\"): next recordId = last.id + 1.",
         notes="currency only USDT; 3-month horizon."),
     _ep(name="options.exercise", product="options", family="eapi", path="/eapi/v1/exerciseRecord", weight=5,
@@ -501,9 +528,30 @@ _ALL: list[Endpoint] = [
         max_window_ms=None, default_window_ms=None, required_params=("algo", "userName"), planned=False,
         rows_path=("data", "accountProfits"), total_path=("data", "totalNum"),
         id_fields=("coinName", "time", "type"), time_field="time",
+        extra={"variants_from": "mining_accounts"},
         choice="§8 #19: weight IP 5 (swagger/ccxt) vs 1 (SDK): budget 5. Window ❓: none sent (\"while empty "
                "query all\"). Planned only when the connection names a mining account (algo, userName).",
-        notes="Amounts are JSON numbers (parsed as Decimal)."),
+        notes="Amounts are JSON numbers (parsed as Decimal). One task per mining account of the connection."),
+    _ep(name="mining.other", product="mining", family="sapi", path="/sapi/v1/mining/payment/other", weight=5,
+        bucket=SAPI_IP, pagination="page", page_size=200, default_page_size=20, max_page_size=200,
+        limit_param="pageSize", cursor_param="pageIndex", start_param="startDate", end_param="endDate",
+        max_window_ms=None, default_window_ms=None, required_params=("algo", "userName"), planned=False,
+        rows_path=("data", "otherProfits"), total_path=("data", "totalNum"),
+        id_fields=("coinName", "time", "type"), time_field="time",
+        extra={"variants_from": "mining_accounts"},
+        choice="Extra Bonus List (spec §5.11): same parameters, weight and paging as mining.payments (§8 #19: "
+               "budget 5). Rows under data.otherProfits (Binance's documented example).",
+        notes="type 1 Merged Mining, 2 Activity Bonus, 3 Rebate, 4 Smart Pool, 6 Income Transfer, 7 Pool Savings."),
+    _ep(name="mining.account_earnings", product="mining", family="sapi", path="/sapi/v1/mining/payment/uid",
+        weight=5, bucket=SAPI_IP, pagination="page", page_size=200, default_page_size=20, max_page_size=200,
+        limit_param="pageSize", cursor_param="pageIndex", start_param="startDate", end_param="endDate",
+        max_window_ms=None, default_window_ms=None, required_params=("algo",), planned=False,
+        rows_path=("data", "accountProfits"), total_path=("data", "totalNum"),
+        id_fields=("coinName", "time", "type", "puid"), time_field="time",
+        extra={"variants_from": "mining_algos"},
+        choice="Mining Account Earning (Binance mining docs; not in spec §5.11): weight not in the spec, budget 5 "
+               "as the other mining lists; `algo` only (the earnings of every mining account of the key).",
+        notes="type 0 Referral, 1 Refund, 2 Rebate; rows carry puid and subName."),
     _ep(name="loans.income", product="loans", family="sapi", path="/sapi/v1/loan/income", weight=6000,
         bucket=SAPI_UID, pagination="window_only", page_size=100, default_page_size=20, max_page_size=100,
         max_window_ms=30 * DAY_MS, default_window_ms=7 * DAY_MS, id_fields=("type", "tranId"),

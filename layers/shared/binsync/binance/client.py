@@ -69,6 +69,8 @@ class Page:
     request_count: int
     weight: int
     truncated: bool = False         # a 1-ms window still came back full (more rows may exist)
+    # the [start, end] window of the truncated request (set when `truncated`)
+    truncated_window: list[int] | None = None
 
 
 @dataclass
@@ -360,12 +362,15 @@ class BinanceClient:
             n_req += 1
             weight += ep.weight
             rows = pg.extract_rows(ep, body)
+            window = state.get("win")
             kept, state, truncated = pg.advance(ep, state, rows, body)
             if truncated:
+                # Reported on the page: the task records the product as incomplete (fetch.py).
                 self.stats.truncated_windows += 1
                 log.warning("full page in a 1 ms window of %s: rows may be missing", ep.name)
             if kept or state is None or n_req >= checkpoint_every or truncated:
-                yield Page(kept, state, n_req, weight, truncated)
+                yield Page(kept, state, n_req, weight, truncated,
+                           list(window) if truncated and window else None)
                 n_req = weight = 0
 
 

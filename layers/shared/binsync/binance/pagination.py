@@ -192,6 +192,15 @@ def _next_window(ep: Endpoint, state: dict[str, Any]) -> dict[str, Any] | None:
     return new
 
 
+def _short(ep: Endpoint, n: int) -> bool:
+    """Does a page of `n` rows end the walk? Short pages do only when the maximum page size is
+    documented (catalogue `page_size_documented`); otherwise only an empty page does."""
+    size = ep.page_size or 0
+    if ep.page_size_documented:
+        return n == 0 or (bool(size) and n < size)
+    return n == 0
+
+
 def advance(
     ep: Endpoint, state: dict[str, Any], rows: list[dict[str, Any]], body: Any
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, bool]:
@@ -211,7 +220,7 @@ def advance(
         if end is not None:
             kept = [r for r in rows if (t := row_time_ms(ep, r)) is None or t <= end]
             past_end = len(kept) < n
-        if n == 0 or n < size or past_end:
+        if _short(ep, n) or past_end:
             return kept, None, False
         return kept, dict(state, from_id=_next_id(ep, rows, state.get("from_id"))), False
 
@@ -228,7 +237,7 @@ def advance(
         return rows, _next_window(ep, state), bool(full)
 
     if kind == "offset":
-        if size and n >= size:
+        if not _short(ep, n):
             if (state.get("pos") or 0) + n > MAX_PAGES_PER_WINDOW * size:
                 raise _unwalkable(ep, f"more than {MAX_PAGES_PER_WINDOW} pages in one window")
             return rows, dict(state, pos=(state.get("pos") or 0) + n), False
@@ -238,8 +247,8 @@ def advance(
         page = state.get("pos") or 1
         total = _int_or_none(dig(body, ep.total_path)) if ep.total_path else None
         pages = _int_or_none(dig(body, ep.page_count_path)) if ep.page_count_path else None
-        done = n == 0 or (size and n < size)
-        if not done and total is not None and size:
+        done = _short(ep, n)
+        if not done and total is not None and size and ep.page_size_documented:
             done = page * size >= total
         if not done and pages is not None:
             done = page >= pages
@@ -251,7 +260,7 @@ def advance(
 
     if _is_id_kind(ep):
         if ep.from_id_with_time:
-            if size and n >= size:
+            if not _short(ep, n):
                 return rows, dict(state, pos=_next_id(ep, rows, state.get("pos"))), False
             return rows, _next_window(ep, state), False
         if n == 0:
@@ -259,7 +268,7 @@ def advance(
         # First rows found by time: continue through the id cursor (cheaper than windows).
         end = state.get("end")
         kept = [r for r in rows if (t := row_time_ms(ep, r)) is None or end is None or t <= end]
-        if len(kept) < n or (size and n < size and _window_reaches_end(state)):
+        if len(kept) < n or (_short(ep, n) and _window_reaches_end(state)):
             return kept, None, False
         return kept, {"v": STATE_VERSION, "ep": ep.name, "mode": "chain", "from_id": _next_id(ep, rows),
                       "end": end}, False

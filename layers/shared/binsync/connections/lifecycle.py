@@ -150,6 +150,7 @@ def _duplicate_of(user_id: str, uid: str, creds: Credentials,
 def register(user_id: str, key: KeyInput, *, label: str = "", sync_mode: str = "full",
              base_url: str | None = None, start_sync: bool = True,
              fetcher_factory: registration.FetcherFactory | None = None,
+             mining_accounts: list[dict[str, str]] | None = None,
              ) -> tuple[ConnectionModel, RunModel | None]:
     url = registration.check_base_url(base_url)
     creds = key.credentials()
@@ -165,7 +166,7 @@ def register(user_id: str, key: KeyInput, *, label: str = "", sync_mode: str = "
         user_id, connection_id, binance_uid=check.binance_uid, label=label, key_type=creds.key_type,
         api_key_hint=key_hint(creds.api_key), secret_name=name, base_url=url, status="active",
         status_changed_at=now, permissions=check.permissions, warnings=check.warnings,
-        sync_mode=sync_mode, created_at=now,
+        sync_mode=sync_mode, created_at=now, mining_accounts=list(mining_accounts or []) or None,
     )
     connection.save(condition=ConnectionModel.connection_id.does_not_exist())
     log.info("connection registered", extra={"connection_id": connection_id, "binance_uid": check.binance_uid,

@@ -12,18 +12,34 @@ from binsync.model import Transaction
 
 from .base import Row, RowContext, RowError, dstr, leg
 
-# incomeType -> kind (docs/ledger.md). TRANSFER is detail: the universal transfer carries it.
+# incomeType -> kind (docs/ledger.md); every type spec §5.6.2 and §5.7.2 list (official page
+# and SDK enum). Legs: one leg of `income` in the family's wallet (fee types with role fee).
+# TRANSFER is detail: the universal transfer carries it. A type not listed here is kept as kind
+# `other` with its leg, flagged `unknown_income_type`, and reported on the run as a gap.
 INCOME_KINDS = {
     "REALIZED_PNL": "futures_pnl",
+    "DELIVERED_SETTELMENT": "futures_pnl",   # delivery contract settlement (Binance's spelling)
     "FUNDING_FEE": "funding_fee",
     "COMMISSION": "fee",
+    "POSITION_LIMIT_INCREASE_FEE": "fee",
+    "OPTIONS_PREMIUM_FEE": "options",
+    "OPTIONS_SETTLE_PROFIT": "options",
     "COMMISSION_REBATE": "rebate",
     "REFERRAL_KICKBACK": "rebate",
     "API_REBATE": "rebate",
+    "FEE_RETURN": "rebate",
     "INSURANCE_CLEAR": "liquidation",
     "WELCOME_BONUS": "reward",
     "CONTEST_REWARD": "reward",
+    "BFUSD_REWARD": "reward",
+    "CROSS_COLLATERAL_TRANSFER": "loan",     # cross-collateral loan credited/debited in futures
+    "INTERNAL_TRANSFER": "transfer",         # between the futures wallet and a sub-wallet of it
+    "STRATEGY_UMFUTURES_TRANSFER": "transfer",  # to/from a trading-bot (strategy) wallet
+    "AUTO_EXCHANGE": "convert",              # one row per asset of an auto-exchange
+    "COIN_SWAP_DEPOSIT": "convert",
+    "COIN_SWAP_WITHDRAW": "convert",
 }
+FEE_INCOME_TYPES = frozenset({"COMMISSION", "POSITION_LIMIT_INCREASE_FEE", "OPTIONS_PREMIUM_FEE"})
 TRANSFER_INCOME = "TRANSFER"
 
 
@@ -56,13 +72,15 @@ def _income(product: str) -> Callable[[Row, RowContext], Transaction]:
         kind = INCOME_KINDS.get(income_type.upper(), "other")
         meta = {"incomeType": income_type, "symbol": row.get("symbol"), "info": row.get("info"),
                 "tradeId": row.get("tradeId"), "income": dstr(amount)}
+        if income_type.upper() not in INCOME_KINDS and income_type.upper() != TRANSFER_INCOME:
+            meta["unknown_income_type"] = True  # kept with its leg; a gap on the run (task_notes)
         key = f"{product}_income:{income_type}:{tran_id}"
         text = f"{product.upper()} {income_type} {dstr(amount)} {asset}"
         time_ms = row.ms("time")
         if income_type.upper() == TRANSFER_INCOME:
             return ctx.tx(key, "transfer", [], time_ms, meta=meta, detail_of="wallet.universal_transfer",
                           description=text)
-        role = "fee" if kind == "fee" else None
+        role = "fee" if income_type.upper() in FEE_INCOME_TYPES else None
         return ctx.tx(key, kind, [leg(asset, amount, wallet, role)], time_ms, meta=meta, description=text)
     return normalise
 

@@ -30,4 +30,28 @@ def payments(row: Row, ctx: RowContext) -> Transaction | Skip:
                   meta=meta, description=f"Mining payout {dstr(amount)} {coin}")
 
 
-NORMALISERS = {"mining.payments": payments}
+def extra_bonus(row: Row, ctx: RowContext) -> Transaction | Skip:
+    """Extra Bonus List (`/sapi/v1/mining/payment/other`): merged mining, activity bonus, rebate,
+    smart pool... +profitAmount coinName into the mining wallet, paid rows only."""
+    if row.has("status") and status_code(row) != PAID:
+        return Skip(f"status={status_code(row)} (only 2, paid, is an event)")
+    coin, amount = row.text("coinName"), row.dec("profitAmount", nonneg=True)
+    time_ms, bonus_type = row.ms("time"), row.ident("type")
+    meta = {"type": bonus_type, "userName": ctx.param("userName"), "algo": ctx.param("algo")}
+    return ctx.tx(f"mining_other:{coin}:{time_ms}:{bonus_type}", "mining", [leg(coin, amount, "mining")],
+                  time_ms, meta=meta, description=f"Mining extra bonus {dstr(amount)} {coin}")
+
+
+def account_earnings(row: Row, ctx: RowContext) -> Transaction:
+    """Mining Account Earning (`/sapi/v1/mining/payment/uid`): referral, refund and rebate
+    earnings per mining account (`puid`, `subName`), +amount coinName into the mining wallet."""
+    coin, amount = row.text("coinName"), row.dec("amount", nonneg=True)
+    time_ms, earning_type, puid = row.ms("time"), row.ident("type"), row.ident("puid")
+    meta = {"type": earning_type, "puid": puid, "subName": row.get("subName"), "algo": ctx.param("algo")}
+    return ctx.tx(f"mining_account:{coin}:{time_ms}:{earning_type}:{puid}", "mining",
+                  [leg(coin, amount, "mining")], time_ms, meta=meta,
+                  description=f"Mining account earning {dstr(amount)} {coin}")
+
+
+NORMALISERS = {"mining.payments": payments, "mining.other": extra_bonus,
+               "mining.account_earnings": account_earnings}

@@ -76,6 +76,11 @@ class ConnectionModel(Model):
     last_success_balances = JSONAttribute(null=True)  # asset -> decimal string, last success's snapshot
     traded_markets = JSONAttribute(null=True)  # sorted symbols with stored spot fills; None = not known yet
     last_all_markets_at = NumberAttribute(null=True)  # plan time (ms): last success walking all markets
+    # [{userName, algo}] the user named (POST /connections): the mining endpoints' variants.
+    mining_accounts = JSONAttribute(null=True)
+    # scope (margin_isolated, usdm, coinm) -> symbols earlier runs walked or saw in the income
+    # ledger: discovery adds them to what the API lists now (sync/discovery.py).
+    known_symbols = JSONAttribute(null=True)
 
     by_uid = ConnectionsByUid()
 

@@ -25,6 +25,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from binsync.model import Transaction, format_decimal
 from binsync.storage import clients, large_items
+from binsync.storage.api_sources import merge_api_sources
 from binsync.storage.large_items import ItemTooLarge
 from binsync.storage.models import TransactionModel, account_key, transaction_sk
 
@@ -166,14 +167,17 @@ def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
     result = WriteResult()
     puts: list[dict[str, Any]] = []
     too_large: ItemTooLarge | None = None
-    for sk, tx in by_sk.items():
+    for sk, new_tx in by_sk.items():
+        old = existing.get(sk)
+        tx = new_tx
+        if old is not None and isinstance(old.get("body"), str):
+            tx = merge_api_sources(json.loads(old["body"]), new_tx)  # one record, every API source
         try:
             body = large_items.fit(tx, body_json(tx), user_id)
         except ItemTooLarge as exc:  # its neighbours are still stored; then the task fails
             too_large = too_large or exc
             continue
         merged_from: list[str] = []
-        old = existing.get(sk)
         if old is not None:
             if _same_body(old.get("body"), body):
                 result.unchanged += 1

@@ -28,6 +28,7 @@ from binsync.storage.writer import write_transactions
 from binsync.sync import binance_io, markets
 from binsync.sync.errors import AUTH_ERRORS, RETRYABLE_ERRORS, ConnectionGone
 from binsync.sync.progress import add
+from binsync.sync.task_notes import TaskWatch
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     rejected: list[str] = []
     rejected_count = 0
     note: dict[str, Any] | None = None
+    watch = TaskWatch(endpoint)
     try:
         pages = client.iter_pages(endpoint.name, start_ms=task.window_start, end_ms=task.window_end,
                                   symbol=task.symbol, params=dict(task.params or {}), cursor=task.cursor)
@@ -128,6 +130,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
         for page in pages:
             _require_connection(user_id, connection_id)
             result = _normalise(endpoint.name, list(page.rows), connection.binance_uid, context)
+            watch.page(page, result.transactions)
             written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id)
             merge_errors += _merge_with_statement(run_id, user_id, connection.binance_uid,
                                                   result.transactions)
@@ -162,6 +165,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
             raise
     if rejected_count:
         note = {**(note or {}), "rejected": rejected_count, "samples": rejected}
+    note = watch.note(note)
     if merge_errors:
         note = {**(note or {}), "statement_merge_errors": merge_errors}
     if completed is None:

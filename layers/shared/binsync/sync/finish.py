@@ -21,6 +21,7 @@ from binsync.events.failures import reset_transient_failures
 from binsync.storage.models import ConnectionModel, RunModel
 from binsync.sync import binance_io, markets
 from binsync.sync.errors import AUTH_ERRORS
+from binsync.sync.margin_check import check_stored
 from binsync.sync.planner import RULE_ALL
 from binsync.sync.progress import now_ms, product_of
 from binsync.sync.reconcile import StoredTotals, reconcile_spot, stored_totals
@@ -44,6 +45,10 @@ def summarise(run: RunModel) -> dict[str, Any]:
     records_by_endpoint_variant: dict[tuple[str, str], int] = defaultdict(int)
     incomplete = []
     traded: set[str] = set()
+    gaps: dict[str, list[dict[str, Any]]] = defaultdict(list)  # product -> what was not read
+    income_symbols: dict[str, set[str]] = defaultdict(set)     # usdm/coinm -> symbols income named
+    walked: dict[str, set[str]] = defaultdict(set)             # endpoint -> symbols walked
+    isolated_pairs: set[str] = set()
     for task in load_tasks(run.run_id):
         product = product_of(task.endpoint)
         if task.endpoint == "spot.my_trades" and task.symbol and int(task.records or 0) > 0:
@@ -57,6 +62,13 @@ def summarise(run: RunModel) -> dict[str, Any]:
         if task.error and task.error.get("beyond_api_reach"):
             beyond.append({"product": product, "endpoint": task.endpoint, "symbol": task.symbol,
                            "before": None, "reason": task.error["reason"]})
+        if task.symbol:
+            walked[task.endpoint].add(task.symbol)
+        isolated = (task.params or {}).get("isolatedSymbol") or (
+            task.symbol if (task.params or {}).get("isIsolated") == "TRUE" else None)
+        if isolated:
+            isolated_pairs.add(str(isolated))
+        _task_gaps(task, product, gaps, income_symbols)
     for (endpoint, params), records in records_by_endpoint_variant.items():
         ep = ENDPOINTS.get(endpoint)
         if ep and ep.retention_records and records >= ep.retention_records:
@@ -64,10 +76,20 @@ def summarise(run: RunModel) -> dict[str, Any]:
                            "before": None,
                            "reason": f"Binance returns only the last {ep.retention_records} records; "
                                      "older ones to be filled from the statement"})
+    for family, symbols in income_symbols.items():
+        unwalked = sorted(symbols - walked[f"{family}.user_trades"])
+        if unwalked:
+            gaps[family].append({"endpoint": f"{family}.user_trades", "cause": "unwalked_income_symbols",
+                                 "symbols": unwalked,
+                                 "reason": "the income ledger names these symbols but no fill task walked "
+                                           "them; the next sync walks them"})
     coverage = dict(run.coverage or {})
     for product, tasks in tasks_by_product.items():
         entry = dict(coverage.get(product) or {})
-        entry["complete"] = all(t.status == "done" for t in tasks) and not entry.get("not_planned")
+        if gaps.get(product):
+            entry["gaps"] = gaps[product]
+        entry["complete"] = (all(t.status == "done" for t in tasks) and not entry.get("not_planned")
+                             and not gaps.get(product))
         entry["tasks"] = len(tasks)
         entry["records"] = counts[product]
         coverage[product] = entry
@@ -75,8 +97,42 @@ def summarise(run: RunModel) -> dict[str, Any]:
         if product not in tasks_by_product and entry.get("complete") is None:
             # Planned with nothing to fetch (e.g. no market can have new fills): complete.
             coverage[product] = {**entry, "complete": not entry.get("not_planned"), "tasks": 0, "records": 0}
+    known = {"margin_isolated": isolated_pairs, **{f: set(v) for f, v in income_symbols.items()}}
     return {"counts": dict(counts), "coverage": coverage, "beyond_retention": beyond,
-            "incomplete": incomplete, "traded_markets": traded}
+            "incomplete": incomplete, "traded_markets": traded,
+            "gaps": {p: g for p, g in gaps.items() if g},
+            "known_symbols": {k: sorted(v) for k, v in known.items() if v}}
+
+
+def _task_gaps(task: Any, product: str, gaps: dict[str, list[dict[str, Any]]],
+               income_symbols: dict[str, set[str]]) -> None:
+    """What a done task's note says it could not read (sync/task_notes.py)."""
+    note = task.error if task.status == "done" and isinstance(task.error, dict) else {}
+    if note.get("incomplete"):
+        gaps[product].append({**note["incomplete"], "task_id": task.task_id, "symbol": task.symbol,
+                              "params": dict(task.params or {})})
+    if note.get("unknown_types"):
+        gaps[product].append({"endpoint": task.endpoint, "cause": "unknown_income_types",
+                              "types": dict(note["unknown_types"]), "task_id": task.task_id,
+                              "reason": "income types binsync does not map to a kind: kept as `other` "
+                                        "with their legs, to be classified"})
+    for symbol in note.get("income_symbols") or []:
+        income_symbols[product].add(str(symbol))
+
+
+def known_symbols_action(connection: ConnectionModel, summary: dict[str, Any]) -> list[Any]:
+    """Remember isolated pairs and income-ledger symbols for the next plans (sync/discovery.py)."""
+    merged = {k: set(v) for k, v in (connection.known_symbols or {}).items()}
+    fresh = summary.get("known_symbols") or {}
+    changed = False
+    for scope, symbols in fresh.items():
+        before = merged.setdefault(scope, set())
+        if not set(symbols) <= before:
+            before.update(symbols)
+            changed = True
+    if not changed:
+        return []
+    return [ConnectionModel.known_symbols.set({k: sorted(v) for k, v in sorted(merged.items())})]
 
 
 def market_state_actions(run: RunModel, connection: ConnectionModel, summary: dict[str, Any], *,
@@ -133,9 +189,10 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     if error:
         run.update(actions=[*base, RunModel.status.set("failed"), RunModel.error.set(error),
                             RunModel.tasks_failed.set(len(summary["incomplete"]))])
-        if summary["traded_markets"]:
+        if summary["traded_markets"] or summary["known_symbols"]:
             connection = ConnectionModel.get(user_id, connection_id)
             actions = market_state_actions(run, connection, summary, succeeded=False)
+            actions += known_symbols_action(connection, summary)
             if actions:
                 connection.update(actions=actions)
         return {"outcome": "failed", "error": error["type"], "cause": _cause(run, error), "run_id": run_id}
@@ -150,15 +207,34 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     except Exception as exc:  # reconciliation informs, it never fails a sync
         log.warning("reconciliation failed: %s", type(exc).__name__)
         reconciliation = {"error": type(exc).__name__, "message": str(exc)[:300]}
+    margin = margin_capital_flow_check(run, summary)
+    if margin is not None:
+        reconciliation = {**reconciliation, "margin_capital_flow": margin}
     run.update(actions=[*base, RunModel.status.set("succeeded"), RunModel.reconciliation.set(reconciliation)])
     connection.update(actions=[ConnectionModel.last_success_at.set(finished),
                                ConnectionModel.last_success_window_end.set(run.window_end),
                                ConnectionModel.consecutive_transient_failures.set(0),
                                *market_state_actions(run, connection, summary, succeeded=True,
-                                                     stored_markets=totals and totals.trade_markets)])
+                                                     stored_markets=totals and totals.trade_markets),
+                               *known_symbols_action(connection, summary)])
     reset_transient_failures(user_id, connection_id)  # and the repeated-failure warning goes too
     return {"outcome": "succeeded", "error": None, "cause": None, "run_id": run_id,
-            "records": int(run.records or 0)}
+            "records": int(run.records or 0), "gaps": summary["gaps"]}
+
+
+def margin_capital_flow_check(run: RunModel, summary: dict[str, Any]) -> dict[str, Any] | None:
+    """Capital flow against the margin ledger over the flow's horizon (sync/margin_check.py),
+    when this run read the capital flow; informs, never fails a sync."""
+    if "margin.capital_flow" not in ((summary["coverage"].get("margin") or {}).get("endpoints") or []):
+        return None
+    flow = ENDPOINTS["margin.capital_flow"]
+    # The client starts a minute inside the horizon; a few more keep the edge out of the check.
+    since = int(run.window_end) - int(flow.retention_ms or 0) + 5 * 60_000
+    try:
+        return check_stored(run.user_id, run.binance_uid, since)
+    except Exception as exc:
+        log.warning("margin capital-flow check failed: %s", type(exc).__name__)
+        return {"error": type(exc).__name__}
 
 
 def fail_run(user_id: str, connection_id: str, run_id: str, error: dict[str, Any]) -> dict[str, Any]:

@@ -14,9 +14,10 @@ import logging
 import os
 from typing import Any
 
+from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage import clients
 from binsync.storage.models import ConnectionModel, RunModel
-from binsync.sync import binance_io, markets
+from binsync.sync import binance_io, discovery, markets
 from binsync.sync.modes import resolve_start
 from binsync.sync.planner import MarketSelection, PlanInputs, build_plan, select_markets
 from binsync.sync.progress import add, now_ms
@@ -51,6 +52,18 @@ def choose_markets(mode: str, connection: ConnectionModel, market_map: dict[str,
                           last_all_markets_at=connection.last_all_markets_at)
 
 
+def mining_variants(accounts: list[dict[str, str]] | None) -> dict[str, list[dict[str, str]]]:
+    """The mining endpoints' parameter sets: per mining account (userName, algo) for the
+    earnings and extra-bonus lists, per algorithm for the account earnings."""
+    accounts = [a for a in accounts or [] if a.get("userName") and a.get("algo")]
+    if not accounts:
+        return {}
+    per_account = [{"algo": a["algo"], "userName": a["userName"]} for a in accounts]
+    algos = [{"algo": algo} for algo in dict.fromkeys(a["algo"] for a in accounts)]
+    return {name: (algos if ENDPOINTS[name].extra.get("variants_from") == "mining_algos" else per_account)
+            for name, ep in ENDPOINTS.items() if ep.extra.get("variants_from")}
+
+
 def _plan_key(run_id: str) -> str:
     return f"{os.environ.get('PLANS_PREFIX', 'plans/')}{run_id}.json"
 
@@ -70,11 +83,15 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     balances = read_balances(client)  # before any market task of this run: see planner.py
     selection = choose_markets(start.effective, connection, market_map, balances, now)
 
+    scopes = discovery.discover(client, products, connection.known_symbols or {})
+
     plan = build_plan(PlanInputs(
         start_ms=start.start_ms, now_ms=now, permissions=permissions, products=products,
-        symbols={"spot.my_trades": selection.symbols},
+        symbols={"spot.my_trades": selection.symbols, **scopes.symbols},
         symbol_notes={"spot.my_trades": selection.note},
         only=only_endpoints(),
+        variants=mining_variants(connection.mining_accounts),
+        unknown_scopes=frozenset(scopes.failed),
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]
@@ -83,6 +100,10 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     coverage = {product: {"from": c["from"], "to": c["to"], "endpoints": c["endpoints"], "complete": None,
                           **({"markets": c["markets"]} if "markets" in c else {})}
                 for product, c in plan.coverage.items()}
+    for scope, note in scopes.notes.items():
+        product = "margin" if scope.startswith("margin") else scope
+        if product in coverage:
+            coverage[product].setdefault("scopes", {})[scope] = note
     for skipped in plan.not_planned:
         coverage.setdefault(skipped["product"],
                             {"from": None, "to": None, "endpoints": [], "complete": False})

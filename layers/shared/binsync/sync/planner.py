@@ -46,6 +46,7 @@ Rules:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -61,7 +62,9 @@ RETENTION_SAFETY_MS = 0
 # Planned only on explicit request (docs/ledger.md): capital-flow duplicates the margin
 # endpoints at weight 100; mining needs a named mining account.
 # spot.all_orders: the fills come from myTrades; orders would double the per-market cost.
-NOT_PLANNED_BY_DEFAULT = frozenset({"margin.capital_flow", "mining.payments", "spot.all_orders"})
+NOT_PLANNED_BY_DEFAULT = frozenset({"mining.payments", "spot.all_orders"})
+# The symbol scope listing the account's isolated-margin pairs (discovery.margin_scopes).
+ISOLATED_SCOPE = "margin_isolated"
 
 # A task covers whole maximum windows up to about this span: the client walks the windows inside
 # a task and checkpoints after each page, so a longer task loses nothing on a retry, and fewer,
@@ -98,6 +101,12 @@ class PlanInputs:
     # endpoint name -> how its market list was chosen (MarketSelection.note); with a note, an
     # empty list is a valid choice (no market can have new fills), not a missing list.
     symbol_notes: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # endpoint name -> parameter sets replacing the catalogue's variants (mining: one per mining
+    # account the connection names); an endpoint listed here is planned (see `include`).
+    variants: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # symbol scopes discovery tried and could not read (planned endpoints needing them are
+    # reported as not planned, with the reason)
+    unknown_scopes: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -132,8 +141,8 @@ def planned_endpoints(include: Iterable[str] = (), only: Iterable[str] | None = 
     return [
         ep for ep in ENDPOINTS.values()
         if ep.history and ep.normaliser and (restrict is None or ep.name in restrict)
-        and (ep.name not in NOT_PLANNED_BY_DEFAULT or ep.name in wanted)
-        and ep.extra.get("planned", True) is not False
+        and (ep.name in wanted
+             or (ep.name not in NOT_PLANNED_BY_DEFAULT and ep.extra.get("planned", True) is not False))
     ]
 
 
@@ -180,8 +189,68 @@ def _is_cursor_chain(ep: Endpoint) -> bool:
     return ep.pagination in ("from_id", "from_id_exclusive", "record_id")
 
 
-def _variants(ep: Endpoint) -> list[dict[str, Any]]:
+def _variants(ep: Endpoint, inputs: PlanInputs | None = None) -> list[dict[str, Any]]:
+    override = inputs.variants.get(ep.name) if inputs is not None else None
+    if override is not None:
+        return [dict(v) for v in override]
+    needs_pairs = ep.extra.get("isolated_variant_params")
+    if isinstance(needs_pairs, dict):
+        return _with_isolated_pairs(ep, needs_pairs, inputs)
     return [dict(v) for v in ep.variants] or [{}]
+
+
+def _with_isolated_pairs(ep: Endpoint, needs_pairs: Mapping[str, tuple[str, ...]],
+                         inputs: PlanInputs | None) -> list[dict[str, Any]]:
+    """Variants that Binance answers only with the isolated pair(s) named (universal transfer
+    ISOLATEDMARGIN_*: fromSymbol/toSymbol), once per discovered isolated pair (or pair of pairs)."""
+    pairs = list(dict.fromkeys((inputs.symbols.get(ISOLATED_SCOPE) if inputs else None) or []))
+    out: list[dict[str, Any]] = []
+    for variant in ep.variants:
+        names = next((needs_pairs[v] for v in variant.values() if v in needs_pairs), None)
+        if names is None:
+            out.append(dict(variant))
+            continue
+        for combo in itertools.product(pairs, repeat=len(names)):
+            out.append({**variant, **dict(zip(names, combo, strict=True))})
+    return out
+
+
+def _symbol_variants(ep: Endpoint, symbols: list[str | None],
+                     inputs: PlanInputs) -> list[tuple[str | None, dict[str, Any]]]:
+    return [(symbol, params) for symbol in symbols for params in _variants(ep, inputs)]
+
+
+def _scoped_variants(ep: Endpoint, inputs: PlanInputs) -> list[tuple[str | None, dict[str, Any]]] | None:
+    """(symbol, params) per variant whose symbol list is its own scope (margin myTrades:
+    isIsolated=FALSE over the cross pairs, TRUE over the isolated pairs); None without scopes."""
+    scopes = ep.extra.get("variant_symbol_scope")
+    if not ep.requires_symbol or not isinstance(scopes, dict):
+        return None
+    out: list[tuple[str | None, dict[str, Any]]] = []
+    for params in _variants(ep, inputs):
+        scope = next((scopes[v] for v in params.values() if v in scopes), None)
+        listed = inputs.symbols.get(scope or "", inputs.symbols.get(ep.name, []))
+        out.extend((symbol, params) for symbol in dict.fromkeys(listed))
+    return out
+
+
+def _missing_scopes(ep: Endpoint, inputs: PlanInputs) -> list[str]:
+    """Symbol scopes this endpoint needs that discovery could not establish (not even empty)."""
+    scopes = ep.extra.get("variant_symbol_scope")
+    needed = set(scopes.values()) if isinstance(scopes, dict) and ep.requires_symbol else set()
+    if ep.isolated_symbol_param:
+        needed.add(ISOLATED_SCOPE)
+    return sorted(s for s in needed if s in inputs.unknown_scopes)
+
+
+def _isolated_variants(ep: Endpoint, inputs: PlanInputs) -> list[dict[str, Any]]:
+    """Margin endpoints that return cross-margin rows unless an isolated pair is named (spec
+    §5.5 "If isolatedSymbol is not sent, crossed margin data will be returned"): one more pass
+    per variant and isolated pair, with the pair in `isolated_symbol_param`."""
+    if not ep.isolated_symbol_param:
+        return []
+    pairs = list(dict.fromkeys(inputs.symbols.get(ISOLATED_SCOPE, [])))
+    return [{**params, ep.isolated_symbol_param: pair} for pair in pairs for params in _variants(ep, inputs)]
 
 
 def _priority(ep: Endpoint) -> tuple[int, int]:
@@ -196,14 +265,23 @@ def build_plan(inputs: PlanInputs) -> Plan:
     not_planned: list[dict[str, str]] = []
     coverage: dict[str, dict[str, Any]] = {}
 
-    for ep in sorted(planned_endpoints(inputs.include, inputs.only), key=_priority):
+    wanted = inputs.include | frozenset(name for name, v in inputs.variants.items() if v)
+    for ep in sorted(planned_endpoints(wanted, inputs.only), key=_priority):
         reason = gate(ep, inputs.permissions, inputs.products)
         if reason:
             not_planned.append({"endpoint": ep.name, "product": ep.product, "reason": reason})
             continue
         symbols: list[str | None] = [None]
         note = inputs.symbol_notes.get(ep.name)
-        if ep.requires_symbol:
+        scoped = _scoped_variants(ep, inputs)
+        missing_scopes = _missing_scopes(ep, inputs)
+        if missing_scopes:
+            not_planned.append({"endpoint": ep.name, "product": ep.product,
+                                "reason": "the account's " + " and ".join(missing_scopes)
+                                          + " symbols could not be discovered"})
+            if scoped is not None:
+                continue
+        if ep.requires_symbol and scoped is None:
             listed = inputs.symbols.get(ep.name, inputs.symbols.get(ep.product))
             if not listed and note is None:
                 not_planned.append({"endpoint": ep.name, "product": ep.product,
@@ -227,18 +305,19 @@ def build_plan(inputs: PlanInputs) -> Plan:
             # weekly sync, ~3000 for a since_last a year back); already stored records are not
             # rewritten. Only a retention horizon moves the start.
             chain_start = start if cut else None
-            for symbol in symbols:
-                for params in _variants(ep):
-                    tasks.append(TaskSpec(ep.name, chain_start, inputs.now_ms, symbol, params))
+            for symbol, params in scoped if scoped is not None else _symbol_variants(ep, symbols, inputs):
+                tasks.append(TaskSpec(ep.name, chain_start, inputs.now_ms, symbol, params))
             continue
         if ep.start_param is None:
             spans: list[tuple[int | None, int | None]] = [(None, None)]
         else:
             spans = list(windows(start, inputs.now_ms, task_span(ep, inputs.task_span_ms)))
-        for symbol in symbols:
-            for params in _variants(ep):
-                for w_start, w_end in spans:
-                    tasks.append(TaskSpec(ep.name, w_start, w_end, symbol, params))
+        for symbol, params in _symbol_variants(ep, symbols, inputs):
+            for w_start, w_end in spans:
+                tasks.append(TaskSpec(ep.name, w_start, w_end, symbol, params))
+        for params in _isolated_variants(ep, inputs):
+            for w_start, w_end in spans:
+                tasks.append(TaskSpec(ep.name, w_start, w_end, None, params))
     return Plan(tasks=tasks, beyond_retention=beyond, not_planned=not_planned, coverage=coverage)
 
 

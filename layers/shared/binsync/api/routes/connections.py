@@ -51,7 +51,8 @@ def _view(user_id: str, conn: ConnectionModel, run: RunModel | None = None) -> C
 def create_connection(body: ConnectionCreate) -> ConnectionOut:
     user_id = _user()
     conn, run = lifecycle.register(user_id, _key(body), label=body.label, sync_mode=body.sync_mode,
-                                   base_url=body.base_url, start_sync=body.start_sync)
+                                   base_url=body.base_url, start_sync=body.start_sync,
+                                   mining_accounts=[a.model_dump() for a in body.mining_accounts])
     return _view(user_id, conn, run)
 
 

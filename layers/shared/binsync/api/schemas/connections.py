@@ -26,6 +26,18 @@ class KeyFields(BaseModel):
     key_type: KeyType = "hmac"
 
 
+class MiningAccount(BaseModel):
+    """A Binance pool mining account: no endpoint lists them by key (spec §5.11), so the user
+    names them; each is synced (earnings, extra bonuses) with its algorithm's account earnings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    userName: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
+                          description="The mining account name (Binance Pool > mining account).")
+    algo: str = Field("sha256", min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$",
+                      description="Its algorithm, as Binance names it (e.g. sha256, ethash).")
+
+
 class ConnectionCreate(KeyFields):
     label: str = Field("", max_length=100)
     sync_mode: SyncMode = Field("full", description="Mode of the first sync: `full` (since the account "
@@ -35,6 +47,8 @@ class ConnectionCreate(KeyFields):
                                  "https://api.binance.com unless the operator allows others "
                                  "(BINSYNC_ALLOW_BASE_URLS, e.g. the local emulator).")
     start_sync: bool = Field(True, description="Start the first sync right away.")
+    mining_accounts: list[MiningAccount] = Field(default_factory=list, max_length=50,
+                                                 description="Pool mining accounts to sync (userName, algo).")
 
 
 class KeysRotate(KeyFields):
@@ -64,6 +78,7 @@ class ConnectionOut(BaseModel):
                                         "(product flags) and `account_permissions`.")
     warnings: list[str]
     sync_mode: SyncMode
+    mining_accounts: list[MiningAccount] = Field(default_factory=list)
     created_at: int
     last_sync_at: int | None = None
     last_success_at: int | None = None
