@@ -1,0 +1,47 @@
+"""Mining extra bonuses (`mining.extra_bonus`) and cloud-mining payments (`mining.cloud_mining`),
+spec §5.11.
+
+Extra bonuses (merged mining, activity bonus, rebate, smart pool...) are paid into the mining
+wallet like earnings: +profitAmount coinName, paid rows (status 2) only, keyed by
+(coinName, time, type). Cloud mining answers only SUCCESS rows: type 248 is a payment for a
+cloud-mining contract (-amount from spot), 249 a refund (+amount to spot); keyed by tranId.
+"""
+
+from __future__ import annotations
+
+from binsync.model import Transaction
+
+from .base import Row, RowContext, RowError, Skip, dstr, leg
+from .wallet import status_code
+
+PAID = 2
+CLOUD_PAYMENT, CLOUD_REFUND = 248, 249
+
+
+def extra_bonus(row: Row, ctx: RowContext) -> Transaction | Skip:
+    if row.has("status"):
+        status = status_code(row)
+        if status != PAID:
+            return Skip(f"status={status} (only 2, paid, is an event)")
+    coin, amount = row.text("coinName"), row.dec("profitAmount", nonneg=True)
+    time_ms, bonus_type = row.ms("time"), row.ident("type")
+    meta = {"type": bonus_type, "userName": ctx.param("userName"), "algo": ctx.param("algo")}
+    return ctx.tx(f"mining_other:{coin}:{time_ms}:{bonus_type}", "mining", [leg(coin, amount, "mining")],
+                  time_ms, meta=meta, description=f"Mining extra bonus (type {bonus_type}) {dstr(amount)} {coin}")
+
+
+def cloud_mining(row: Row, ctx: RowContext) -> Transaction | Skip:
+    if row.has("status") and row.text("status").upper() not in ("S", "SUCCESS"):
+        return Skip(f"status={row.text('status')} (only S, success, is an event)")
+    kind = row.ident("type")
+    if kind not in (str(CLOUD_PAYMENT), str(CLOUD_REFUND)):
+        raise RowError(row.name("type"), f"unknown cloud-mining type {kind} (248 payment, 249 refund)")
+    asset, amount = row.text("asset"), row.dec("amount", nonneg=True)
+    sign = -1 if kind == str(CLOUD_PAYMENT) else 1
+    label = "payment" if sign < 0 else "refund"
+    return ctx.tx(f"cloud_mining:{row.ident('tranId')}", "pay", [leg(asset, sign * amount, "spot")],
+                  row.ms("createTime"), meta={"type": kind},
+                  description=f"Cloud mining {label} {dstr(amount)} {asset}")
+
+
+NORMALISERS = {"mining.extra_bonus": extra_bonus, "mining.cloud_mining": cloud_mining}
