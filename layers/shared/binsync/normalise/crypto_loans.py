@@ -97,13 +97,15 @@ def vip_repay(row: Row, ctx: RowContext) -> Transaction | Skip:
 
 
 NORMALISERS = {
-    "loans.flexible_borrow": _time_key("flex_loan_borrow", "borrowTime", "status", "Flexible loan borrowed"),
+    "loans.flexible_borrow": _time_key("flex_loan_borrow", "borrowTime", "status",
+                                       "Flexible loan borrowed"),
     "loans.flexible_repay": _time_key("flex_loan_repay", "repayTime", "repayStatus", "Flexible loan repaid"),
     "loans.flexible_ltv": _time_key("flex_loan_ltv", "adjustTime", None, "Flexible loan LTV adjusted",
                                     with_direction=True),
     "loans.flexible_liquidation": flexible_liquidation,
     "loans.stable_borrow": _detail("stable_loan_borrow", "borrowTime", None, "Loan borrowed"),
-    "loans.stable_repay": _detail("stable_loan_repay", "repayTime", "repayStatus", "Loan repaid", with_time=True),
+    "loans.stable_repay": _detail("stable_loan_repay", "repayTime", "repayStatus", "Loan repaid",
+                                  with_time=True),
     "loans.stable_ltv": _detail("stable_loan_ltv", "adjustTime", None, "Loan LTV adjusted", with_time=True),
     "loans.vip_repay": vip_repay,
 }

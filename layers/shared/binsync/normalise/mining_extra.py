@@ -27,7 +27,8 @@ def extra_bonus(row: Row, ctx: RowContext) -> Transaction | Skip:
     time_ms, bonus_type = row.ms("time"), row.ident("type")
     meta = {"type": bonus_type, "userName": ctx.param("userName"), "algo": ctx.param("algo")}
     return ctx.tx(f"mining_other:{coin}:{time_ms}:{bonus_type}", "mining", [leg(coin, amount, "mining")],
-                  time_ms, meta=meta, description=f"Mining extra bonus (type {bonus_type}) {dstr(amount)} {coin}")
+                  time_ms, meta=meta,
+                  description=f"Mining extra bonus (type {bonus_type}) {dstr(amount)} {coin}")
 
 
 def cloud_mining(row: Row, ctx: RowContext) -> Transaction | Skip:

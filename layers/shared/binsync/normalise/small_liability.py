@@ -21,7 +21,8 @@ def small_liability(row: Row, ctx: RowContext) -> Transaction:
     meta = {"asset": asset, "amount": dstr(debt), "bizType": row.get("bizType")}
     return ctx.tx(f"small_liability:{time_ms}:{asset}", "repay", [leg(target, -paid, "margin_cross", "out")],
                   time_ms, meta=meta,
-                  description=f"Small liability exchange: {dstr(debt)} {asset} debt paid with {dstr(paid)} {target}")
+                  description=f"Small liability exchange: {dstr(debt)} {asset} debt paid with "
+                              f"{dstr(paid)} {target}")
 
 
 NORMALISERS = {"margin.small_liability": small_liability}

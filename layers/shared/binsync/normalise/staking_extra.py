@@ -39,7 +39,8 @@ def beth_rewards(row: Row, ctx: RowContext) -> Transaction | Skip:
     time_ms = row.ms("time")
     asset, amount = row.text("asset"), row.dec("amount", nonneg=True)
     meta = {"holding": row.get("holding"), "annualPercentageRate": row.get("annualPercentageRate")}
-    return ctx.tx(f"beth_reward:{time_ms}:{asset}", "reward", [leg(asset, amount, "spot")], time_ms, meta=meta,
+    return ctx.tx(f"beth_reward:{time_ms}:{asset}", "reward", [leg(asset, amount, "spot")], time_ms,
+                  meta=meta,
                   description=f"ETH staking reward {dstr(amount)} {asset}")
 
 
@@ -55,7 +56,8 @@ def sol_boost_rewards(row: Row, ctx: RowContext) -> Transaction | Skip:
     token, amount = row.text("token"), row.dec("amount", nonneg=True)
     meta = {"type": reward_type, "bnsolHolding": row.get("bnsolHolding")}
     return ctx.tx(f"sol_boost:{reward_type}:{time_ms}:{token}", "reward", [leg(token, amount, "spot")], time_ms,
-                  meta=meta, description=f"SOL staking boost reward ({reward_type}) {dstr(amount)} {token}")
+                  meta=meta,
+                  description=f"SOL staking boost reward ({reward_type}) {dstr(amount)} {token}")
 
 
 NORMALISERS = {
