@@ -91,7 +91,8 @@ def vip_repay(row: Row, ctx: RowContext) -> Transaction | Skip:
     time_ms = row.ms("repayTime")
     coin, amount = row.text("loanCoin"), row.dec("repayAmount", nonneg=True)
     order = row.ident("orderId")
-    meta = {"orderId": order, "collateralCoin": row.get("collateralCoin"), "repayStatus": row.get("repayStatus")}
+    meta = {"orderId": order, "collateralCoin": row.get("collateralCoin"),
+            "repayStatus": row.get("repayStatus")}
     return ctx.tx(f"vip_loan_repay:{order}:{time_ms}", "repay", [leg(coin, -amount, "spot", "out")], time_ms,
                   meta=meta, description=f"VIP loan repayment {dstr(amount)} {coin}")
 

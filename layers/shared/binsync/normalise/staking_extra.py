@@ -55,7 +55,8 @@ def sol_boost_rewards(row: Row, ctx: RowContext) -> Transaction | Skip:
     time_ms = row.ms("time")
     token, amount = row.text("token"), row.dec("amount", nonneg=True)
     meta = {"type": reward_type, "bnsolHolding": row.get("bnsolHolding")}
-    return ctx.tx(f"sol_boost:{reward_type}:{time_ms}:{token}", "reward", [leg(token, amount, "spot")], time_ms,
+    return ctx.tx(f"sol_boost:{reward_type}:{time_ms}:{token}", "reward", [leg(token, amount, "spot")],
+                  time_ms,
                   meta=meta,
                   description=f"SOL staking boost reward ({reward_type}) {dstr(amount)} {token}")
 
