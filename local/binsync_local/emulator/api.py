@@ -102,6 +102,23 @@ FILTERS: dict[str, dict[str, Callable[[ApiRecord], Any]]] = {
     "options.bill": {"currency": _raw("asset")},
     "options.exercise": {"symbol": _raw("symbol")},
     "loans.income": {"type": _raw("type"), "asset": _raw("asset")},
+    # issue 14 products
+    "staking.sol_boost_rewards": {"type": _part(0)},
+    "mining.extra_bonus": {"coin": _raw("coinName")},
+    "mining.cloud_mining": {"asset": _raw("asset"), "tranId": _raw("tranId")},
+    "margin.small_liability": {"asset": _raw("asset")},
+    "loans.flexible_borrow": {"loanCoin": _raw("loanCoin"), "collateralCoin": _raw("collateralCoin")},
+    "loans.flexible_repay": {"loanCoin": _raw("loanCoin"), "collateralCoin": _raw("collateralCoin")},
+    "loans.flexible_ltv": {"loanCoin": _raw("loanCoin"), "collateralCoin": _raw("collateralCoin")},
+    "loans.flexible_liquidation": {"loanCoin": _raw("loanCoin"), "collateralCoin": _raw("collateralCoin")},
+    "loans.stable_borrow": {"orderId": _raw("orderId"), "loanCoin": _raw("loanCoin")},
+    "loans.stable_repay": {"orderId": _raw("orderId"), "loanCoin": _raw("loanCoin")},
+    "loans.stable_ltv": {"orderId": _raw("orderId"), "loanCoin": _raw("loanCoin")},
+    "loans.vip_repay": {"orderId": _raw("orderId"), "loanCoin": _raw("loanCoin")},
+    "onchain.subscriptions": {"asset": _raw("asset"), "purchaseId": _raw("purchaseId")},
+    "onchain.redemptions": {"asset": _raw("asset"), "redeemId": _raw("redeemId")},
+    "onchain.rewards": {"asset": _raw("asset"), "positionId": _raw("positionId")},
+    "soft_staking.rewards": {"asset": _raw("asset")},
     "mining.payments": {"coin": _raw("coinName")},
     "auto_invest.history": {"targetAsset": _raw("targetAsset")},
     "earn.flexible_subscriptions": {"asset": _raw("asset"), "purchaseId": _raw("purchaseId")},
@@ -178,7 +195,7 @@ class HistoryEngine:
         for p in ep.required_params:
             if not params.get(p):
                 raise mandatory(p)
-        if name == "mining.payments" and params.get("userName") != self.account.mining_user:
+        if name in ("mining.payments", "mining.extra_bonus") and params.get("userName") != self.account.mining_user:
             return dumps({"code": -1, "msg": "Mining account does not exist", "data": None})
         st = self.store(name)
         recs = st.records
@@ -339,6 +356,12 @@ class HistoryEngine:
                 "code": 0,
                 "msg": "",
                 "data": {"accountProfits": "\x00ROWS", "totalNum": n_total, "pageSize": limit},
+            }
+        elif name == "mining.extra_bonus":
+            body = {
+                "code": 0,
+                "msg": "",
+                "data": {"otherProfits": "\x00ROWS", "totalNum": n_total, "pageSize": limit},
             }
         elif name == "rebates.tax_query":
             size = ep.default_page_size or 200
