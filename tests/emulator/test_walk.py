@@ -27,7 +27,7 @@ def _id(ep: catalogue.Endpoint, row: dict) -> tuple:
 def _tasks(account, ep: catalogue.Endpoint) -> list[tuple[str | None, dict]]:
     recs = account.truth().api_records(ep.name)
     variants = list(ep.variants) or [{}]
-    if ep.name == "mining.payments":
+    if ep.name in ("mining.payments", "mining.extra_bonus"):
         variants = [{"algo": "sha256", "userName": account.mining_user}]
     symbols: list[str | None] = [None]
     if ep.requires_symbol:

@@ -195,7 +195,8 @@ class HistoryEngine:
         for p in ep.required_params:
             if not params.get(p):
                 raise mandatory(p)
-        if name in ("mining.payments", "mining.extra_bonus") and params.get("userName") != self.account.mining_user:
+        mining = name in ("mining.payments", "mining.extra_bonus")
+        if mining and params.get("userName") != self.account.mining_user:
             return dumps({"code": -1, "msg": "Mining account does not exist", "data": None})
         st = self.store(name)
         recs = st.records

@@ -152,7 +152,9 @@ _TABLE: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
     ("repay", SINGLE, False, ("VIP Loan - Repay", "Cross Margin Small Liability Exchange")),
     ("reward", SINGLE, False, ("BFUSD Rewards", "RWUSD Rewards", "Soft Staking Rewards",
                                "On-chain Yields Locked Rewards")),
-    ("transfer", TRANSFER, False, ("On-chain Yields Locked Subscription", "On-chain Yields Locked Redemption")),
+    ("transfer", TRANSFER, False, (
+        "On-chain Yields Locked Subscription", "On-chain Yields Locked Redemption",
+    )),
     ("pay", SINGLE, False, ("Cloud Mining Payment", "Cloud Mining Refund")),
 )
 

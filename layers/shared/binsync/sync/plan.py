@@ -51,6 +51,21 @@ def choose_markets(mode: str, connection: ConnectionModel, market_map: dict[str,
                           last_all_markets_at=connection.last_all_markets_at)
 
 
+def mining_accounts(connection: ConnectionModel) -> list[dict[str, Any]]:
+    """The connection's mining accounts as plain dicts ({"user_name", "algo"}), [] when none.
+
+    Read from the `mining_accounts` attribute when the connection has one (POST /connections
+    accepts them; issue 14 item 3), so this works before and after that attribute exists.
+    """
+    out = []
+    for entry in getattr(connection, "mining_accounts", None) or []:
+        as_dict = entry.as_dict() if hasattr(entry, "as_dict") else dict(entry)
+        name = as_dict.get("user_name") or as_dict.get("userName")
+        if name:
+            out.append({"user_name": str(name), "algo": str(as_dict.get("algo") or "sha256")})
+    return out
+
+
 def _plan_key(run_id: str) -> str:
     return f"{os.environ.get('PLANS_PREFIX', 'plans/')}{run_id}.json"
 
@@ -75,6 +90,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
         symbols={"spot.my_trades": selection.symbols},
         symbol_notes={"spot.my_trades": selection.note},
         only=only_endpoints(),
+        mining_accounts=mining_accounts(connection),
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]

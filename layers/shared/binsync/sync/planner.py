@@ -62,6 +62,9 @@ RETENTION_SAFETY_MS = 0
 # endpoints at weight 100; mining needs a named mining account.
 # spot.all_orders: the fills come from myTrades; orders would double the per-market cost.
 NOT_PLANNED_BY_DEFAULT = frozenset({"margin.capital_flow", "mining.payments", "spot.all_orders"})
+# Mining endpoints take a mining account (algo, userName) that no endpoint lists (spec §5.11): they
+# are planned, one task per account, for the accounts the connection names (`mining_accounts`).
+MINING_ACCOUNT_ENDPOINTS = frozenset({"mining.payments", "mining.extra_bonus"})
 
 # A task covers whole maximum windows up to about this span: the client walks the windows inside
 # a task and checkpoints after each page, so a longer task loses nothing on a retry, and fewer,
@@ -98,6 +101,8 @@ class PlanInputs:
     # endpoint name -> how its market list was chosen (MarketSelection.note); with a note, an
     # empty list is a valid choice (no market can have new fills), not a missing list.
     symbol_notes: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # the connection's mining accounts: [{"user_name": ..., "algo": ...}] (MINING_ACCOUNT_ENDPOINTS)
+    mining_accounts: list[Mapping[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -133,7 +138,7 @@ def planned_endpoints(include: Iterable[str] = (), only: Iterable[str] | None = 
         ep for ep in ENDPOINTS.values()
         if ep.history and ep.normaliser and (restrict is None or ep.name in restrict)
         and (ep.name not in NOT_PLANNED_BY_DEFAULT or ep.name in wanted)
-        and ep.extra.get("planned", True) is not False
+        and (ep.extra.get("planned", True) is not False or ep.name in wanted)
     ]
 
 
@@ -180,7 +185,10 @@ def _is_cursor_chain(ep: Endpoint) -> bool:
     return ep.pagination in ("from_id", "from_id_exclusive", "record_id")
 
 
-def _variants(ep: Endpoint) -> list[dict[str, Any]]:
+def _variants(ep: Endpoint, mining_accounts: Iterable[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
+    if ep.name in MINING_ACCOUNT_ENDPOINTS:
+        return [{"algo": str(a.get("algo") or "sha256"), "userName": str(a["user_name"])}
+                for a in mining_accounts if a.get("user_name")]
     return [dict(v) for v in ep.variants] or [{}]
 
 
@@ -196,7 +204,8 @@ def build_plan(inputs: PlanInputs) -> Plan:
     not_planned: list[dict[str, str]] = []
     coverage: dict[str, dict[str, Any]] = {}
 
-    for ep in sorted(planned_endpoints(inputs.include, inputs.only), key=_priority):
+    include = inputs.include | (MINING_ACCOUNT_ENDPOINTS if inputs.mining_accounts else frozenset())
+    for ep in sorted(planned_endpoints(include, inputs.only), key=_priority):
         reason = gate(ep, inputs.permissions, inputs.products)
         if reason:
             not_planned.append({"endpoint": ep.name, "product": ep.product, "reason": reason})
@@ -228,7 +237,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
             # rewritten. Only a retention horizon moves the start.
             chain_start = start if cut else None
             for symbol in symbols:
-                for params in _variants(ep):
+                for params in _variants(ep, inputs.mining_accounts):
                     tasks.append(TaskSpec(ep.name, chain_start, inputs.now_ms, symbol, params))
             continue
         if ep.start_param is None:
@@ -236,7 +245,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
         else:
             spans = list(windows(start, inputs.now_ms, task_span(ep, inputs.task_span_ms)))
         for symbol in symbols:
-            for params in _variants(ep):
+            for params in _variants(ep, inputs.mining_accounts):
                 for w_start, w_end in spans:
                     tasks.append(TaskSpec(ep.name, w_start, w_end, symbol, params))
     return Plan(tasks=tasks, beyond_retention=beyond, not_planned=not_planned, coverage=coverage)

@@ -27,8 +27,15 @@ def _swap(g: Gen, rng: random.Random, price: float, t: int, wrap: bool) -> None:
     give, get = ("BETH", "WBETH") if wrap else ("WBETH", "BETH")
     received = (amt / rate if wrap else amt * rate).quantize(E8)
     name = "eth_wrap" if wrap else "eth_unwrap"
-    raw = {"time": t, "fromAsset": give, "fromAmount": f"{amt:.8f}", "toAsset": get, "toAmount": f"{received:.8f}",
-           "exchangeRate": f"{rate:.8f}", "status": "SUCCESS"}
+    raw = {
+        "time": t,
+        "fromAsset": give,
+        "fromAmount": f"{amt:.8f}",
+        "toAsset": get,
+        "toAmount": f"{received:.8f}",
+        "exchangeRate": f"{rate:.8f}",
+        "status": "SUCCESS",
+    }
     legs: list[LegT] = [(give, -amt, "spot", "out"), (get, received, "spot", "in")]
     rec = ApiRecord(f"staking.{name}", f"{name}:{t}:{amt:.8f}", raw, t, legs=tuple(legs))
     op = "BETH to WBETH Wrapping" if wrap else "WBETH to BETH Unwrapping"
@@ -47,10 +54,23 @@ def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict
                 _swap(g, rng, price, t, wrap)
     # a failed wrap: served, skipped by the normaliser, no event
     t = at(rng, lo, hi)
-    g.noise.append(ApiRecord("staking.eth_wrap", f"eth_wrap:{t}:0.50000000",
-                             {"time": t, "fromAsset": "BETH", "fromAmount": "0.50000000", "toAsset": "WBETH",
-                              "toAmount": "0.49000000", "exchangeRate": "1.02040816", "status": "FAILED"},
-                             t, completed=False))
+    g.noise.append(
+        ApiRecord(
+            "staking.eth_wrap",
+            f"eth_wrap:{t}:0.50000000",
+            {
+                "time": t,
+                "fromAsset": "BETH",
+                "fromAmount": "0.50000000",
+                "toAsset": "WBETH",
+                "toAmount": "0.49000000",
+                "exchangeRate": "1.02040816",
+                "status": "FAILED",
+            },
+            t,
+            completed=False,
+        )
+    )
     start = max(g.opened + 30 * DAY, BETH_REWARDS_FROM)
     end = min(BETH_REWARDS_UNTIL, g.now - DAY)
     holding = Decimal(rng.randint(5, 40)) / 10
@@ -59,8 +79,14 @@ def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict
         if t > end:
             break
         amt = (holding * Decimal("0.045") / 365).quantize(E8)
-        raw = {"time": t, "asset": "BETH", "holding": f"{holding:.8f}", "amount": f"{amt:.8f}",
-               "annualPercentageRate": "0.045", "status": "SUCCESS"}
+        raw = {
+            "time": t,
+            "asset": "BETH",
+            "holding": f"{holding:.8f}",
+            "amount": f"{amt:.8f}",
+            "annualPercentageRate": "0.045",
+            "status": "SUCCESS",
+        }
         legs: list[LegT] = [("BETH", amt, "spot", "in")]
         rec = ApiRecord("staking.beth_rewards", f"beth_reward:{t}:BETH", raw, t, legs=tuple(legs))
         g.add("reward", t, legs, [rec], g.rows_of(t, legs, "ETH 2.0 Staking Rewards"))

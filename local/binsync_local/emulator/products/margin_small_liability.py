@@ -29,9 +29,21 @@ def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict
         debt = amount_of(usd, prices[asset])
         paid = amount_of(usd * rng.uniform(1.0, 1.01), 1.0)
         target = "USDT"
-        raw = {"asset": asset, "amount": f"{debt:.8f}", "targetAsset": target, "targetAmount": f"{paid:.8f}",
-               "bizType": "EXCHANGE_SMALL_LIABILITY", "timestamp": t}
+        raw = {
+            "asset": asset,
+            "amount": f"{debt:.8f}",
+            "targetAsset": target,
+            "targetAmount": f"{paid:.8f}",
+            "bizType": "EXCHANGE_SMALL_LIABILITY",
+            "timestamp": t,
+        }
         legs: list[LegT] = [(target, -paid, "margin_cross", "out")]
         rec = ApiRecord("margin.small_liability", f"small_liability:{t}:{asset}", raw, t, legs=tuple(legs))
-        g.add("repay", t, legs, [rec], g.rows_of(t, legs, "Cross Margin Small Liability Exchange"),
-              note=f"small liability {Decimal(debt)} {asset}")
+        g.add(
+            "repay",
+            t,
+            legs,
+            [rec],
+            g.rows_of(t, legs, "Cross Margin Small Liability Exchange"),
+            note=f"small liability {Decimal(debt)} {asset}",
+        )

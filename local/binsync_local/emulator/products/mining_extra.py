@@ -36,8 +36,20 @@ def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict
         refund = i % 3 == 2
         amt = amount_of(rng.uniform(0.01, 2) if refund else rng.uniform(20, 300), 1.0, 4)
         tran = ids.next("cloud_tran", 119_000_000_000, 10**7)
-        raw = {"createTime": t, "tranId": tran, "type": 249 if refund else 248, "asset": "USDT",
-               "amount": str(amt), "status": "S"}
+        raw = {
+            "createTime": t,
+            "tranId": tran,
+            "type": 249 if refund else 248,
+            "asset": "USDT",
+            "amount": str(amt),
+            "status": "S",
+        }
         legs = [("USDT", amt if refund else -amt, "spot", "in" if refund else "out")]
         rec = ApiRecord("mining.cloud_mining", f"cloud_mining:{tran}", raw, t, legs=tuple(legs))
-        g.add("pay", t, legs, [rec], g.rows_of(t, legs, "Cloud Mining Refund" if refund else "Cloud Mining Payment"))
+        g.add(
+            "pay",
+            t,
+            legs,
+            [rec],
+            g.rows_of(t, legs, "Cloud Mining Refund" if refund else "Cloud Mining Payment"),
+        )

@@ -26,8 +26,15 @@ def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict
             continue
         used.add((typ, t, token))
         amt = Decimal(rng.randint(10_000, 5_000_000)).scaleb(-8)
-        raw = {"time": t // 1000, "token": token, "amount": f"{amt:.8f}",
-               "bnsolHolding": f"{Decimal(rng.randint(10, 900)) / 100:.8f}", "status": "SUCCESS"}
+        raw = {
+            "time": t // 1000,
+            "token": token,
+            "amount": f"{amt:.8f}",
+            "bnsolHolding": f"{Decimal(rng.randint(10, 900)) / 100:.8f}",
+            "status": "SUCCESS",
+        }
         legs: list[LegT] = [(token, amt, "spot", "in")]
-        rec = ApiRecord("staking.sol_boost_rewards", f"sol_boost:{typ}:{t}:{token}", raw, t, (typ,), legs=tuple(legs))
+        rec = ApiRecord(
+            "staking.sol_boost_rewards", f"sol_boost:{typ}:{t}:{token}", raw, t, (typ,), legs=tuple(legs)
+        )
         g.add("reward", t, legs, [rec], g.rows_of(t, legs, "SOL Staking Rewards"))

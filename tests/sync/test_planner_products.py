@@ -1,0 +1,53 @@
+"""Planner rules of the issue-14 products: every new endpoint is planned from the catalogue,
+windows follow its documented maximum, variants are one task each, and mining endpoints are
+planned per mining account of the connection (none without one)."""
+
+from __future__ import annotations
+
+import itertools
+
+from binsync.binance.catalogue import DAY_MS, ENDPOINTS
+from binsync.sync.planner import PlanInputs, build_plan
+
+NOW = 1_780_000_000_000
+FLOOR = 1_500_001_200_000
+PERMS = {"enableReading": True, "enableFutures": True}
+NEW = ("loans.flexible_borrow", "loans.flexible_repay", "loans.flexible_ltv", "loans.flexible_liquidation",
+       "loans.stable_borrow", "loans.stable_repay", "loans.stable_ltv", "loans.vip_repay",
+       "margin.small_liability", "staking.eth_wrap", "staking.eth_unwrap", "staking.beth_rewards",
+       "staking.sol_boost_rewards", "earn.bfusd_rewards", "earn.rwusd_rewards", "onchain.subscriptions",
+       "onchain.redemptions", "onchain.rewards", "soft_staking.rewards", "mining.cloud_mining")
+
+
+def _plan(**kw):
+    return build_plan(PlanInputs(start_ms=FLOOR, now_ms=NOW, permissions=PERMS,
+                                 products={"isMarginEnabled": True}, **kw))
+
+
+def test_every_new_product_is_planned_over_the_whole_span_in_its_windows():
+    plan = _plan()
+    for name in NEW:
+        tasks = [t for t in plan.tasks if t.endpoint == name]
+        ep = ENDPOINTS[name]
+        assert tasks, name
+        variants = len(ep.variants) or 1
+        # covered from the floor to now, no gap, in whole maximum windows
+        for params in ({**v} for v in (ep.variants or ({},))):
+            mine = sorted((t for t in tasks if dict(t.params or {}) == params), key=lambda t: t.window_start)
+            assert mine[0].window_start == FLOOR and mine[-1].window_end == NOW, name
+            assert all(b.window_start == a.window_end + 1 for a, b in itertools.pairwise(mine)), name
+            assert all((t.window_end - t.window_start + 1) % ep.max_window_ms == 0 for t in mine[:-1]), name
+        assert len({tuple(sorted((t.params or {}).items())) for t in tasks}) == variants, name
+    boost = {t.params["type"] for t in plan.tasks if t.endpoint == "staking.sol_boost_rewards"}
+    assert boost == {"CLAIM", "DISTRIBUTE"}
+    assert ENDPOINTS["loans.flexible_repay"].max_window_ms == 180 * DAY_MS  # spec §5.12
+
+
+def test_mining_endpoints_need_a_mining_account_and_get_one_task_per_account():
+    without = {t.endpoint for t in _plan().tasks}
+    assert not without & {"mining.payments", "mining.extra_bonus"}
+    accounts = [{"user_name": "miner1", "algo": "sha256"}, {"user_name": "miner2", "algo": "scrypt"}]
+    plan = _plan(mining_accounts=accounts)
+    for name in ("mining.payments", "mining.extra_bonus"):
+        params = sorted((t.params["userName"], t.params["algo"]) for t in plan.tasks if t.endpoint == name)
+        assert params == [("miner1", "sha256"), ("miner2", "scrypt")], name
