@@ -17,14 +17,11 @@ from binsync.normalise import legs_sum
 from binsync.storage.models import TransactionModel, account_key
 from binsync_local.cli.sync_cmd import ProgressBar, allow_base_url, follow_run
 from binsync_local.emulator.generator import generate_account
+from binsync_local.emulator.products import SYNCED_ENDPOINTS
 from binsync_local.emulator.server import EmulatorServer
 
 USER = "user-products"
-NEW = ("loans.flexible_borrow", "loans.flexible_repay", "loans.flexible_ltv", "loans.flexible_liquidation",
-       "loans.stable_borrow", "loans.stable_repay", "loans.stable_ltv", "loans.vip_repay",
-       "margin.small_liability", "staking.eth_wrap", "staking.eth_unwrap", "staking.beth_rewards",
-       "staking.sol_boost_rewards", "earn.bfusd_rewards", "earn.rwusd_rewards", "onchain.subscriptions",
-       "onchain.redemptions", "onchain.rewards", "soft_staking.rewards", "mining.cloud_mining")
+NEW = SYNCED_ENDPOINTS
 CHECKED = (*NEW, "loans.income")
 
 

@@ -44,10 +44,13 @@ from binsync_local.cli.sync_cmd import (
     run_summary,
     stored_transactions,
 )
+from binsync_local.emulator.products import SYNCED_ENDPOINTS as PRODUCT_ENDPOINTS
 
 # The products issue 5 guarantees: every record of these endpoints the API can return, stored once.
 CHECKED_ENDPOINTS: tuple[str, ...] = ("spot.my_trades", "wallet.deposits", "wallet.withdrawals",
                                       "fiat.orders", "fiat.payments", "convert.trade_flow", "wallet.dust")
+# issue 14 products (and loans.income, the ledger of the loan histories)
+CHECKED_ENDPOINTS += (*PRODUCT_ENDPOINTS, "loans.income")
 
 
 def register(subparsers: Any) -> None:

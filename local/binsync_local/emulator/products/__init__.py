@@ -17,6 +17,15 @@ from . import crypto_loans, eth_wrap, margin_small_liability, mining_extra, sol_
 if TYPE_CHECKING:
     from ..generator import Gen
 
+# The endpoints these families serve that a default sync plans (mining.extra_bonus needs a mining
+# account on the connection, like mining.payments), and the ledger their loan details belong to.
+SYNCED_ENDPOINTS: tuple[str, ...] = (
+    "loans.flexible_borrow", "loans.flexible_repay", "loans.flexible_ltv", "loans.flexible_liquidation",
+    "loans.stable_borrow", "loans.stable_repay", "loans.stable_ltv", "loans.vip_repay",
+    "margin.small_liability", "staking.eth_wrap", "staking.eth_unwrap", "staking.beth_rewards",
+    "staking.sol_boost_rewards", "earn.bfusd_rewards", "earn.rwusd_rewards", "onchain.subscriptions",
+    "onchain.redemptions", "onchain.rewards", "soft_staking.rewards", "mining.cloud_mining",
+)
 FAMILIES = (crypto_loans, margin_small_liability, eth_wrap, sol_boost, yields, mining_extra)
 
 # Counts per profile; `heavy` is five times `reference` except day-based series (bounded by time).
