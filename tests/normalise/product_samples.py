@@ -79,6 +79,9 @@ PRODUCT_SAMPLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "mining.extra_bonus": ("""
 {"code":0,"msg":"","data":{"otherProfits":[{"time":1607443200000,"coinName":"BTC","type":4,"profitAmount":0.0011859,"status":2}],"totalNum":3,"pageSize":20}}
 """, ("data", "otherProfits")),
+    "wallet.travel_rule_deposits": ("""
+[{"trId":123451123,"tranId":17644346245865,"amount":"0.001","coin":"BNB","network":"BNB","depositStatus":0,"travelRuleStatus":1,"travelRuleStatusV2":"PENDING","address":"bnb136ns6lfw4zs5hg4n85vdthaad7hq5m4gtkgf23","addressTag":"101764890","txId":"98A3EA560C6B3336D348B6C83F0F95ECE4F1F5919E94BD006E5BF3BF264FACFC","insertTime":1661493146000,"completeTime":1661493206000,"transferType":0,"confirmTimes":"1/1","requireQuestionnaire":false,"questionnaire":"{\\"question1\\":\\"answer1\\",\\"question2\\":\\"answer2\\"}"}]
+""", ()),  # wallet/api_travel_rule_test.go; the documented row is still pending (depositStatus 0)
     "mining.cloud_mining": ("""
 { "total":5, "rows":[ {"createTime":1667880112000,"tranId":121230610120,"type":248,"asset":"USDT","amount":"25.0068","status":"S"}, {"createTime":1666776366000,"tranId":119991507468,"type":249,"asset":"USDT","amount":"0.027","status":"S"}]}
 """, ("rows",)),  # [OPENAPI] (first two of its five rows)
@@ -116,6 +119,7 @@ PRODUCT_EXPECTED: dict[str, tuple[dict, list]] = {
                                   ("soft_staking:SUI:1754007978000", "reward", [("SUI", "0.00274257", "spot", "in")])]),
     "mining.extra_bonus": ({"algo": "sha256", "userName": "test"}, [
         ("mining_other:BTC:1607443200000:4", "mining", [("BTC", "0.0011859", "mining", "in")])]),
+    "wallet.travel_rule_deposits": ({}, [("skip", "depositStatus=0")]),
     "mining.cloud_mining": ({}, [("cloud_mining:121230610120", "pay", [("USDT", "-25.0068", "spot", "out")]),
                                  ("cloud_mining:119991507468", "pay", [("USDT", "0.027", "spot", "in")])]),
 }

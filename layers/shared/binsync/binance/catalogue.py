@@ -567,6 +567,14 @@ _ALL += [
         choice="VIP loans are not in loan/income: the repayment is booked from this history (-repayAmount "
                "loanCoin, spot). The borrow itself has no history endpoint (statement only).",
         **_LOAN_HISTORY),
+    # travel-rule deposits (spec §5.3.1): same 90-day rules as deposit history
+    _ep(name="wallet.travel_rule_deposits", product="wallet", family="sapi", path="/sapi/v1/localentity/deposit/history",
+        weight=1, bucket=SAPI_IP, pagination="offset", page_size=1000, default_page_size=1000, max_page_size=1000,
+        cursor_param="offset", max_window_ms=90 * DAY_MS, default_window_ms=90 * DAY_MS, settle_ms=SETTLE_MS,
+        id_fields=("trId",), time_field="insertTime",
+        choice="Weight ❓ (IP 1 like deposit history). Detail of wallet.deposits: the same deposits with their "
+               "travel-rule state; booking them would count each deposit twice. Limit default/max ❓: 1000 sent.",
+        notes="Only in travel-rule jurisdictions; elsewhere the endpoint answers an empty list or an error."),
     # margin small-liability exchange (spec §5.5.8)
     _ep(name="margin.small_liability", product="margin", family="sapi",
         path="/sapi/v1/margin/exchange-small-liability-history", weight=100, bucket=SAPI_UID,

@@ -42,6 +42,7 @@ from . import (
     spot,
     staking,
     staking_extra,
+    travel_rule,
     wallet,
     yields,
 )
@@ -55,7 +56,7 @@ REGISTRY: dict[str, Normaliser] = {}
 for _module in (spot, wallet, dust, fiat, convert, convert_transfer, p2p_pay, margin, futures, options,
                 earn, staking, auto_invest, mining, loans, rebates,
                 # issue 14: products that had no catalogue entry
-                crypto_loans, small_liability, staking_extra, yields, mining_extra):
+                crypto_loans, small_liability, staking_extra, yields, mining_extra, travel_rule):
     REGISTRY.update(_module.NORMALISERS)
 
 # Account-state and reference endpoints: they describe, they hold no events (docs/ledger.md).

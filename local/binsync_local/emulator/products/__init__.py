@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from . import crypto_loans, eth_wrap, margin_small_liability, mining_extra, sol_boost, yields
+from . import crypto_loans, eth_wrap, margin_small_liability, mining_extra, sol_boost, travel_rule, yields
 
 if TYPE_CHECKING:
     from ..generator import Gen
@@ -25,8 +25,9 @@ SYNCED_ENDPOINTS: tuple[str, ...] = (
     "margin.small_liability", "staking.eth_wrap", "staking.eth_unwrap", "staking.beth_rewards",
     "staking.sol_boost_rewards", "earn.bfusd_rewards", "earn.rwusd_rewards", "onchain.subscriptions",
     "onchain.redemptions", "onchain.rewards", "soft_staking.rewards", "mining.cloud_mining",
+    "wallet.travel_rule_deposits",
 )
-FAMILIES = (crypto_loans, margin_small_liability, eth_wrap, sol_boost, yields, mining_extra)
+FAMILIES = (crypto_loans, margin_small_liability, eth_wrap, sol_boost, yields, mining_extra, travel_rule)
 
 # Counts per profile; `heavy` is five times `reference` except day-based series (bounded by time).
 VOLUMES: dict[str, dict[str, int]] = {
