@@ -8,15 +8,12 @@ import itertools
 
 from binsync.binance.catalogue import DAY_MS, ENDPOINTS
 from binsync.sync.planner import PlanInputs, build_plan
+from binsync_local.emulator.products import SYNCED_ENDPOINTS
 
 NOW = 1_780_000_000_000
 FLOOR = 1_500_001_200_000
 PERMS = {"enableReading": True, "enableFutures": True}
-NEW = ("loans.flexible_borrow", "loans.flexible_repay", "loans.flexible_ltv", "loans.flexible_liquidation",
-       "loans.stable_borrow", "loans.stable_repay", "loans.stable_ltv", "loans.vip_repay",
-       "margin.small_liability", "staking.eth_wrap", "staking.eth_unwrap", "staking.beth_rewards",
-       "staking.sol_boost_rewards", "earn.bfusd_rewards", "earn.rwusd_rewards", "onchain.subscriptions",
-       "onchain.redemptions", "onchain.rewards", "soft_staking.rewards", "mining.cloud_mining")
+NEW = SYNCED_ENDPOINTS
 
 
 def _plan(**kw):
