@@ -170,6 +170,11 @@ SAMPLES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# issue 14 products (documented examples, provenance in product_samples.py)
+from product_samples import PRODUCT_SAMPLES  # noqa: E402
+
+SAMPLES.update(PRODUCT_SAMPLES)
+
 def parse(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
 

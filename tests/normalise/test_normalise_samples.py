@@ -97,6 +97,11 @@ EXPECTED: dict[str, tuple[dict, list]] = {
 }
 
 
+# issue 14 products (documented examples, provenance in product_samples.py)
+from product_samples import PRODUCT_EXPECTED  # noqa: E402
+
+EXPECTED.update(PRODUCT_EXPECTED)
+
 def _ledger_names() -> set[str]:
     text = (Path(__file__).parents[2] / "docs" / "ledger.md").read_text(encoding="utf-8")
     table = text.split("## Table", 1)[1].split("Non-history endpoints", 1)[0]

@@ -44,6 +44,7 @@ from binsync_local.cli.sync_cmd import (
     run_summary,
     stored_transactions,
 )
+from binsync_local.emulator.products import SYNCED_ENDPOINTS as PRODUCT_ENDPOINTS
 
 # The products issue 5 guarantees: every record of these endpoints the API can return, stored once.
 CHECKED_ENDPOINTS: tuple[str, ...] = ("spot.my_trades", "wallet.deposits", "wallet.withdrawals",
@@ -53,6 +54,8 @@ CHECKED_ENDPOINTS: tuple[str, ...] = ("spot.my_trades", "wallet.deposits", "wall
                                       "margin.liquidations", "margin.capital_flow", "usdm.user_trades",
                                       "coinm.user_trades", "mining.payments", "mining.other",
                                       "mining.account_earnings")
+# issue 14 products (and loans.income, the ledger of the loan histories)
+CHECKED_ENDPOINTS += (*PRODUCT_ENDPOINTS, "loans.income")
 
 
 def register(subparsers: Any) -> None:

@@ -29,7 +29,7 @@ RowT = tuple[int, str, str, str, Decimal, str]
 VARIANT_PARAM: dict[str, str] = {
     "wallet.dust": "accountType", "fiat.orders": "transactionType", "fiat.payments": "transactionType",
     "wallet.universal_transfer": "type", "p2p.orders": "tradeType", "options.bill": "currency",
-    "earn.flexible_rewards": "type", "loans.income": "type",
+    "earn.flexible_rewards": "type", "loans.income": "type", "staking.sol_boost_rewards": "type",
 }
 
 
@@ -132,8 +132,10 @@ class Account:
             return {VARIANT_PARAM[name]: part[0]}
         if name == "margin.borrow_repay":
             return {"type": part[0], **({"isolatedSymbol": part[1]} if part[1] else {})}
-        if name == "mining.payments":
+        if name in ("mining.payments", "mining.other"):
             return {"algo": "sha256", "userName": self.mining_user}
+        if name == "mining.account_earnings":
+            return {"algo": "sha256"}
         return {}
 
     @property

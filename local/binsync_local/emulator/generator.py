@@ -18,6 +18,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import ClassVar
 
 from .account import Account, ApiKey, ApiRecord, Event, LegT, Market
+from .products import generate_all as generate_products
 from .universe import FIAT, STABLE, build_universe, price_decimals, quantize_price
 
 DAY = 86_400_000
@@ -1854,6 +1855,7 @@ def generate_account(
     g.mining()
     g.crypto_loans(prices)
     g.rebates(prices)
+    generate_products(g, prices, seed)  # issue 14 families, one module each (products/)
     g.fund(prices)
     g.renumber([r for e in g.events for r in e.api if r.endpoint == "options.bill"], "options_bill:")
     keys = _make_keys(rng, uid, now_ms)

@@ -26,6 +26,7 @@ from . import (
     auto_invest,
     convert,
     convert_transfer,
+    crypto_loans,
     dust,
     earn,
     fiat,
@@ -33,12 +34,17 @@ from . import (
     loans,
     margin,
     mining,
+    mining_extra,
     options,
     p2p_pay,
     rebates,
+    small_liability,
     spot,
     staking,
+    staking_extra,
+    travel_rule,
     wallet,
+    yields,
 )
 from .base import Normaliser, NormaliseResult, Row, RowContext, RowError, Skip
 
@@ -48,7 +54,9 @@ log = logging.getLogger(__name__)
 
 REGISTRY: dict[str, Normaliser] = {}
 for _module in (spot, wallet, dust, fiat, convert, convert_transfer, p2p_pay, margin, futures, options,
-                earn, staking, auto_invest, mining, loans, rebates):
+                earn, staking, auto_invest, mining, loans, rebates,
+                # issue 14: products that had no catalogue entry
+                crypto_loans, small_liability, staking_extra, yields, mining_extra, travel_rule):
     REGISTRY.update(_module.NORMALISERS)
 
 # Account-state and reference endpoints: they describe, they hold no events (docs/ledger.md).

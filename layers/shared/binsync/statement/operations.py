@@ -146,6 +146,18 @@ _TABLE: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
         "Crypto Loans Collateral", "Crypto Loans Collateral Return", "Crypto Loan - Collateral",
         "Crypto Loan - Collateral Return", "Flexible Loan - Collateral", "Flexible Loan - Collateral Return",
     )),
+    # issue 14 products. Names not in spec §4/§11 (no export seen) are the emulator's choice; the
+    # parser needs them to rebuild what the emulator renders. Real names found later join these.
+    ("trade", "eth_staking", False, ("WBETH to BETH Unwrapping",)),
+    ("liquidation", SINGLE, False, ("Flexible Loan - Liquidation", "Crypto Loan - Liquidation")),
+    ("borrow", SINGLE, False, ("VIP Loan - Borrow",)),
+    ("repay", SINGLE, False, ("VIP Loan - Repay", "Cross Margin Small Liability Exchange")),
+    ("reward", SINGLE, False, ("BFUSD Rewards", "RWUSD Rewards", "Soft Staking Rewards",
+                               "On-chain Yields Locked Rewards")),
+    ("transfer", TRANSFER, False, (
+        "On-chain Yields Locked Subscription", "On-chain Yields Locked Redemption",
+    )),
+    ("pay", SINGLE, False, ("Cloud Mining Payment", "Cloud Mining Refund")),
 )
 
 
