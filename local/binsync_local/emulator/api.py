@@ -200,7 +200,7 @@ class HistoryEngine:
                 raise mandatory(p)
         if name in ("mining.payments", "mining.other") and params.get("userName") != self.account.mining_user:
             return dumps({"code": -1, "msg": "Mining account does not exist", "data": None})
-        if name.startswith("mining.") and params.get("algo") != "sha256":
+        if "algo" in ep.required_params and params.get("algo") != "sha256":
             return dumps({"code": -1, "msg": "Invalid algorithm", "data": None})
         if name == "wallet.universal_transfer":  # spec §5.3.3: isolated types name their pairs
             needs = {"ISOLATEDMARGIN_MARGIN": ("fromSymbol",), "MARGIN_ISOLATEDMARGIN": ("toSymbol",),

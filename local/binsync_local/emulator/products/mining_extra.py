@@ -4,11 +4,10 @@ with the mining payments, in `Gen.mining`."""
 from __future__ import annotations
 
 import random
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ..account import ApiRecord, LegT
-from .common import DAY, Ids, amount_of, at, window
+from ..account import ApiRecord
+from .common import Ids, amount_of, at, window
 
 if TYPE_CHECKING:
     from ..generator import Gen
