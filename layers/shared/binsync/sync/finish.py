@@ -19,7 +19,7 @@ from typing import Any
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.events.failures import reset_transient_failures
 from binsync.storage.models import ConnectionModel, RunModel
-from binsync.sync import binance_io, markets
+from binsync.sync import binance_io, completeness, ledger, markets
 from binsync.sync.errors import AUTH_ERRORS
 from binsync.sync.planner import RULE_ALL
 from binsync.sync.progress import now_ms, product_of
@@ -44,7 +44,8 @@ def summarise(run: RunModel) -> dict[str, Any]:
     records_by_endpoint_variant: dict[tuple[str, str], int] = defaultdict(int)
     incomplete = []
     traded: set[str] = set()
-    for task in load_tasks(run.run_id):
+    rows = load_tasks(run.run_id)
+    for task in rows:
         product = product_of(task.endpoint)
         if task.endpoint == "spot.my_trades" and task.symbol and int(task.records or 0) > 0:
             traded.add(task.symbol)
@@ -76,7 +77,19 @@ def summarise(run: RunModel) -> dict[str, Any]:
             # Planned with nothing to fetch (e.g. no market can have new fills): complete.
             coverage[product] = {**entry, "complete": not entry.get("not_planned"), "tasks": 0, "records": 0}
     return {"counts": dict(counts), "coverage": coverage, "beyond_retention": beyond,
-            "incomplete": incomplete, "traded_markets": traded}
+            "incomplete": incomplete, "traded_markets": traded, "task_rows": rows}
+
+
+def record_coverage(run: RunModel, summary: dict[str, Any],
+                    reconciliation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Add what the run proved read to the connection's ledger; the run's completeness state."""
+    known = ledger.load(run.connection_id)
+    ledger.record_tasks(known, summary["task_rows"], run_id=run.run_id, run_window_end=run.window_end)
+    gaps = completeness.run_gaps(summary["task_rows"], known, beyond=summary["beyond_retention"],
+                                 coverage=summary["coverage"], window_end=run.window_end,
+                                 floor_ms=int(run.window_start or ledger.BINANCE_LAUNCH_MS),
+                                 product_of=product_of)
+    return completeness.assess(gaps, completeness.reconciliation_differences(reconciliation)).to_dict()
 
 
 def market_state_actions(run: RunModel, connection: ConnectionModel, summary: dict[str, Any], *,
@@ -131,13 +144,13 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
                             + ", ".join(summary["incomplete"][:10]),
                  "user_message": "Part of the history could not be read; the next sync retries it."}
     if error:
+        state = record_coverage(run, summary)
         run.update(actions=[*base, RunModel.status.set("failed"), RunModel.error.set(error),
-                            RunModel.tasks_failed.set(len(summary["incomplete"]))])
-        if summary["traded_markets"]:
-            connection = ConnectionModel.get(user_id, connection_id)
-            actions = market_state_actions(run, connection, summary, succeeded=False)
-            if actions:
-                connection.update(actions=actions)
+                            RunModel.tasks_failed.set(len(summary["incomplete"])),
+                            RunModel.completeness.set(state)])
+        connection = ConnectionModel.get(user_id, connection_id)
+        actions = market_state_actions(run, connection, summary, succeeded=False)
+        connection.update(actions=[*actions, ConnectionModel.completeness.set(state)])
         return {"outcome": "failed", "error": error["type"], "cause": _cause(run, error), "run_id": run_id}
 
     connection = ConnectionModel.get(user_id, connection_id)
@@ -150,8 +163,11 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     except Exception as exc:  # reconciliation informs, it never fails a sync
         log.warning("reconciliation failed: %s", type(exc).__name__)
         reconciliation = {"error": type(exc).__name__, "message": str(exc)[:300]}
-    run.update(actions=[*base, RunModel.status.set("succeeded"), RunModel.reconciliation.set(reconciliation)])
+    state = record_coverage(run, summary, reconciliation)
+    run.update(actions=[*base, RunModel.status.set("succeeded"), RunModel.reconciliation.set(reconciliation),
+                        RunModel.completeness.set(state)])
     connection.update(actions=[ConnectionModel.last_success_at.set(finished),
+                               ConnectionModel.completeness.set(state),
                                ConnectionModel.last_success_window_end.set(run.window_end),
                                ConnectionModel.consecutive_transient_failures.set(0),
                                *market_state_actions(run, connection, summary, succeeded=True,
@@ -175,6 +191,9 @@ def fail_run(user_id: str, connection_id: str, run_id: str, error: dict[str, Any
         user_message = run.error.get("user_message")
     record = {"type": name, "message": message[:1000],
               "user_message": user_message or "The sync could not be planned; it will be retried."}
+    nothing = completeness.assess([completeness.Gap(
+        "*", "*", completeness.UNREAD, f"the sync could not be planned ({name}): nothing was read",
+        run.window_start, run.window_end)]).to_dict()
     run.update(actions=[RunModel.status.set("failed"), RunModel.finished_at.set(now_ms()),
-                        RunModel.error.set(record)])
+                        RunModel.error.set(record), RunModel.completeness.set(nothing)])
     return {"outcome": "failed", "error": name, "cause": _cause(run, record), "run_id": run_id}

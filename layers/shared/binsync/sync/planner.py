@@ -52,6 +52,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from binsync.binance.catalogue import DAY_MS, ENDPOINTS, HOUR_MS, Endpoint
+from binsync.sync import intervals
+from binsync.sync.ledger import scope_key
 from binsync.sync.tasks import TaskSpec
 
 STATEMENT_REASON = "to be filled from the statement"
@@ -98,6 +100,11 @@ class PlanInputs:
     # endpoint name -> how its market list was chosen (MarketSelection.note); with a note, an
     # empty list is a valid choice (no market can have new fills), not a missing list.
     symbol_notes: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # The coverage ledger (binsync.sync.ledger.Ledger.coverage_map): scope -> intervals covered,
+    # "*" for scopes it does not name. None: read everything from start_ms (a `full` sync).
+    # With it, each scope gets tasks only for what `intervals.to_read` says is missing.
+    covered: Mapping[str, list[tuple[int, int]]] | None = None
+    late_overlap_ms: int = 0  # re-read before the newest covered ms (records credited late)
 
 
 @dataclass
@@ -190,6 +197,19 @@ def _priority(ep: Endpoint) -> tuple[int, int]:
     return (0 if ep.bucket.kind == "uid" else 1, -ep.weight)
 
 
+def _missing_windows(ep: Endpoint, inputs: PlanInputs, start: int, symbol: str | None,
+                     params: dict[str, Any]) -> list[tuple[int | None, int | None]]:
+    """Task windows over what the ledger does not prove read of this scope (plus overlaps)."""
+    covered = inputs.covered or {}
+    scope = scope_key(ep.name, params, symbol)
+    known = intervals.merge([*covered.get(scope, []), *covered.get("*", [])])
+    out: list[tuple[int | None, int | None]] = []
+    for a, b in intervals.to_read(known, start, inputs.now_ms, settle_ms=ep.settle_ms,
+                                  late_overlap_ms=inputs.late_overlap_ms):
+        out.extend(windows(a, b, task_span(ep, inputs.task_span_ms)))
+    return out
+
+
 def build_plan(inputs: PlanInputs) -> Plan:
     tasks: list[TaskSpec] = []
     beyond: list[dict[str, Any]] = []
@@ -237,7 +257,10 @@ def build_plan(inputs: PlanInputs) -> Plan:
             spans = list(windows(start, inputs.now_ms, task_span(ep, inputs.task_span_ms)))
         for symbol in symbols:
             for params in _variants(ep):
-                for w_start, w_end in spans:
+                scope_spans = spans
+                if inputs.covered is not None and ep.start_param is not None:
+                    scope_spans = _missing_windows(ep, inputs, start, symbol, params)
+                for w_start, w_end in scope_spans:
                     tasks.append(TaskSpec(ep.name, w_start, w_end, symbol, params))
     return Plan(tasks=tasks, beyond_retention=beyond, not_planned=not_planned, coverage=coverage)
 
