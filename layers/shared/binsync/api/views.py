@@ -34,6 +34,7 @@ def connection_view(conn: ConnectionModel, *, same_account_as: list[str],
         warnings=list(conn.warnings or []), sync_mode=conn.sync_mode, created_at=int(conn.created_at),
         last_sync_at=_int(conn.last_sync_at), last_success_at=_int(conn.last_success_at),
         current_run=run_view(run, with_products=True) if run is not None else None,
+        completeness=conn.completeness,
     )
 
 
