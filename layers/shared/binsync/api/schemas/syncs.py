@@ -18,7 +18,8 @@ class GapOut(BaseModel):
     product: str
     kind: Literal["unread", "not_planned", "statement_only"] = Field(
         description="`unread`: the API can serve it and the next sync reads it; `not_planned`: the "
-                    "key or account cannot read it; `statement_only`: beyond the API, only a statement fills it.")
+                    "key or account cannot read it; `statement_only`: beyond the API, only a statement "
+                    "fills it.")
     cause: str
     start_ms: int | None = None
     end_ms: int | None = Field(None, description="Inclusive.")
