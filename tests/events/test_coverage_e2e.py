@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -24,9 +25,6 @@ USER = "user-coverage"
 REFERENCE_USER = "user-fault-free"
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 ENDPOINTS = "wallet.deposits,wallet.withdrawals,convert.trade_flow,fiat.orders"
-# Far enough into the first sync that recent windows are stored while older ones are not (the
-# yearly windows of four endpoints run in parallel): the case "newest stored record" got wrong.
-REQUESTS_BEFORE_FAULT = 60
 
 
 @pytest.fixture(scope="module")
@@ -36,29 +34,65 @@ def account() -> Any:
     return generate_account("small", seed=23)
 
 
-def _outage_faults() -> Any:
-    from binsync_local.emulator.faults import Faults
+OLD_MS = 365 * 86_400_000  # a convert window starting more than a year before now is "old"
 
-    @dataclass
-    class OutageAfter(Faults):
-        """Binance answers 5xx to every request from request `outage_after` on, until cleared."""
 
-        outage_after: int | None = None
+@dataclass
+class Trouble:
+    """What goes wrong, decided per request: deterministic whatever order the Map runs tasks in.
 
-        def tick(self) -> tuple[int, float, float, float]:
-            number, *draws = super().tick()
-            if self.outage_after is not None and number > self.outage_after:
-                self.error_rate = 1.0
-            return (number, *draws)
+    `outage`: Binance answers 5xx to every convert request for a window older than a year (the
+    newer windows of every endpoint are read and stored). `revoke`: once the newest deposit
+    window has been served, the key is revoked at the next request for an old convert window
+    (until then those get 5xx, retried). Either way the failed run stores recent records while
+    older ones are missing, the case where "start at the newest stored record" loses data.
+    """
 
-    return OutageAfter()
+    outage: bool = False
+    revoke: bool = False
+    recent_deposits_served: bool = False
+
+    def decide(self, state: Any, path: str, params: dict[str, str]) -> str | None:
+        now = state.now_ms()
+        start = int(params.get("startTime") or now)
+        if path.endswith("/capital/deposit/hisrec") and start >= now - 90 * 86_400_000:
+            self.recent_deposits_served = True
+        if not path.endswith("/convert/tradeFlow") or start >= now - OLD_MS:
+            return None
+        if self.outage:
+            return "5xx"
+        if self.revoke:
+            return "revoke" if self.recent_deposits_served else "5xx"
+        return None
+
+
+@pytest.fixture
+def trouble(monkeypatch: pytest.MonkeyPatch) -> Trouble:
+    from binsync_local.emulator.server import Handler
+
+    plan = Trouble()
+    original = Handler._handle
+
+    def handle(self: Any) -> None:
+        split = urlsplit(self.path)
+        decision = plan.decide(self.state, split.path, dict(parse_qsl(split.query)))
+        if decision == "5xx":
+            return self._error(503, -1008, "Server is currently overloaded with other requests.")
+        if decision == "revoke":
+            self.state.account.keys[0].revoked = True
+            plan.revoke = False
+        return original(self)
+
+    monkeypatch.setattr(Handler, "_handle", handle)
+    return plan
 
 
 @pytest.fixture
 def world(cloud: Any, account: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
     from binsync_local.emulator import EmulatorServer
+    from binsync_local.emulator.faults import Faults
 
-    with EmulatorServer(copy.deepcopy(account), time_scale=60, faults=_outage_faults()) as server:
+    with EmulatorServer(copy.deepcopy(account), time_scale=60, faults=Faults()) as server:
         monkeypatch.setenv("BINSYNC_ALLOW_BASE_URLS", server.base_url)
         monkeypatch.setenv("SYNC_ONLY_ENDPOINTS", ENDPOINTS)
         monkeypatch.setenv("RESYNC_SPREAD_SECONDS", "0")
@@ -116,11 +150,16 @@ def _weekly(cloud: Any, cid: str, when: datetime) -> RunModel:
     return run
 
 
-def test_key_revoked_mid_first_sync_then_revalidated_ends_with_the_fault_free_data(world):
+def _holes_before_newest(partial: dict[str, Any], expected: dict[str, Any]) -> bool:
+    """Whether a record older than the newest stored one is missing (the precondition)."""
+    missing = [expected[i]["time_ms"] for i in set(expected) - set(partial)]
+    return bool(missing) and min(missing) < max(tx["time_ms"] for tx in partial.values())
+
+
+def test_key_revoked_mid_first_sync_then_revalidated_ends_with_the_fault_free_data(world, trouble):
     cloud, server = world
     cid = _register(cloud, server, USER)
-    # The key is revoked a few requests into the first full sync: it fails, part of it stored.
-    server.state.faults.revoke_after = server.state.faults.count + REQUESTS_BEFORE_FAULT
+    trouble.revoke = True  # revoked mid-sync: recent windows stored, old convert windows not
     failed = _wait_run(cloud, cid, _start(cloud, USER, cid, "full"))
     assert (failed.status, failed.error["type"]) == ("failed", "CredentialsInvalid")
     assert failed.completeness["state"] == "gaps_named"
@@ -141,30 +180,29 @@ def test_key_revoked_mid_first_sync_then_revalidated_ends_with_the_fault_free_da
     assert not [g for g in recovered.completeness["gaps"] if g["kind"] == "unread"]
 
     expected = _fault_free(cloud, server)
-    assert len(partial) < len(expected)  # the failed run really left holes
+    assert _holes_before_newest(partial, expected)  # the failed run left holes before its newest record
     assert _stored(USER) == expected
     view = cloud.api_request("GET", f"/connections/{cid}", user=USER)[2]
     assert view["completeness"]["state"] == recovered.completeness["state"]
 
 
-def test_outage_during_first_sync_then_weekly_resync_ends_with_the_fault_free_data(world):
+def test_outage_during_first_sync_then_weekly_resync_ends_with_the_fault_free_data(world, trouble):
     cloud, server = world
     cid = _register(cloud, server, USER)
-    faults = server.state.faults
-    faults.outage_after = faults.count + REQUESTS_BEFORE_FAULT  # then 5xx for a while
+    trouble.outage = True  # Binance answers 5xx to old convert windows until every retry is spent
     failed = _wait_run(cloud, cid, _start(cloud, USER, cid, "full"))
     assert failed.status == "failed"
     unread = [g for g in failed.completeness["gaps"] if g["kind"] == "unread"]
     assert unread and all(g["endpoint"] and g["cause"] for g in unread)
     partial = _stored(USER)
-    faults.outage_after, faults.error_rate = None, 0.0  # Binance is back
+    trouble.outage = False  # Binance is back
     described = cloud.wait_execution(failed.execution_arn)
     (outcome,) = cloud.fire_execution_status_change(described["executionArn"])
     assert outcome["action"] == "counted"  # an outage never disables
 
     _weekly(cloud, cid, MONDAY)
     expected = _fault_free(cloud, server)
-    assert len(partial) < len(expected)
+    assert _holes_before_newest(partial, expected)
     assert _stored(USER) == expected
     # And the week after, nothing is missing: the resync stays small and reads no hole again.
     again = _weekly(cloud, cid, MONDAY.replace(day=30))
