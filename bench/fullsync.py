@@ -60,6 +60,19 @@ def emulator_totals(base_url: str) -> dict[str, int]:
     return tot
 
 
+def _ledger_a_week_ago(connection_id: str) -> None:
+    """The coverage ledger as a sync a week ago left it: every proven interval ends 7 days earlier
+    (the incremental sync then plans that week plus its overlaps, as the weekly schedule would)."""
+    from binsync.storage.models import CoverageModel
+
+    with CoverageModel.batch_write() as batch:
+        for item in CoverageModel.query(connection_id):
+            if item.source != "api" or not item.intervals:
+                continue
+            item.intervals = [[a, b - WEEK_MS] for a, b in item.intervals if b - WEEK_MS >= a]
+            batch.save(item)
+
+
 def _run_stats(run: Any, *, ips: int, time_scale: float, rtt_s: float,
                timing: dict[str, Any] | None = None) -> dict[str, Any]:
     """The run's figures. `duration_s` is the whole execution (Plan, the Map and Finish with its
@@ -228,6 +241,7 @@ def _sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str,
                 conn = ConnectionModel.get(DEFAULT_USER, view["connection_id"])
                 conn.update(actions=[ConnectionModel.last_success_window_end.set(
                     int(conn.last_success_window_end) - WEEK_MS)])
+                _ledger_a_week_ago(view["connection_id"])
                 status, _, body = cloud.api_request("POST", f"/connections/{view['connection_id']}/syncs",
                                                     user=DEFAULT_USER, body={"mode": "incremental"})
                 if status != 202:

@@ -74,7 +74,7 @@ def test_template_is_brought_up_with_its_real_shape(cloud: Any) -> None:
     assert ttl["AttributeName"] == "expiration"
     assert set(ddb.list_tables()["TableNames"]) == {
         f"binsync-{s}" for s in ("connections", "runs", "tasks", "transactions", "annotations", "uploads",
-                                 "idempotency")}
+                                 "idempotency", "coverage")}
 
     notification = cloud.client("s3").get_bucket_notification_configuration(Bucket=cloud.uploads_bucket)
     config, = notification["LambdaFunctionConfigurations"]

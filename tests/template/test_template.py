@@ -29,6 +29,7 @@ TABLE_ENV = {
     "AnnotationsTable": "ANNOTATIONS_TABLE",
     "UploadsTable": "UPLOADS_TABLE",
     "IdempotencyTable": "IDEMPOTENCY_TABLE",
+    "CoverageTable": "COVERAGE_TABLE",
 }
 # Regions binsync deploys to (cfn-lint checks resource availability per region).
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
@@ -41,11 +42,11 @@ DYNAMO_ACCESS = {
                     "TransactionsTable": "crud", "AnnotationsTable": "crud", "UploadsTable": "crud",
                     "IdempotencyTable": "crud"},
     "PlanSyncFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "TasksTable": "crud",
-                         "TransactionsTable": "read", "IdempotencyTable": "crud"},
+                         "TransactionsTable": "read", "IdempotencyTable": "crud", "CoverageTable": "crud"},
     "FetchWindowFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "TasksTable": "crud",
                             "TransactionsTable": "crud", "IdempotencyTable": "crud"},
     "FinishSyncFunction": {"ConnectionsTable": "crud", "RunsTable": "crud", "TasksTable": "read",
-                           "TransactionsTable": "read", "IdempotencyTable": "crud"},
+                           "TransactionsTable": "read", "IdempotencyTable": "crud", "CoverageTable": "crud"},
     "ParseStatementFunction": {"ConnectionsTable": "read", "TransactionsTable": "crud",
                                "UploadsTable": "crud", "IdempotencyTable": "crud"},
     "ScheduleResyncFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "IdempotencyTable": "crud"},

@@ -38,6 +38,7 @@ from typing import Any
 from binsync_local.cli.sync_cmd import (
     DEFAULT_USER,
     allow_base_url,
+    completeness_line,
     export,
     quiet_function_logs,
     reuse_interpreter_lambda_clients,
@@ -247,6 +248,7 @@ def print_report(report: dict[str, Any], out: Any = sys.stdout) -> None:
         for d in rec["differences"][:10]:
             w(f"  {d['asset']:<8} stored {d['stored']:>22} binance {d['binance']:>22} "
               f"diff {d['difference']}\n")
+    w(f"\n{completeness_line(s.get('completeness'))}\n")
     if report.get("statement"):
         w(f"\nstatement upload: {json.dumps(report['statement'])}\n")
     w(f"\nground truth check: {'PASS' if report['ok'] else 'FAIL'}\n")

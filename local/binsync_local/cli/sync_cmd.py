@@ -181,7 +181,7 @@ def run_summary(run: Any, execution: dict[str, Any] | None = None) -> dict[str, 
            "requests": int(run.requests or 0), "weight": int(run.weight or 0),
            "http_429": int(run.http_429 or 0), "http_418": int(run.http_418 or 0),
            "counts": run.counts, "coverage": run.coverage, "beyond_retention": run.beyond_retention,
-           "reconciliation": run.reconciliation, "error": run.error}
+           "reconciliation": run.reconciliation, "completeness": run.completeness, "error": run.error}
     if execution is not None:
         out["execution"] = {"status": execution.get("status"), "error": execution.get("error"),
                             "cause": execution.get("cause")}
@@ -258,4 +258,16 @@ def run(args: argparse.Namespace) -> int:
             summary["exported"] = {"file": args.out, "transactions": export(stored_transactions(DEFAULT_USER),
                                                                              args.out)}
     print(json.dumps(summary, indent=2, default=str))
+    print(completeness_line(run_.completeness), file=sys.stderr)
     return 0 if run_.status == "succeeded" else 1
+
+
+def completeness_line(completeness: dict[str, Any] | None) -> str:
+    """The run's completeness state in words (binsync.sync.completeness), one gap per line."""
+    if not completeness:
+        return "completeness: not assessed (the run ended before its Finish step)"
+    lines = [f"completeness: {completeness['words']}"]
+    lines += [f"  gap: {gap['words']}" for gap in completeness.get("gaps", [])[:20]]
+    if completeness.get("gaps_total", 0) > 20:
+        lines.append(f"  ... and {completeness['gaps_total'] - 20} more gaps")
+    return "\n".join(lines)

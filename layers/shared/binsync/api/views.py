@@ -35,6 +35,7 @@ def connection_view(conn: ConnectionModel, *, same_account_as: list[str],
         mining_accounts=list(conn.mining_accounts or []),
         last_sync_at=_int(conn.last_sync_at), last_success_at=_int(conn.last_success_at),
         current_run=run_view(run, with_products=True) if run is not None else None,
+        completeness=conn.completeness,
     )
 
 

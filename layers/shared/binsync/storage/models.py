@@ -11,6 +11,7 @@ Keys:
 - Transactions: user_id / sk = "<time_ms:013d>#<tx id>"  (GSI by_id: user_id+tx_id; GSI by_account)
 - Annotations:  account_key = "<user_id>#<binance uid>" / tx_id   (survive key deletion)
 - Uploads:      user_id / upload_id
+- Coverage:     connection_id / scope = "<endpoint>|<variant>|<symbol>"  (ledger: binsync.sync.ledger)
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class ConnectionModel(Model):
     # scope (margin_isolated, usdm, coinm) -> symbols earlier runs walked or saw in the income
     # ledger: discovery adds them to what the API lists now (sync/discovery.py).
     known_symbols = JSONAttribute(null=True)
+    completeness = JSONAttribute(null=True)  # the last finished run's (binsync.sync.completeness)
 
     by_uid = ConnectionsByUid()
 
@@ -115,6 +117,7 @@ class RunModel(Model):
     reconciliation = JSONAttribute(null=True)
     error = JSONAttribute(null=True)  # {type, message, user_message}
     spot_balances_at_plan = JSONAttribute(null=True)  # asset -> decimal string, read by the Plan step
+    completeness = JSONAttribute(null=True)  # binsync.sync.completeness: state, words, gaps, differences
 
 
 class TaskModel(Model):
@@ -231,8 +234,27 @@ class UploadModel(Model):
     purge = BooleanAttribute(default=False)
 
 
+class CoverageModel(Model):
+    """One scope of a connection's coverage ledger (binsync.sync.ledger): the inclusive [start, end]
+    millisecond intervals proven read, merged, so an item holds one interval per hole."""
+
+    class Meta(_Meta):
+        table_name = _table("COVERAGE_TABLE", "coverage")
+
+    connection_id = UnicodeAttribute(hash_key=True)
+    scope = UnicodeAttribute(range_key=True)  # "<endpoint>|<variant>|<symbol>", or "files|<what>"
+    endpoint = UnicodeAttribute(null=True)
+    symbol = UnicodeAttribute(null=True)
+    params = JSONAttribute(default=dict)
+    source = UnicodeAttribute(default="api")  # api | user_files | statement
+    intervals = JSONAttribute(default=list)  # [[start_ms, end_ms], ...], sorted, disjoint
+    statement_only = JSONAttribute(default=list)  # intervals the API cannot serve (a removed market)
+    updated_at = NumberAttribute(default=0)
+    run_id = UnicodeAttribute(null=True)  # the run (or upload) that last extended it
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
-    ConnectionModel, RunModel, TaskModel, TransactionModel, AnnotationModel, UploadModel,
+    ConnectionModel, RunModel, TaskModel, TransactionModel, AnnotationModel, UploadModel, CoverageModel,
 )
 
 

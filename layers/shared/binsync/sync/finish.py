@@ -19,7 +19,7 @@ from typing import Any
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.events.failures import reset_transient_failures
 from binsync.storage.models import ConnectionModel, RunModel
-from binsync.sync import binance_io, markets
+from binsync.sync import binance_io, completeness, ledger, markets
 from binsync.sync.errors import AUTH_ERRORS
 from binsync.sync.margin_check import check_stored
 from binsync.sync.planner import RULE_ALL
@@ -49,7 +49,8 @@ def summarise(run: RunModel) -> dict[str, Any]:
     income_symbols: dict[str, set[str]] = defaultdict(set)     # usdm/coinm -> symbols income named
     walked: dict[str, set[str]] = defaultdict(set)             # endpoint -> symbols walked
     isolated_pairs: set[str] = set()
-    for task in load_tasks(run.run_id):
+    rows = load_tasks(run.run_id)
+    for task in rows:
         product = product_of(task.endpoint)
         if task.endpoint == "spot.my_trades" and task.symbol and int(task.records or 0) > 0:
             traded.add(task.symbol)
@@ -99,7 +100,7 @@ def summarise(run: RunModel) -> dict[str, Any]:
             coverage[product] = {**entry, "complete": not entry.get("not_planned"), "tasks": 0, "records": 0}
     known = {"margin_isolated": isolated_pairs, **{f: set(v) for f, v in income_symbols.items()}}
     return {"counts": dict(counts), "coverage": coverage, "beyond_retention": beyond,
-            "incomplete": incomplete, "traded_markets": traded,
+            "incomplete": incomplete, "traded_markets": traded, "task_rows": rows,
             "gaps": {p: g for p, g in gaps.items() if g},
             "known_symbols": {k: sorted(v) for k, v in known.items() if v}}
 
@@ -133,6 +134,36 @@ def known_symbols_action(connection: ConnectionModel, summary: dict[str, Any]) -
     if not changed:
         return []
     return [ConnectionModel.known_symbols.set({k: sorted(v) for k, v in sorted(merged.items())})]
+
+
+def record_coverage(run: RunModel, summary: dict[str, Any],
+                    reconciliation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Add what the run proved read to the connection's ledger; the run's completeness state."""
+    known = ledger.load(run.connection_id)
+    ledger.record_tasks(known, summary["task_rows"], run_id=run.run_id, run_window_end=run.window_end)
+    gaps = completeness.run_gaps(summary["task_rows"], known, beyond=summary["beyond_retention"],
+                                 coverage=summary["coverage"], window_end=run.window_end,
+                                 floor_ms=int(run.window_start or ledger.BINANCE_LAUNCH_MS),
+                                 product_of=product_of)
+    gaps += note_gaps(summary.get("gaps") or {}, run)
+    return completeness.assess(gaps, completeness.reconciliation_differences(reconciliation)).to_dict()
+
+
+def note_gaps(product_gaps: dict[str, list[dict[str, Any]]], run: RunModel) -> list[completeness.Gap]:
+    """The task notes' gaps that are not unread windows (those come from the ledger): income
+    types binsync cannot classify, and income symbols no fill task walked."""
+    out = []
+    for product, entries in product_gaps.items():
+        for entry in entries:
+            if entry.get("cause") == "unknown_income_types":
+                cause = entry["reason"] + ": " + ", ".join(f"{t} ({n})" for t, n in sorted(entry["types"].items()))
+            elif entry.get("cause") == "unwalked_income_symbols":
+                cause = entry["reason"] + ": " + ", ".join(entry["symbols"])
+            else:
+                continue  # same-millisecond overflow: the task's window is unread in the ledger
+            out.append(completeness.Gap(entry["endpoint"], product, completeness.UNREAD, cause,
+                                        run.window_start, run.window_end))
+    return out
 
 
 def market_state_actions(run: RunModel, connection: ConnectionModel, summary: dict[str, Any], *,
@@ -187,14 +218,14 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
                             + ", ".join(summary["incomplete"][:10]),
                  "user_message": "Part of the history could not be read; the next sync retries it."}
     if error:
+        state = record_coverage(run, summary)
         run.update(actions=[*base, RunModel.status.set("failed"), RunModel.error.set(error),
-                            RunModel.tasks_failed.set(len(summary["incomplete"]))])
-        if summary["traded_markets"] or summary["known_symbols"]:
-            connection = ConnectionModel.get(user_id, connection_id)
-            actions = market_state_actions(run, connection, summary, succeeded=False)
-            actions += known_symbols_action(connection, summary)
-            if actions:
-                connection.update(actions=actions)
+                            RunModel.tasks_failed.set(len(summary["incomplete"])),
+                            RunModel.completeness.set(state)])
+        connection = ConnectionModel.get(user_id, connection_id)
+        actions = market_state_actions(run, connection, summary, succeeded=False)
+        actions += known_symbols_action(connection, summary)
+        connection.update(actions=[*actions, ConnectionModel.completeness.set(state)])
         return {"outcome": "failed", "error": error["type"], "cause": _cause(run, error), "run_id": run_id}
 
     connection = ConnectionModel.get(user_id, connection_id)
@@ -210,8 +241,11 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     margin = margin_capital_flow_check(run, summary)
     if margin is not None:
         reconciliation = {**reconciliation, "margin_capital_flow": margin}
-    run.update(actions=[*base, RunModel.status.set("succeeded"), RunModel.reconciliation.set(reconciliation)])
+    state = record_coverage(run, summary, reconciliation)
+    run.update(actions=[*base, RunModel.status.set("succeeded"), RunModel.reconciliation.set(reconciliation),
+                        RunModel.completeness.set(state)])
     connection.update(actions=[ConnectionModel.last_success_at.set(finished),
+                               ConnectionModel.completeness.set(state),
                                ConnectionModel.last_success_window_end.set(run.window_end),
                                ConnectionModel.consecutive_transient_failures.set(0),
                                *market_state_actions(run, connection, summary, succeeded=True,
@@ -251,6 +285,9 @@ def fail_run(user_id: str, connection_id: str, run_id: str, error: dict[str, Any
         user_message = run.error.get("user_message")
     record = {"type": name, "message": message[:1000],
               "user_message": user_message or "The sync could not be planned; it will be retried."}
+    nothing = completeness.assess([completeness.Gap(
+        "*", "*", completeness.UNREAD, f"the sync could not be planned ({name}): nothing was read",
+        run.window_start, run.window_end)]).to_dict()
     run.update(actions=[RunModel.status.set("failed"), RunModel.finished_at.set(now_ms()),
-                        RunModel.error.set(record)])
+                        RunModel.error.set(record), RunModel.completeness.set(nothing)])
     return {"outcome": "failed", "error": name, "cause": _cause(run, record), "run_id": run_id}

@@ -1,20 +1,23 @@
-"""Where a sync starts (issue 5 item 2).
+"""What a sync reads (issue 5 item 2, issue 15 item 1).
 
-- `full`: everything since the account opened. No endpoint returns the account's opening date
-  (spec §7.3: apiRestrictions.createTime is the key's creation), so the floor is Binance's
-  launch, 2017-07-14 (rotki's BINANCE_LAUNCH_TS), unless a better bound is known.
-- `since_last`: from the newest transaction already stored for that Binance account (e.g. after
-  a statement upload), found through the by_account index, newest first.
-- `incremental`: from the end of the last successful sync's window, minus an overlap that
-  catches late records (deposits credited late, withdrawals completing later, convert orders
-  settled after the window end). Writes are idempotent, so the overlap costs requests only.
-  Endpoints whose records stay pending for days (catalogue `settle_ms`) start further back still
-  (planner).
+Every mode plans, for every endpoint scope, each interval the connection's coverage ledger
+(`binsync.sync.ledger`) does not prove read, from Binance's launch (no endpoint returns the
+account's opening date, spec §7.3: apiRestrictions.createTime is the key's creation) or the
+endpoint's horizon up to now, plus the late-record overlap (`INCREMENTAL_OVERLAP_MS` before the
+newest covered millisecond) and each endpoint's settle period (catalogue `settle_ms`). The modes
+differ only in what counts as covered:
 
-Every mode plans every endpoint; only the start moves. Endpoints with a retention horizon are
-planned in every mode so data about to fall off the horizon is always captured. The one other
-difference: an `incremental` sync asks spot myTrades only for the markets that can have new fills
-(`planner.select_markets`, decided on the effective mode: a first incremental walks every market).
+- `full`: nothing. Everything is read again (writes are idempotent).
+- `incremental`: what the ledger proves read. A failed or cut-short earlier sync leaves holes in
+  the ledger, and the next incremental sync (weekly, revalidation, rotation) reads them: no mode
+  starts at "the newest record stored", which after a failed first sync skipped every hole.
+- `since_last`: Waltio's meaning. The user says the files already on the account cover everything
+  up to its newest transaction; that is recorded in the ledger as covered by the user's files
+  (shown as such) and the sync reads what neither the files nor earlier syncs cover. Only ever
+  on explicit request: no other mode falls back to it.
+
+An `incremental` sync asks spot myTrades only for the markets that can have new fills
+(`planner.select_markets`) plus every market the ledger never proved read (`plan.py`).
 """
 
 from __future__ import annotations
@@ -24,20 +27,24 @@ from typing import Literal
 
 from binsync.binance.catalogue import DAY_MS
 from binsync.storage.models import ConnectionModel, TransactionModel, account_key
+from binsync.sync.ledger import BINANCE_LAUNCH_MS, Ledger
+
+__all__ = ["BINANCE_LAUNCH_MS", "INCREMENTAL_OVERLAP_MS", "MODES", "SyncStart", "resolve_start"]
 
 Mode = Literal["full", "since_last", "incremental"]
 MODES: tuple[str, ...] = ("full", "since_last", "incremental")
 
-BINANCE_LAUNCH_MS = 1_500_001_200_000  # 2017-07-14T03:00:00Z
 INCREMENTAL_OVERLAP_MS = 2 * DAY_MS
 
 
 @dataclass(frozen=True)
 class SyncStart:
     mode: str            # the mode asked for
-    effective: str       # the mode actually applied (a first incremental sync is a full one)
-    start_ms: int
+    effective: str       # the mode actually applied (an incremental sync over an empty ledger is a full one)
+    start_ms: int        # the floor: every scope must be proven read from here (or its horizon)
     reason: str
+    use_ledger: bool = False  # plan only what the ledger does not cover
+    files_cover_until: int | None = None  # since_last: the user's files cover up to here
 
 
 def newest_stored_ms(user_id: str, binance_uid: str) -> int | None:
@@ -50,22 +57,25 @@ def newest_stored_ms(user_id: str, binance_uid: str) -> int | None:
     return None
 
 
-def resolve_start(mode: str, connection: ConnectionModel, *, floor_ms: int = BINANCE_LAUNCH_MS) -> SyncStart:
-    """The window start of a sync of `connection` in `mode`."""
+def resolve_start(mode: str, connection: ConnectionModel, *, ledger: Ledger | None = None,
+                  floor_ms: int = BINANCE_LAUNCH_MS) -> SyncStart:
+    """What a sync of `connection` in `mode` counts as already covered (module docstring)."""
     if mode not in MODES:
         raise ValueError(f"mode: must be one of {', '.join(MODES)}, not {mode!r}")
-    if mode == "incremental":
-        if connection.last_success_window_end:
-            start = max(floor_ms, int(connection.last_success_window_end) - INCREMENTAL_OVERLAP_MS)
-            return SyncStart(mode, "incremental", start,
-                             "last successful sync's window end minus a 2-day overlap")
-        mode_fallback = "since_last"
-    else:
-        mode_fallback = mode
-    if mode_fallback == "since_last":
+    if mode == "since_last":
         newest = newest_stored_ms(connection.user_id, connection.binance_uid)
         if newest is not None:
-            # Inclusive: records sharing the newest millisecond are fetched again (idempotent).
-            return SyncStart(mode, "since_last", max(floor_ms, newest),
-                             "newest transaction already stored for this account")
+            return SyncStart(mode, "since_last", floor_ms,
+                             "the user's files cover everything up to the account's newest stored "
+                             "transaction; the rest of the history is read", use_ledger=True,
+                             files_cover_until=newest)
+        return SyncStart(mode, "full", floor_ms,
+                         "no transaction stored yet, so the user's files cover nothing: everything is read")
+    if mode == "incremental":
+        if ledger is not None and (ledger.has_reads or ledger.user_files):
+            return SyncStart(mode, "incremental", floor_ms,
+                             "every interval the coverage ledger does not prove read, plus a 2-day "
+                             "late-record overlap and each endpoint's settle period", use_ledger=True)
+        return SyncStart(mode, "full", floor_ms,
+                         "the coverage ledger proves nothing read yet: everything since Binance's launch")
     return SyncStart(mode, "full", floor_ms, "Binance launch (2017-07-14): no earlier bound is known")

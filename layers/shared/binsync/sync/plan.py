@@ -17,8 +17,8 @@ from typing import Any
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage import clients
 from binsync.storage.models import ConnectionModel, RunModel
-from binsync.sync import binance_io, discovery, markets
-from binsync.sync.modes import resolve_start
+from binsync.sync import binance_io, discovery, ledger, markets
+from binsync.sync.modes import INCREMENTAL_OVERLAP_MS, resolve_start
 from binsync.sync.planner import MarketSelection, PlanInputs, build_plan, select_markets
 from binsync.sync.progress import add, now_ms
 from binsync.sync.tasks import batch_items, save_tasks
@@ -64,6 +64,24 @@ def mining_variants(accounts: list[dict[str, str]] | None) -> dict[str, list[dic
             for name, ep in ENDPOINTS.items() if ep.extra.get("variants_from")}
 
 
+def add_unproven_markets(selection: MarketSelection, market_map: dict[str, dict[str, str]],
+                         known: ledger.Ledger, endpoint: str = "spot.my_trades") -> MarketSelection:
+    """The selection plus every market whose fill chain the ledger never proved read.
+
+    The selection rule explains why a market proven read earlier can have no new fill; it says
+    nothing of a market never read (a first sync that failed before reaching it).
+    """
+    chosen = set(selection.symbols)
+    unproven = sorted(s for s in market_map
+                      if s not in chosen and not known.known(ledger.scope_key(endpoint, {}, s)))
+    if not unproven:
+        return selection
+    symbols = sorted(chosen | set(unproven))
+    note = {**selection.note, "walked": len(symbols), "never_proven_read": len(unproven),
+            "reason": f"{selection.note['reason']}; and {len(unproven)} markets never proven read"}
+    return MarketSelection(symbols, note)
+
+
 def _plan_key(run_id: str) -> str:
     return f"{os.environ.get('PLANS_PREFIX', 'plans/')}{run_id}.json"
 
@@ -75,13 +93,18 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     stats_before = binance_io.client_stats(client)
 
     now = binance_io.server_time_ms(client) or now_ms()
-    start = resolve_start(run.mode, connection)
+    known = ledger.load(connection_id)
+    start = resolve_start(run.mode, connection, ledger=known)
+    if start.files_cover_until is not None:  # since_last, asked for explicitly: recorded as such
+        ledger.declare_user_files(known, start.files_cover_until, run_id=run_id)
     # The live key restrictions win over the ones stored at registration (they can change).
     permissions = {**(connection.permissions or {}), **binance_io.api_restrictions(client)}
     products = binance_io.account_info(client)
     market_map = markets.merge_and_save(binance_io.exchange_markets(client))
     balances = read_balances(client)  # before any market task of this run: see planner.py
     selection = choose_markets(start.effective, connection, market_map, balances, now)
+    if start.use_ledger:
+        selection = add_unproven_markets(selection, market_map, known)
 
     scopes = discovery.discover(client, products, connection.known_symbols or {})
 
@@ -92,6 +115,8 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
         only=only_endpoints(),
         variants=mining_variants(connection.mining_accounts),
         unknown_scopes=frozenset(scopes.failed),
+        covered=known.coverage_map() if start.use_ledger else None,
+        late_overlap_ms=INCREMENTAL_OVERLAP_MS,
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]

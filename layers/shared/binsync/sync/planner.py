@@ -53,6 +53,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from binsync.binance.catalogue import DAY_MS, ENDPOINTS, HOUR_MS, Endpoint
+from binsync.sync import intervals
+from binsync.sync.ledger import scope_key
 from binsync.sync.tasks import TaskSpec
 
 STATEMENT_REASON = "to be filled from the statement"
@@ -107,6 +109,11 @@ class PlanInputs:
     # symbol scopes discovery tried and could not read (planned endpoints needing them are
     # reported as not planned, with the reason)
     unknown_scopes: frozenset[str] = frozenset()
+    # The coverage ledger (binsync.sync.ledger.Ledger.coverage_map): scope -> intervals covered,
+    # "*" for scopes it does not name. None: read everything from start_ms (a `full` sync).
+    # With it, each scope gets tasks only for what `intervals.to_read` says is missing.
+    covered: Mapping[str, list[tuple[int, int]]] | None = None
+    late_overlap_ms: int = 0  # re-read before the newest covered ms (records credited late)
 
 
 @dataclass
@@ -259,6 +266,19 @@ def _priority(ep: Endpoint) -> tuple[int, int]:
     return (0 if ep.bucket.kind == "uid" else 1, -ep.weight)
 
 
+def _missing_windows(ep: Endpoint, inputs: PlanInputs, start: int, symbol: str | None,
+                     params: dict[str, Any]) -> list[tuple[int | None, int | None]]:
+    """Task windows over what the ledger does not prove read of this scope (plus overlaps)."""
+    covered = inputs.covered or {}
+    scope = scope_key(ep.name, params, symbol)
+    known = intervals.merge([*covered.get(scope, []), *covered.get("*", [])])
+    out: list[tuple[int | None, int | None]] = []
+    for a, b in intervals.to_read(known, start, inputs.now_ms, settle_ms=ep.settle_ms,
+                                  late_overlap_ms=inputs.late_overlap_ms):
+        out.extend(windows(a, b, task_span(ep, inputs.task_span_ms)))
+    return out
+
+
 def build_plan(inputs: PlanInputs) -> Plan:
     tasks: list[TaskSpec] = []
     beyond: list[dict[str, Any]] = []
@@ -312,12 +332,13 @@ def build_plan(inputs: PlanInputs) -> Plan:
             spans: list[tuple[int | None, int | None]] = [(None, None)]
         else:
             spans = list(windows(start, inputs.now_ms, task_span(ep, inputs.task_span_ms)))
-        for symbol, params in _symbol_variants(ep, symbols, inputs):
-            for w_start, w_end in spans:
+        for symbol, params in [*_symbol_variants(ep, symbols, inputs),
+                               *((None, p) for p in _isolated_variants(ep, inputs))]:
+            scope_spans = spans
+            if inputs.covered is not None and ep.start_param is not None:
+                scope_spans = _missing_windows(ep, inputs, start, symbol, params)
+            for w_start, w_end in scope_spans:
                 tasks.append(TaskSpec(ep.name, w_start, w_end, symbol, params))
-        for params in _isolated_variants(ep, inputs):
-            for w_start, w_end in spans:
-                tasks.append(TaskSpec(ep.name, w_start, w_end, None, params))
     return Plan(tasks=tasks, beyond_retention=beyond, not_planned=not_planned, coverage=coverage)
 
 

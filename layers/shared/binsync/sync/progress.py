@@ -82,7 +82,7 @@ def live_progress(run: RunModel, *, with_products: bool = True) -> dict[str, Any
     }
     if run.status in ("succeeded", "failed"):
         view.update(counts=run.counts, coverage=run.coverage, beyond_retention=run.beyond_retention,
-                    reconciliation=run.reconciliation, error=run.error)
+                    reconciliation=run.reconciliation, completeness=run.completeness, error=run.error)
     elif with_products and run.status == "running":
         try:
             view["counts"] = {p: c.get("records", 0) for p, c in task_summary(run.run_id).items()}

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from binsync.api.schemas.syncs import RunOut
+from binsync.api.schemas.syncs import CompletenessOut, RunOut
 
 KeyType = Literal["hmac", "rsa", "ed25519"]
 SyncMode = Literal["full", "since_last", "incremental"]
@@ -83,6 +83,8 @@ class ConnectionOut(BaseModel):
     last_sync_at: int | None = None
     last_success_at: int | None = None
     current_run: RunOut | None = Field(None, description="The latest sync with live progress.")
+    completeness: CompletenessOut | None = Field(None, description="How complete the account's data is, "
+                                                 "as of the last finished sync.")
 
 
 class ConnectionList(BaseModel):

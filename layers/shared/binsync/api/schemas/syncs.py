@@ -13,6 +13,37 @@ class SyncStart(BaseModel):
     mode: Literal["full", "since_last", "incremental"] = "incremental"
 
 
+class GapOut(BaseModel):
+    endpoint: str = Field(description="Catalogue endpoint name (`*`: the whole sync).")
+    product: str
+    kind: Literal["unread", "not_planned", "statement_only"] = Field(
+        description="`unread`: the API can serve it and the next sync reads it; `not_planned`: the "
+                    "key or account cannot read it; `statement_only`: beyond the API, only a statement "
+                    "fills it.")
+    cause: str
+    start_ms: int | None = None
+    end_ms: int | None = Field(None, description="Inclusive.")
+    symbol: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict, description="The endpoint variant.")
+    covered_by: str | None = Field(None, description="`statement` or `user_files` when files fill it.")
+    words: str
+
+
+class CompletenessOut(BaseModel):
+    state: Literal["complete", "gaps_named", "unexplained_differences"] = Field(
+        description="`complete`: every planned endpoint proven read over its whole period and every "
+                    "balance explained; `gaps_named`: the parts not read are listed with period and cause; "
+                    "`unexplained_differences`: a reconciled balance differs with no known cause.")
+    words: str = Field(description="The state in one sentence.")
+    gaps: list[GapOut]
+    gaps_total: int
+    covered_by_files: list[GapOut] = Field(description="Periods beyond the API that uploaded files cover.")
+    differences: list[dict[str, Any]] = Field(description="Reconciliation differences (wallet, asset, "
+                                              "difference, cause).")
+    differences_total: int
+    unexplained_differences: int
+
+
 class RunOut(BaseModel):
     run_id: str
     connection_id: str
@@ -35,6 +66,7 @@ class RunOut(BaseModel):
     beyond_retention: list[Any] | None = Field(None, description="Periods the API cannot reach any "
                                                "more (upload the statement to fill them).")
     reconciliation: dict[str, Any] | None = None
+    completeness: CompletenessOut | None = Field(None, description="How complete the data is after this run.")
     error: dict[str, Any] | None = None
 
 
