@@ -156,7 +156,8 @@ def note_gaps(product_gaps: dict[str, list[dict[str, Any]]], run: RunModel) -> l
     for product, entries in product_gaps.items():
         for entry in entries:
             if entry.get("cause") == "unknown_income_types":
-                cause = entry["reason"] + ": " + ", ".join(f"{t} ({n})" for t, n in sorted(entry["types"].items()))
+                types = sorted(entry["types"].items())
+                cause = entry["reason"] + ": " + ", ".join(f"{t} ({n})" for t, n in types)
             elif entry.get("cause") == "unwalked_income_symbols":
                 cause = entry["reason"] + ": " + ", ".join(entry["symbols"])
             else:
