@@ -178,13 +178,19 @@ def statement_files(account: Any, overlap_ms: int = STATEMENT_OVERLAP_MS) -> lis
     return files
 
 
+CONTENT_TYPE_OF = {"csv": "text/csv", "zip": "application/zip",
+                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
 def upload_file(cloud: Any, connection_id: str, user_id: str, name: str, data: bytes) -> dict[str, Any]:
     """The API's upload flow: ask for an upload, put the file, read the parse report."""
     from binsync.storage.models import UploadModel
 
+    suffix = name.rsplit(".", 1)[-1].lower()
+    content_type = CONTENT_TYPE_OF.get(suffix, "text/csv")
     status, _, ticket = cloud.api_request("POST", "/uploads", user=user_id, body={
         "connection_id": connection_id, "file_name": name, "format": "statement",
-        "size": len(data), "content_type": "text/csv"})
+        "size": len(data), "content_type": content_type})
     if status != 201:
         return {"file": name, "error": f"upload refused (HTTP {status})", "body": ticket}
     upload = UploadModel.get(user_id, ticket["upload_id"])

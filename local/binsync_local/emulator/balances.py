@@ -3,7 +3,8 @@
 Every balance is the sum of the ledger's legs in that wallet (`Truth.balances`), rendered in the
 shape Binance documents for the endpoint (catalogue rows with a `balance` shape). Spot, cross
 margin, isolated margin and USD-M live in reference.py; this module adds funding, Simple Earn
-flexible and locked positions, COIN-M and options. Binance has no endpoint for the mining wallet.
+flexible and locked positions, COIN-M, options and loan collateral (served as flexible-rate
+loans; the stable-rate list is empty). Binance has no balance endpoint for the mining wallet.
 """
 
 from __future__ import annotations
@@ -89,6 +90,16 @@ class Balances:
                  "updateTime": self.account.now_ms}
                 for a, v in self.wallet("coinm").items()]
         return _dumps(rows)
+
+    def loan_collateral(self, params: dict[str, str]) -> str:
+        """The ledger's loan wallet as flexible-rate loan collateral, one order per collateral coin."""
+        rows = [{"loanCoin": "USDT", "totalDebt": "0", "collateralCoin": a, "collateralAmount": _s8(v),
+                 "currentLTV": "0.5"} for a, v in self.wallet("loan").items() if v]
+        return self._page(rows, {"current": params.get("current", "1"), "size": params.get("limit", "10")})
+
+    @staticmethod
+    def no_orders() -> str:
+        return _dumps({"rows": [], "total": 0})
 
     def options(self) -> str:
         rows = [{"asset": a, "marginBalance": _s8(v), "equity": _s8(v), "available": _s8(v), "locked": "0",

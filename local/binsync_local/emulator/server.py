@@ -320,6 +320,8 @@ class Handler(BaseHTTPRequestHandler):
             "earn.locked_positions": lambda: st.balances.earn_locked(params),
             "coinm.balance": st.balances.coinm,
             "options.margin_account": st.balances.options,
+            "loans.flexible_ongoing_orders": lambda: st.balances.loan_collateral(params),
+            "loans.stable_ongoing_orders": st.balances.no_orders,
             "extra:/api/v3/ping": lambda: "{}",
             "extra:/fapi/v1/ping": lambda: "{}",
             "extra:/dapi/v1/ping": lambda: "{}",

@@ -306,6 +306,21 @@ _ALL: list[Endpoint] = [
         choice="Weight 3 (Option Margin Account Information); marginBalance is the wallet balance (equity "
                "adds unrealised PnL).",
         notes="{asset:[{asset, marginBalance, equity, available, locked, unrealizedPNL}], greek, time}."),
+    _ep(name="loans.flexible_ongoing_orders", product="loans", family="sapi",
+        path="/sapi/v2/loan/flexible/ongoing/orders", weight=300, bucket=SAPI_IP, history=False, planned=False,
+        start_param=None, end_param=None, limit_param="limit", cursor_param="current", page_size=100,
+        default_page_size=10, max_page_size=100, rows_path=("rows",), total_path=("total",),
+        id_fields=("loanCoin", "collateralCoin"),
+        balance=BalanceShape("loan", asset_field="collateralCoin", amount_fields=("collateralAmount",), paged=True),
+        notes="Flexible-rate loans: {rows:[{loanCoin, totalDebt, collateralCoin, collateralAmount, currentLTV}], "
+              "total}; the collateral is binsync's `loan` wallet (the debt is a liability, not a holding)."),
+    _ep(name="loans.stable_ongoing_orders", product="loans", family="sapi", path="/sapi/v1/loan/ongoing/orders",
+        weight=300, bucket=SAPI_IP, history=False, planned=False, start_param=None, end_param=None,
+        limit_param="limit", cursor_param="current", page_size=100, default_page_size=10, max_page_size=100,
+        rows_path=("rows",), total_path=("total",), id_fields=("orderId",),
+        balance=BalanceShape("loan", asset_field="collateralCoin", amount_fields=("collateralAmount",), paged=True),
+        notes="Stable-rate loans: {rows:[{orderId, loanCoin, totalDebt, residualInterest, collateralCoin, "
+              "collateralAmount, currentLTV, expirationTime}], total}; summed with the flexible-rate collateral."),
 
     # ---------------- spot (spec §5.2) ---------------------------------------------------------
     _ep(name="spot.my_trades", product="spot", family="api", path="/api/v3/myTrades", weight=20, bucket=API_IP,

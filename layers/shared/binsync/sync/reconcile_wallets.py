@@ -14,9 +14,10 @@ comes with its size, the period it must lie in and its most likely cause:
 - `kept_as_other`: stored statement rows of an unknown operation, kept as `other`;
 - `unexplained`: every period is covered by uploaded statements and no cause above applies.
 
-`no_balance_endpoint` marks a wallet Binance reports no balance for (mining, loan collateral):
-its stored sum is shown, not checked. The output is plain data (`reconcile(...)` returns a dict of
-lists) so the completeness state, the API, the CLI and the demo all read the same thing.
+A wallet Binance reports no balance for (the mining pool account) is `not_checked`: its stored
+sum is shown with the reason, never counted as balanced. The output is plain data
+(`reconcile(...)` returns a dict with a list of per-(wallet, asset) results) so the completeness
+state, the API, the CLI and the demo all read the same thing.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from binsync.model import format_decimal
 from binsync.sync.wallet_balances import LiveBalances
 
 SUM_PRECISION = 80
-ALL_WALLETS = ("spot", "funding", "earn", "margin_cross", "margin_isolated", "usdm", "coinm", "options")
+ALL_WALLETS = ("spot", "funding", "earn", "margin_cross", "margin_isolated", "usdm", "coinm", "options",
+               "loan")
 # Which wallets each product's records move (docs/ledger.md): a difference in a wallet can only
 # come from a product that moves it. Universal transfers move every wallet.
 PRODUCT_WALLETS: dict[str, tuple[str, ...]] = {
@@ -130,6 +132,7 @@ class Context:
     statement_periods: list[tuple[int, int]] = field(default_factory=list)  # uploaded files' rows
     listed_assets: set[str] | None = None  # assets of the markets listed now (None: unknown)
     unread_products: dict[str, str] = field(default_factory=dict)  # product -> why
+    held: set[tuple[str, str]] = field(default_factory=set)  # (wallet, asset) stored or live, non-zero
 
 
 def _candidates(wallet: str, asset: str, ctx: Context, floor: int,
@@ -151,9 +154,13 @@ def _candidates(wallet: str, asset: str, ctx: Context, floor: int,
             before = ctx.now_ms  # "only the last N records": anywhere before the oldest returned
         out.append({"cause": "beyond_retention", "endpoint": entry.get("endpoint"),
                     "period": _period(floor, before)})
-    if (wallet in ("spot", "margin_cross", "margin_isolated") and ctx.listed_assets is not None
-            and asset not in ctx.listed_assets):
-        out.append({"cause": "delisted_market", "period": _period(floor, ctx.first_sync_ms)})
+    if wallet in ("spot", "margin_cross", "margin_isolated") and ctx.listed_assets is not None:
+        # An asset no listed market trades is the trace of a delisted market; that market's fills
+        # also moved its quote asset and the fee asset, so every asset of the wallet may differ.
+        unlisted = sorted(a for w, a in ctx.held if w == wallet and a not in ctx.listed_assets)
+        if asset not in ctx.listed_assets or unlisted:
+            out.append({"cause": "delisted_market", "unlisted_assets": unlisted[:20],
+                        "period": _period(floor, ctx.first_sync_ms)})
     for product, why in sorted(ctx.unread_products.items()):
         if wallet in PRODUCT_WALLETS.get(product, ()):
             out.append({"cause": "not_read", "product": product, "reason": why,
@@ -197,6 +204,8 @@ def explain(wallet: str, asset: str, ctx: Context, ledger: StoredLedger) -> dict
 def reconcile(ledger: StoredLedger, live: LiveBalances, ctx: Context) -> dict[str, Any]:
     """Every (wallet, asset) held or ever held, stored vs live, with the differences explained."""
     results: list[dict[str, Any]] = []
+    ctx.held = {k for k, v in ledger.balances.items() if v} | {
+        (w, a) for w, assets in live.wallets.items() for a, v in assets.items() if v}
     wallets = sorted({w for w, _ in ledger.balances} | set(live.wallets) | set(live.unread))
     for wallet in wallets:
         assets = sorted({a for w, a in ledger.balances if w == wallet} | set(live.wallets.get(wallet, {})))
