@@ -67,7 +67,9 @@ def reconcile_connection(user_id: str, connection_id: str, *, run: RunModel | No
     """The reconciliation report of every wallet; `run` defaults to the latest succeeded run."""
     connection = ConnectionModel.get(user_id, connection_id)
     run = run or _latest_run(connection_id)
-    client = client or binance_io.make_client(connection)
+    if client is None:
+        client = binance_io.make_client(connection)
+        client.max_retries = min(client.max_retries, 1)  # it informs: never hold an import up
     now = int(time.time() * 1000)
     live = read_live_balances(client)
     try:

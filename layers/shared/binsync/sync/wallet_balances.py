@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from binsync.binance.catalogue import BalanceShape, Endpoint, balance_endpoints
+from binsync.binance.errors import TransientError
 
 MAX_PAGES = 50  # Simple Earn positions: 100 per page; 5000 positions is far beyond any account
 
@@ -68,12 +69,12 @@ def _fetch_rows(client: Any, ep: Endpoint) -> list[dict[str, Any]]:
     assert shape is not None
     params: dict[str, Any] = dict(shape.params)
     if not shape.paged:
-        return rows_of(ep, client.request(ep, params))
+        return rows_of(ep, client.request(ep.name, params))
     rows: list[dict[str, Any]] = []
     size = ep.max_page_size or 100
     for page in range(1, MAX_PAGES + 1):
         page_params = {**params, ep.cursor_param or "current": page, ep.limit_param or "size": size}
-        body = client.request(ep, page_params)
+        body = client.request(ep.name, page_params)
         got = rows_of(ep, body)
         rows.extend(got)
         total = _dig(body, ep.total_path) if ep.total_path else None
@@ -82,15 +83,28 @@ def _fetch_rows(client: Any, ep: Endpoint) -> list[dict[str, Any]]:
     return rows
 
 
+def _unreachable(exc: Exception) -> bool:
+    """The server cannot be reached at all (not one endpoint refusing): stop asking."""
+    text = str(exc)
+    return isinstance(exc, TransientError) and ("ConnectionError" in text or "Timeout" in text)
+
+
 def read_live_balances(client: Any, endpoints: list[Endpoint] | None = None) -> LiveBalances:
     live = LiveBalances()
+    unreachable: str | None = None
     for ep in endpoints if endpoints is not None else balance_endpoints():
         shape = ep.balance
         assert shape is not None
+        if unreachable is not None:
+            live.unread.setdefault(shape.wallet, {})[ep.name] = unreachable
+            continue
         try:
             rows = _fetch_rows(client, ep)
         except Exception as exc:  # named, never counted as an empty wallet
-            live.unread.setdefault(shape.wallet, {})[ep.name] = f"{type(exc).__name__}: {str(exc)[:200]}"
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            live.unread.setdefault(shape.wallet, {})[ep.name] = reason
+            if _unreachable(exc):
+                unreachable = f"not asked, Binance was unreachable ({reason})"
             continue
         wallet = live.wallets.setdefault(shape.wallet, {})
         for part, assets in balances_in(shape, rows).items():
