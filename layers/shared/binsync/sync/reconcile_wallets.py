@@ -183,13 +183,14 @@ def explain(wallet: str, asset: str, ctx: Context, ledger: StoredLedger) -> dict
     candidates = _candidates(wallet, asset, ctx, floor, ledger)
     statement_fills = [c for c in candidates if c["cause"] in ("beyond_retention", "delisted_market")]
     for c in statement_fills:  # a statement fills these only where it covers their period
-        c["statement_uploaded"] = bool(covered) and not uncovered(max(open_from, c["period"]["from_ms"]),
-                                                                   c["period"]["to_ms"], covered)
+        lo = max(open_from, c["period"]["from_ms"])
+        c["statement_uploaded"] = any(c_hi >= lo and c_lo <= c["period"]["to_ms"] for c_lo, c_hi in covered)
+        c["filled_by_statement"] = bool(covered) and not uncovered(lo, c["period"]["to_ms"], covered)
     if gaps:
         candidates.append({"cause": "statement_period", "statement_uploaded": bool(covered),
                            "period": _period(gaps[0][0], gaps[-1][1]),
                            "gaps": [_period(lo, hi) for lo, hi in gaps[:10]]})
-    live_causes = [c for c in candidates if not c.get("statement_uploaded")]
+    live_causes = [c for c in candidates if not c.get("filled_by_statement")]
     order = ("not_read", "beyond_retention", "delisted_market", "statement_period", "kept_as_other")
     ranked = sorted(live_causes, key=lambda c: order.index(c["cause"]))
     if not ranked:
