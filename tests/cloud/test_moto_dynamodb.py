@@ -95,6 +95,30 @@ def _exercise(client: Any) -> list[Any]:
         # 14 bytes of names and keys plus the filler: exactly at moto's limit, then one byte over
         _answer(client.put_item, TableName=TABLE, Item=_sized(moto_dynamodb.ITEM_SIZE_LIMIT)),
         _answer(client.put_item, TableName=TABLE, Item=_sized(moto_dynamodb.ITEM_SIZE_LIMIT + 1)),
+        *_range_queries(client),
+    ]
+
+
+def _range_queries(client: Any) -> list[Any]:
+    """Range conditions on the table key, paged and reversed, next to other partitions."""
+    _answer(client.batch_write_item, RequestItems={TABLE: [
+        {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": f"{n:013d}#tx{n}"}, "gsi": {"S": "g#3"}}}}
+        for pk in ("u#r", "u#q") for n in range(0, 30, 3)]})
+    values = {":p": {"S": "u#r"}, ":lo": {"S": "0000000000006"}, ":hi": {"S": "0000000000021#tx21"}}
+    between = {"TableName": TABLE, "KeyConditionExpression": "pk = :p AND sk BETWEEN :lo AND :hi"}
+    return [
+        _answer(client.query, **between, ExpressionAttributeValues=values),
+        _answer(client.query, **between, ExpressionAttributeValues=values, Limit=2, ScanIndexForward=False,
+                ConsistentRead=True),
+        _answer(client.query, **between, ExpressionAttributeValues=values, Limit=2,
+                ExclusiveStartKey={"pk": {"S": "u#r"}, "sk": {"S": "0000000000009#tx9"}}),
+        _answer(client.query, **between, ExpressionAttributeValues={
+            **values, ":lo": {"S": "0000000000022"}, ":hi": {"S": "0000000000023"}}),
+        _answer(client.query, TableName=TABLE, KeyConditionExpression="pk = :p AND sk >= :lo",
+                FilterExpression="gsi = :g",
+                ExpressionAttributeValues={":p": values[":p"], ":lo": values[":lo"], ":g": {"S": "g#3"}}),
+        _answer(client.query, TableName=TABLE, KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "nobody"}}),
     ]
 
 
@@ -109,6 +133,7 @@ def _run(adjusted: bool) -> list[Any]:
         moto_dynamodb._direct_top_level_projection(adjusted)
         moto_dynamodb._uncopied_query_results(adjusted)
         moto_dynamodb._native_key_order(adjusted)
+        moto_dynamodb._partition_queries(adjusted)
         try:
             assert ("serialized" in DynamoHandler.__dict__) is adjusted
             client = boto3.client("dynamodb", region_name="eu-west-1", aws_access_key_id="testing",
@@ -121,6 +146,7 @@ def _run(adjusted: bool) -> list[Any]:
             moto_dynamodb._direct_top_level_projection(False)
             moto_dynamodb._uncopied_query_results(False)
             moto_dynamodb._native_key_order(False)
+            moto_dynamodb._partition_queries(False)
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +173,10 @@ def test_the_exercise_reaches_the_awkward_values_and_the_errors(answers: Any) ->
     assert plain[5]["Attributes"]["count"] == {"N": "1"}
     assert [i["pk"]["S"] for i in plain[14]["Items"]][:4] == ["U#3", "u#1", "u#1", "u#10"]
     assert plain[21] == {} and plain[22]["error"]["Code"] == "ValidationException"
+    ranged = [[i["sk"]["S"][:13] for i in answer["Items"]] for answer in plain[-6:-1]]
+    assert ranged[0] == [f"{n:013d}" for n in (6, 9, 12, 15, 18, 21)]
+    assert ranged[1] == [f"{n:013d}" for n in (21, 18)] and ranged[2] == [f"{n:013d}" for n in (12, 15)]
+    assert ranged[3] == [] and len(ranged[4]) == 8
 
 
 def test_item_sizes_are_motos_own():

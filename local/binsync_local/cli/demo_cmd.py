@@ -6,16 +6,15 @@
 3. registers the emulator's key through the real API handler (POST /connections), which starts
    the full sync through the real state machine, fanned out over several loopback IPs, with a
    progress bar on stderr;
-4. uploads the account's statement through the API's upload flow (parse_statement runs and
-   merges it with the API records); by default the last 3 days of it, which overlap the API
-   records (merged, not duplicated) and hold statement-only events, because moto's DynamoDB
-   queries scan a user's whole partition and make a multi-year merge take very long locally;
-5. prints a report: per product, what was stored against the emulator's ground truth (every
-   spot fill, deposit, withdrawal, fiat record, convert and dust conversion the API can return
-   must be stored exactly once), requests, weight, 429s/418s, duration, beyond-retention
-   periods, reconciliation and the statement's import report.
+4. uploads the account's statement the way a user downloads it: one file per year since the
+   account opened, each overlapping the next by a week, through the API's upload flow
+   (parse_statement merges each with the API records and reconciles every wallet again);
+5. prints one report: per endpoint the emulator serves, what was stored against its ground
+   truth, the statement's effect in words, and the reconciliation of every asset of every
+   wallet; the last line is `reconciliation: N/N assets balance in W wallets`.
 
-Exit status 0 only when the ground-truth check passes.
+Exit status 0 only when the ground-truth check passes on every endpoint and every asset of every
+wallet balances.
 
 The emulator runs in a forked child process by default (same code, same seeded account): the
 embedded cloud, the handlers and moto already share one interpreter lock, and an emulator
@@ -45,18 +44,6 @@ from binsync_local.cli.sync_cmd import (
     run_summary,
     stored_transactions,
 )
-from binsync_local.emulator.products import SYNCED_ENDPOINTS as PRODUCT_ENDPOINTS
-
-# The products issue 5 guarantees: every record of these endpoints the API can return, stored once.
-CHECKED_ENDPOINTS: tuple[str, ...] = ("spot.my_trades", "wallet.deposits", "wallet.withdrawals",
-                                      "fiat.orders", "fiat.payments", "convert.trade_flow", "wallet.dust",
-                                      # issue 14: margin, futures fills, mining
-                                      "margin.my_trades", "margin.borrow_repay", "margin.interest",
-                                      "margin.liquidations", "margin.capital_flow", "usdm.user_trades",
-                                      "coinm.user_trades", "mining.payments", "mining.other",
-                                      "mining.account_earnings")
-# issue 14 products (and loans.income, the ledger of the loan histories)
-CHECKED_ENDPOINTS += (*PRODUCT_ENDPOINTS, "loans.income")
 
 
 def register(subparsers: Any) -> None:
@@ -70,9 +57,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", help="also export the transactions (JSON lines, or CSV for *.csv)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--no-statement", action="store_true", help="skip the statement upload")
-    p.add_argument("--statement-days", type=int, default=3,
-                   help="upload the statement of the last N days (0: the whole history; slow on moto, "
-                        "whose queries scan a user's whole partition)")
     p.add_argument("--in-process-emulator", action="store_true")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--verbose", action="store_true", help="show the functions' structured logs")
@@ -148,7 +132,8 @@ class Emulator:
 
 
 def ground_truth(account: Any, user_id: str) -> dict[str, Any]:
-    """Stored API transactions per endpoint against what the emulator's API can return."""
+    """Stored API transactions per endpoint against what the emulator's API can return: every
+    endpoint the emulator serves is checked, none is left out."""
     from binsync.storage.models import TransactionModel, account_key
 
     expected = account.truth().api_ids()
@@ -171,40 +156,70 @@ def ground_truth(account: Any, user_id: str) -> dict[str, Any]:
     for name in sorted(set(expected) | set(stored)):
         want, got = expected.get(name, set()), stored.get(name, [])
         got_set = set(got)
-        rows.append({"endpoint": name, "checked": name in CHECKED_ENDPOINTS, "expected": len(want),
-                     "stored": len(got_set), "missing": len(want - got_set),
-                     "unexpected": len(got_set - want),
+        rows.append({"endpoint": name, "expected": len(want), "stored": len(got_set),
+                     "missing": len(want - got_set), "unexpected": len(got_set - want),
                      "duplicates": len(got) - len(got_set)})
     duplicates = sum(n - 1 for n in all_ids.values() if n > 1)
     ok = duplicates == 0 and all(r["missing"] == 0 and r["unexpected"] == 0 and r["duplicates"] == 0
-                                 for r in rows if r["checked"])
+                                 for r in rows)
     return {"ok": ok, "endpoints": rows, "duplicate_ids": duplicates, "items_by_source": dict(sources)}
 
 
-def upload_statement(cloud: Any, account: Any, connection_id: str, user_id: str,
-                     days: int = 0) -> dict[str, Any]:
+STATEMENT_OVERLAP_MS = 7 * 86_400_000  # each yearly file reaches a week into the next year
+
+
+def statement_files(account: Any, overlap_ms: int = STATEMENT_OVERLAP_MS) -> list[tuple[str, bytes]]:
+    """The statement as a user downloads it: one file per calendar year since the account
+    opened (Binance exports at most a year per file), each overlapping its neighbours by a week."""
+    from datetime import UTC, datetime
+
+    from binsync_local.emulator.statement import write_statement, years
+
+    files = []
+    for year in years(account):
+        lo = int(datetime(year, 1, 1, tzinfo=UTC).timestamp() * 1000) - overlap_ms
+        hi = int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp() * 1000) + overlap_ms
+        buffer = io.StringIO()
+        write_statement(account, buffer, start_ms=lo, end_ms=hi)
+        files.append((f"statement-{year}.csv", buffer.getvalue().encode("utf-8")))
+    return files
+
+
+CONTENT_TYPE_OF = {"csv": "text/csv", "zip": "application/zip",
+                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def upload_file(cloud: Any, connection_id: str, user_id: str, name: str, data: bytes) -> dict[str, Any]:
     """The API's upload flow: ask for an upload, put the file, read the parse report."""
     from binsync.storage.models import UploadModel
 
-    from binsync_local.emulator.statement import write_statement
-
-    buffer = io.StringIO()
-    start_ms = account.now_ms - days * 86_400_000 if days else None
-    write_statement(account, buffer, start_ms=start_ms)
-    data = buffer.getvalue().encode("utf-8")
+    suffix = name.rsplit(".", 1)[-1].lower()
+    content_type = CONTENT_TYPE_OF.get(suffix, "text/csv")
     status, _, ticket = cloud.api_request("POST", "/uploads", user=user_id, body={
-        "connection_id": connection_id, "file_name": "statement.csv", "format": "statement",
-        "size": len(data), "content_type": "text/csv"})
+        "connection_id": connection_id, "file_name": name, "format": "statement",
+        "size": len(data), "content_type": content_type})
     if status != 201:
-        return {"error": f"upload refused (HTTP {status})", "body": ticket}
+        return {"file": name, "error": f"upload refused (HTTP {status})", "body": ticket}
     upload = UploadModel.get(user_id, ticket["upload_id"])
+    started = time.monotonic()
     cloud.put_upload(upload.s3_key, data)  # the S3 notification runs parse_statement now
     status, _, body = cloud.api_request("GET", f"/uploads/{ticket['upload_id']}", user=user_id)
     report = (body or {}).get("report") or {}
-    return {"upload_id": ticket["upload_id"], "status": (body or {}).get("status"), "bytes": len(data),
-            "period": f"last {days} days" if days else "whole history",
+    return {"file": name, "upload_id": ticket["upload_id"], "status": (body or {}).get("status"),
+            "bytes": len(data), "seconds": round(time.monotonic() - started, 1),
             **{k: report.get(k) for k in ("rows", "imported", "merged_as_duplicate", "rejected_count",
-                                          "already_present", "error") if k in report}}
+                                          "already_present", "period", "error", "reconciliation",
+                                          "unknown_operations") if k in report}}
+
+
+def upload_statements(cloud: Any, account: Any, connection_id: str, user_id: str) -> dict[str, Any]:
+    files = [upload_file(cloud, connection_id, user_id, name, data)
+             for name, data in statement_files(account)]
+    total = {k: sum(int(f.get(k) or 0) for f in files)
+             for k in ("rows", "imported", "merged_as_duplicate", "already_present", "rejected_count")}
+    return {"files": files, **total,
+            "reconciliation": next((f["reconciliation"] for f in reversed(files) if f.get("reconciliation")),
+                                   None)}
 
 
 # ------------------------------------------------------------------ report
@@ -216,6 +231,69 @@ def _ms(ms: int | None) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(ms / 1000))
 
 
+def _verdict(r: dict[str, Any]) -> str:
+    problems = [f"{r['missing']} missing" if r["missing"] else "",
+                f"{r['unexpected']} extra" if r["unexpected"] else "",
+                f"{r['duplicates']} stored twice" if r["duplicates"] else ""]
+    problems = [p for p in problems if p]
+    return ", ".join(problems) if problems else "every record stored once"
+
+
+def print_truth_table(gt: dict[str, Any], w: Any) -> None:
+    w(f"{'endpoint':<32}{'API has':>9}{'stored':>9}  result\n")
+    for r in gt["endpoints"]:
+        w(f"{r['endpoint']:<32}{r['expected']:>9}{r['stored']:>9}  {_verdict(r)}\n")
+    by_source = gt["items_by_source"]
+    w(f"stored transactions: {by_source.get('api', 0)} read through the API, "
+      f"{by_source.get('statement', 0)} only in the statement; "
+      f"{gt['duplicate_ids']} transaction ids stored twice\n")
+
+
+def print_statement(st: dict[str, Any], w: Any) -> None:
+    files = st["files"]
+    failed = [f for f in files if f.get("status") != "done"]
+    w(f"\nstatement: {len(files)} yearly files uploaded ({', '.join(f['file'] for f in files)}), "
+      f"each overlapping the next by a week, {st['rows']} rows in all.\n")
+    w(f"  {st['imported']} transactions came only from the statement (history the API no longer returns "
+      f"or never did),\n  {st['merged_as_duplicate']} statement events were recognised as records the API "
+      f"had already given and merged into them,\n  {st['already_present']} were already stored from an "
+      f"overlapping file, and {st['rejected_count']} rows were rejected.\n")
+    for f in failed:
+        w(f"  {f['file']}: {f.get('status')} {f.get('error') or ''}\n")
+
+
+def _amount(text: str | None) -> str:
+    return "-" if text is None else text
+
+
+def print_reconciliation(rec: dict[str, Any] | None, w: Any) -> None:
+    from binsync.sync.reconcile_wallets import summary_line
+
+    if not rec or rec.get("error") or "results" not in rec:
+        w(f"\nreconciliation could not run: {(rec or {}).get('error', 'no report')} "
+          f"{(rec or {}).get('message', '')}\n")
+        return
+    w("\nreconciliation: every asset of every wallet, balance rebuilt from the stored transactions "
+      "against Binance's\n")
+    w(f"{'wallet':<17}{'assets':>7}{'balance':>9}  differences and their most likely cause\n")
+    by_wallet: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rec["results"]:
+        by_wallet[r["wallet"]].append(r)
+    for wallet, rows in sorted(by_wallet.items()):
+        ok = sum(r["status"] == "balanced" for r in rows)
+        unchecked = [r for r in rows if r["status"] == "not_checked"]
+        note = (f"not checked: {unchecked[0]['reason']}" if unchecked else
+                "all balance to the last unit" if ok == len(rows) else "")
+        w(f"{wallet:<17}{len(rows):>7}{ok:>9}  {note}\n")
+        for r in rows:
+            if r["status"] == "difference":
+                p = r["period"]
+                w(f"{'':<17}{r['asset']:>7}  stored {r['stored']} vs Binance {_amount(r['live'])} "
+                  f"(off by {r['difference']}): {r['cause_words']}, between {_ms(p['from_ms'])} and "
+                  f"{_ms(p['to_ms'])}\n")
+    w(summary_line(rec) + "\n")
+
+
 def print_report(report: dict[str, Any], out: Any = sys.stdout) -> None:
     w = out.write
     s = report["sync"]
@@ -224,34 +302,21 @@ def print_report(report: dict[str, Any], out: Any = sys.stdout) -> None:
     w(f"sync {s['status']} in {s['duration_s']:.1f} s: {s['tasks']} tasks, "
       f"{s['records_new']} records stored, "
       f"{s['requests']} requests, weight {s['weight']}, 429s {s['http_429']}, 418s {s['http_418']}\n\n")
-    w(f"{'endpoint':<32}{'truth':>8}{'stored':>8}{'missing':>9}{'extra':>7}{'dups':>6}  check\n")
-    for phase in ("after_sync", "after_statement"):
-        gt = report.get(phase)
-        if not gt:
-            continue
-        w(f"-- {phase.replace('_', ' ')}: {'PASS' if gt['ok'] else 'FAIL'} "
-          f"(items by source: {gt['items_by_source']}, duplicate ids: {gt['duplicate_ids']})\n")
-        for r in gt["endpoints"]:
-            mark = ("ok" if r["missing"] == r["unexpected"] == r["duplicates"] == 0 else "FAIL") \
-                if r["checked"] else "(other issue)" if r["stored"] == 0 else ""
-            w(f"{r['endpoint']:<32}{r['expected']:>8}{r['stored']:>8}{r['missing']:>9}{r['unexpected']:>7}"
-              f"{r['duplicates']:>6}  {mark}\n")
-    w("\nbeyond the API's reach (to be filled from the statement):\n")
-    for b in s.get("beyond_retention") or []:
-        what = b.get("symbol") or json.dumps(b.get("params")) if b.get("symbol") or b.get("params") else ""
-        w(f"  {b['endpoint']:<28} {what:<14} before {_ms(b.get('before')):<11} {b['reason']}\n")
-    rec = s.get("reconciliation") or {}
-    if rec.get("differences") is not None:
-        w(f"\nreconciliation of spot balances vs /api/v3/account: "
-          f"{rec['matched']}/{rec['assets']} assets match"
-          f"{'' if rec.get('balanced') else ' (differences: products not synced yet or beyond the API)'}\n")
-        for d in rec["differences"][:10]:
-            w(f"  {d['asset']:<8} stored {d['stored']:>22} binance {d['binance']:>22} "
-              f"diff {d['difference']}\n")
+    final = report.get("after_statement") or report["after_sync"]
+    w("every record the emulator's API can return, against what binsync stored"
+      f"{' (after the statement upload)' if report.get('after_statement') else ''}:\n")
+    print_truth_table(final, w)
+    beyond = s.get("beyond_retention") or []
+    if beyond:
+        w("\nbeyond the API's reach (the statement fills these):\n")
+        for b in beyond:
+            what = b.get("symbol") or ", ".join(f"{k}={v}" for k, v in (b.get("params") or {}).items())
+            w(f"  {b['endpoint']:<28} {what:<18} before {_ms(b.get('before')):<11} {b['reason']}\n")
     w(f"\n{completeness_line(s.get('completeness'))}\n")
     if report.get("statement"):
-        w(f"\nstatement upload: {json.dumps(report['statement'])}\n")
-    w(f"\nground truth check: {'PASS' if report['ok'] else 'FAIL'}\n")
+        print_statement(report["statement"], w)
+    w(f"\nground truth check: {'PASS' if final['ok'] else 'FAIL'}\n")
+    print_reconciliation(report.get("reconciliation"), w)
 
 
 # ------------------------------------------------------------------ the command
@@ -284,20 +349,25 @@ def run(args: argparse.Namespace) -> int:
             verdict = "PASS" if report["after_sync"]["ok"] else "FAIL"
             sys.stderr.write(f"ground truth after the sync: {verdict} "
                              f"({report['after_sync']['items_by_source']})\n")
+            report["reconciliation"] = run_.reconciliation
             if not args.no_statement:
-                sys.stderr.write("uploading the account statement...\n")
-                report["statement"] = upload_statement(cloud, account, view["connection_id"], DEFAULT_USER,
-                                                       days=args.statement_days)
+                sys.stderr.write("uploading the account statement, one file per year...\n")
+                report["statement"] = upload_statements(cloud, account, view["connection_id"], DEFAULT_USER)
                 report["after_statement"] = ground_truth(account, DEFAULT_USER)
+                report["reconciliation"] = report["statement"]["reconciliation"]
             if args.out:
                 report["exported"] = {"file": args.out,
                                       "transactions": export(stored_transactions(DEFAULT_USER), args.out)}
-    report["ok"] = (run_.status == "succeeded" and report["after_sync"]["ok"]
-                    and (args.no_statement or report["after_statement"]["ok"]))
+    final = report.get("after_statement") or report["after_sync"]
+    reconciled = bool((report.get("reconciliation") or {}).get("complete"))
+    report["ok"] = run_.status == "succeeded" and final["ok"] and reconciled
     report["wall_s"] = round(time.monotonic() - started, 1)
     if args.json:
         print(json.dumps(report, indent=2, default=str))
     else:
         print_report(report)
+        from binsync.sync.reconcile_wallets import summary_line
+
         print(f"total wall time {report['wall_s']} s")
+        print(summary_line(report.get("reconciliation") or {}))
     return 0 if report["ok"] else 1

@@ -11,7 +11,9 @@ from typing import Any
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", choices=("small", "reference", "heavy"), default="small")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--now-ms", type=int, default=None, help="account clock (default: now)")
+    p.add_argument("--now-ms", type=int, default=None,
+                   help="account clock in epoch ms (default: now; the value used is printed): give "
+                        "`serve` and `statement` the same value so that both describe one account")
     p.add_argument("--scale", type=float, default=None, help="multiply every record count of the profile")
 
 
@@ -70,7 +72,7 @@ def _serve(args: argparse.Namespace) -> int:
         account, time_scale=args.time_scale, faults=Faults.from_args(args), host=args.host, port=args.port
     )
     srv.start()
-    print(json.dumps(srv.credentials), flush=True)
+    print(json.dumps({**srv.credentials, "now_ms": account.now_ms}), flush=True)
     try:
         srv._thread.join()  # type: ignore[union-attr]
     except KeyboardInterrupt:
@@ -92,5 +94,5 @@ def _statement(args: argparse.Namespace) -> int:
         scale = args.rows / REFERENCE_ROWS
     account = generate_account(profile, args.seed, args.now_ms, scale=scale)
     paths = write_statement_files(account, args.out, per_year=args.per_year)
-    print(json.dumps({"files": [str(p) for p in paths], "uid": account.uid}))
+    print(json.dumps({"files": [str(p) for p in paths], "uid": account.uid, "now_ms": account.now_ms}))
     return 0

@@ -45,6 +45,9 @@ def register(subparsers: Any) -> None:
                    help='JSON {"token": "user-id"}; default: the token is the user id')
     p.add_argument("--emulator", metavar="PROFILE:SEED", help="also serve an emulated Binance account")
     p.add_argument("--time-scale", type=float, default=60.0, help="emulator time compression")
+    p.add_argument("--now-ms", type=int, default=None,
+                   help="the emulated account's clock (default: now; printed), so that a statement "
+                        "written with `binsync emulator statement --now-ms` describes the same account")
     p.add_argument("--ips", type=int, default=8, help="loopback egress addresses for sync workers")
     p.add_argument("--write-openapi", metavar="PATH", help="write the OpenAPI document to PATH and exit")
     p.set_defaults(func=run)
@@ -191,11 +194,11 @@ class _Handler(BaseHTTPRequestHandler):
         sys.stderr.write(f"serve-api {self.command} {urlsplit(self.path).path} {status}\n")
 
 
-def _start_emulator(spec: str, time_scale: float) -> Any:
+def _start_emulator(spec: str, time_scale: float, now_ms: int | None = None) -> Any:
     from binsync_local.emulator import EmulatorServer, generate_account
 
     profile, _, seed = spec.partition(":")
-    account = generate_account(profile or "small", int(seed or 1))
+    account = generate_account(profile or "small", int(seed or 1), now_ms=now_ms)
     return EmulatorServer(account, time_scale=time_scale).start()
 
 
@@ -212,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     from binsync_local.cloud import LocalCloud
 
     tokens = TokenMap.from_file(args.tokens)
-    emulator = _start_emulator(args.emulator, args.time_scale) if args.emulator else None
+    emulator = _start_emulator(args.emulator, args.time_scale, args.now_ms) if args.emulator else None
     if emulator is not None:
         allowed = [u for u in os.environ.get("BINSYNC_ALLOW_BASE_URLS", "").split(",") if u]
         os.environ["BINSYNC_ALLOW_BASE_URLS"] = ",".join([*allowed, emulator.base_url])
@@ -226,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
                 "auth": "Authorization: Bearer <token> (" + ("tokens file" if args.tokens
                                                               else "the token is the user id") + ")"}
         if emulator is not None:
-            info["emulator"] = emulator.credentials
+            info["emulator"] = {**emulator.credentials, "now_ms": emulator.account.now_ms}
             info["try"] = (f"curl -s -X POST {server.url}/connections -H 'Authorization: Bearer alice' "
                            "-H 'Content-Type: application/json' -d '{\"api_key\": \"...\", \"api_secret\": "
                            f"\"...\", \"base_url\": \"{emulator.base_url}\"}}'")

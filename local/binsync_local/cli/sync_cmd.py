@@ -2,11 +2,16 @@
 
     binsync sync --base-url URL --api-key K --api-secret S [--key-type hmac|rsa|ed25519]
                  [--ips N] [--mode full|since_last|incremental] [--out FILE]
+                 [--statement FILE [FILE ...]]
 
 Brings up the embedded cloud (template.yaml on moto, real handlers), registers the key through
 the real API handler (POST /connections, which validates it and starts the first sync), follows
 the run through the real state machine with a progress bar on stderr, prints the run summary
 as JSON on stdout and exports the stored transactions to FILE (JSON lines, or CSV for *.csv).
+With `--statement`, each file goes through the API's upload flow after the sync (parsed, merged
+with the API records); the summary then carries each file's report and the reconciliation of
+every wallet after the last one, and its line `reconciliation: N/N assets balance in W wallets`
+goes to stderr.
 """
 
 from __future__ import annotations
@@ -37,6 +42,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--ips", type=int, default=8, help="loopback egress addresses for the Map workers")
     p.add_argument("--mode", choices=("full", "since_last", "incremental"), default="full")
     p.add_argument("--out", help="export file: .csv for CSV, anything else for JSON lines")
+    p.add_argument("--statement", nargs="+", metavar="FILE", default=[],
+                   help="Binance statement files (Transaction History CSV, ZIP or XLSX) to upload after "
+                        "the sync, in the same run: merged with the API records, then every wallet is "
+                        "reconciled again")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the sync")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--verbose", action="store_true", help="show the functions' structured logs")
@@ -254,12 +263,23 @@ def run(args: argparse.Namespace) -> int:
         summary = run_summary(run_, execution)
         summary["connection_id"] = view["connection_id"]
         summary["binance_uid"] = view["binance_uid"]
+        if args.statement:
+            summary["statements"] = upload_statement_files(cloud, view["connection_id"], args.statement)
+            last = next((f["reconciliation"] for f in reversed(summary["statements"])
+                         if f.get("reconciliation")), None)
+            if last is not None:
+                summary["reconciliation"] = last
         if args.out:
             summary["exported"] = {"file": args.out, "transactions": export(stored_transactions(DEFAULT_USER),
                                                                              args.out)}
     print(json.dumps(summary, indent=2, default=str))
     print(completeness_line(run_.completeness), file=sys.stderr)
-    return 0 if run_.status == "succeeded" else 1
+    from binsync.sync.reconcile_wallets import summary_line
+
+    if isinstance(summary.get("reconciliation"), dict) and "results" in summary["reconciliation"]:
+        sys.stderr.write(summary_line(summary["reconciliation"]) + "\n")
+    failed = [f for f in summary.get("statements", []) if f.get("status") != "done"]
+    return 0 if run_.status == "succeeded" and not failed else 1
 
 
 def completeness_line(completeness: dict[str, Any] | None) -> str:
@@ -271,3 +291,19 @@ def completeness_line(completeness: dict[str, Any] | None) -> str:
     if completeness.get("gaps_total", 0) > 20:
         lines.append(f"  ... and {completeness['gaps_total'] - 20} more gaps")
     return "\n".join(lines)
+
+
+def upload_statement_files(cloud: Any, connection_id: str, paths: list[str]) -> list[dict[str, Any]]:
+    """Each file through the API's upload flow, in order; a file that cannot be read is reported."""
+    from binsync_local.cli.demo_cmd import upload_file
+
+    out = []
+    for name in paths:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            out.append({"file": name, "status": "failed", "error": f"cannot read the file: {exc.strerror}"})
+            continue
+        out.append(upload_file(cloud, connection_id, DEFAULT_USER, path.name, data))
+    return out

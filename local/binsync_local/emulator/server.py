@@ -24,6 +24,7 @@ from binsync.binance.catalogue import Endpoint, RateBucket
 from .account import Account, ApiKey
 from .api import ApiError, HistoryEngine, mandatory
 from .auth import split_signature, verify
+from .balances import Balances
 from .faults import Faults
 from .limits import BAN_FAMILIES, Limiter
 from .reference import COINM_SYMBOLS, USDM_SYMBOLS, Reference
@@ -82,6 +83,7 @@ class State:
             if b in catalogue.BUCKETS
         }
         self.reference = Reference(account, rl)
+        self.balances = Balances(account, self.reference.wallet)
         self.lock = threading.Lock()
         self._fault_applied: set[str] = set()
 
@@ -313,6 +315,13 @@ class Handler(BaseHTTPRequestHandler):
             "margin.account": ref.margin_account,
             "margin.isolated_account": ref.isolated_account,
             "usdm.account": ref.usdm_account,
+            "wallet.funding_balances": lambda: st.balances.funding(params),
+            "earn.flexible_positions": lambda: st.balances.earn_flexible(params),
+            "earn.locked_positions": lambda: st.balances.earn_locked(params),
+            "coinm.balance": st.balances.coinm,
+            "options.margin_account": st.balances.options,
+            "loans.flexible_ongoing_orders": lambda: st.balances.loan_collateral(params),
+            "loans.stable_ongoing_orders": st.balances.no_orders,
             "extra:/api/v3/ping": lambda: "{}",
             "extra:/fapi/v1/ping": lambda: "{}",
             "extra:/dapi/v1/ping": lambda: "{}",

@@ -90,6 +90,26 @@ class RateBucket:
 
 
 @dataclass(frozen=True)
+class BalanceShape:
+    """How a wallet-balance endpoint reports one binsync wallet (issue 15, reconciliation).
+
+    Rows are found at the endpoint's `rows_path`; each row (or each of its `nested` sub-objects,
+    e.g. an isolated pair's `baseAsset` and `quoteAsset`) names an asset in `asset_field`, and its
+    balance is the sum of `amount_fields`. `part_field` names the row field that splits a wallet
+    into parts reported separately (the isolated pair's `symbol`). `paged`: the rows come in
+    `current`/`size` pages with a `total` (Simple Earn positions).
+    """
+
+    wallet: str                            # a binsync wallet (model.WALLETS)
+    asset_field: str = "asset"
+    amount_fields: tuple[str, ...] = ("free", "locked")
+    nested: tuple[str, ...] = ()
+    part_field: str | None = None
+    paged: bool = False
+    params: tuple[tuple[str, str], ...] = ()  # fixed request parameters
+
+
+@dataclass(frozen=True)
 class Endpoint:
     name: str                      # stable id, e.g. "spot.my_trades"; used in task ids
     product: str                   # spot, wallet, fiat, convert, dust, dividends, margin, usdm, ...
@@ -150,6 +170,9 @@ class Endpoint:
     # shorter than `page_size` prove the walk is over; otherwise a server capping pages below
     # what we ask would end the walk early, so the walk asks once more (an empty page ends it).
     page_size_documented: bool = True
+    # --- added for wallet reconciliation (issue 15) ---
+    http_method: Literal["GET", "POST"] = "GET"  # get-funding-asset is a POST query
+    balance: BalanceShape | None = None    # set on the endpoints that report a wallet's balances
 
 
 # --- buckets (spec §3) ------------------------------------------------------------------------
@@ -227,7 +250,8 @@ _ALL: list[Endpoint] = [
         choice="Weight and shape not in the spec; 1 chosen, rows under optionSymbols."),
     _ep(name="account.spot", product="spot", family="api", path="/api/v3/account", weight=20, bucket=API_IP,
         history=False, start_param=None, end_param=None, limit_param=None, rows_path=("balances",),
-        id_fields=("asset",), notes="Spot balances, uid, permissions; params omitZeroBalances (spec §5.1.2)."),
+        id_fields=("asset",), balance=BalanceShape("spot", params=(("omitZeroBalances", "true"),)),
+        notes="Spot balances, uid, permissions; params omitZeroBalances (spec §5.1.2)."),
     _ep(name="account.api_restrictions", product="account", family="sapi", path="/sapi/v1/account/apiRestrictions",
         weight=1, bucket=SAPI_IP, history=False, start_param=None, end_param=None, limit_param=None,
         choice="§8 #22: tradingAuthorityExpirationTime is optional."),
@@ -241,11 +265,17 @@ _ALL: list[Endpoint] = [
         time_field="updateTime", notes="Reconciliation aid only (spec §5.1.5)."),
     _ep(name="margin.account", product="margin", family="sapi", path="/sapi/v1/margin/account", weight=10,
         bucket=SAPI_IP, permission="read", history=False, planned=False, start_param=None, end_param=None,
-        limit_param=None, rows_path=("userAssets",), id_fields=("asset",), notes="Balances (spec §5.5.8)."),
+        limit_param=None, rows_path=("userAssets",), id_fields=("asset",),
+        balance=BalanceShape("margin_cross"),
+        notes="Balances (spec §5.5.8): free + locked is what the wallet holds (borrowed included; the "
+              "liability is `borrowed` + `interest`, netAsset = holdings - liability)."),
     _ep(name="margin.isolated_account", product="margin", family="sapi", path="/sapi/v1/margin/isolated/account",
         weight=10, bucket=SAPI_IP, permission="read", history=False, start_param=None, end_param=None,
         limit_param=None, rows_path=("assets",), id_fields=("symbol",),
-        notes="Lists isolated pairs: the symbol scope margin_isolated (spec §5.5 General, §7.4)."),
+        balance=BalanceShape("margin_isolated", amount_fields=("totalAsset",), nested=("baseAsset", "quoteAsset"),
+                             part_field="symbol"),
+        notes="Balances per pair (totalAsset = free + locked); lists isolated pairs: the symbol scope "
+              "margin_isolated (spec §5.5 General, §7.4)."),
     _ep(name="margin.all_pairs", product="margin", family="sapi", path="/sapi/v1/margin/allPairs", weight=1,
         bucket=SAPI_IP, signed=False, history=False, start_param=None, end_param=None, limit_param=None,
         id_fields=("symbol",),
@@ -262,7 +292,55 @@ _ALL: list[Endpoint] = [
         notes="COIN-M balances and positions: positions add symbols to the coinm scope."),
     _ep(name="usdm.account", product="usdm", family="fapi", path="/fapi/v3/account", weight=5, bucket=FAPI_IP,
         permission="futures", history=False, planned=False, start_param=None, end_param=None, limit_param=None,
-        rows_path=("assets",), id_fields=("asset",), notes="Balances/positions snapshot (spec §5.6.3)."),
+        rows_path=("assets",), id_fields=("asset",), balance=BalanceShape("usdm", amount_fields=("walletBalance",)),
+        notes="Balances/positions snapshot (spec §5.6.3); walletBalance excludes unrealised PnL, as the "
+              "income ledger does."),
+    # Wallet balances read only to reconcile (issue 15): Binance's documented shapes.
+    _ep(name="wallet.funding_balances", product="wallet", family="sapi", path="/sapi/v1/asset/get-funding-asset",
+        weight=1, bucket=SAPI_IP, http_method="POST", history=False, planned=False, start_param=None,
+        end_param=None, limit_param=None, id_fields=("asset",),
+        balance=BalanceShape("funding", amount_fields=("free", "locked", "freeze", "withdrawing")),
+        notes="Funding wallet: a top-level list of {asset, free, locked, freeze, withdrawing, btcValuation}; "
+              "POST although it only reads (developers.binance.com/docs/wallet/asset/funding-wallet)."),
+    _ep(name="earn.flexible_positions", product="earn", family="sapi", path="/sapi/v1/simple-earn/flexible/position",
+        weight=150, bucket=SAPI_IP, history=False, planned=False, start_param=None, end_param=None,
+        limit_param="size", cursor_param="current", page_size=100, default_page_size=10, max_page_size=100,
+        rows_path=("rows",), total_path=("total",), id_fields=("productId",),
+        balance=BalanceShape("earn", amount_fields=("totalAmount",), paged=True),
+        notes="Simple Earn flexible positions {rows:[{asset, totalAmount, productId, ...}], total} (spec §5.9.1)."),
+    _ep(name="earn.locked_positions", product="earn", family="sapi", path="/sapi/v1/simple-earn/locked/position",
+        weight=150, bucket=SAPI_IP, history=False, planned=False, start_param=None, end_param=None,
+        limit_param="size", cursor_param="current", page_size=100, default_page_size=10, max_page_size=100,
+        rows_path=("rows",), total_path=("total",), id_fields=("positionId",),
+        balance=BalanceShape("earn", amount_fields=("amount",), paged=True),
+        notes="Simple Earn locked positions {rows:[{positionId, asset, amount, ...}], total} (spec §5.9.1); "
+              "flexible and locked positions together are binsync's `earn` wallet."),
+    _ep(name="coinm.balance", product="coinm", family="dapi", path="/dapi/v1/balance", weight=1, bucket=DAPI_IP,
+        permission="futures", history=False, planned=False, start_param=None, end_param=None, limit_param=None,
+        id_fields=("asset",), balance=BalanceShape("coinm", amount_fields=("balance",)),
+        notes="COIN-M wallet: a list of {accountAlias, asset, balance, crossWalletBalance, crossUnPnl, ...}; "
+              "`balance` is the wallet balance without unrealised PnL."),
+    _ep(name="options.margin_account", product="options", family="eapi", path="/eapi/v1/marginAccount", weight=3,
+        bucket=EAPI_IP, history=False, planned=False, start_param=None, end_param=None, limit_param=None,
+        rows_path=("asset",), id_fields=("asset",), balance=BalanceShape("options", amount_fields=("marginBalance",)),
+        choice="Weight 3 (Option Margin Account Information); marginBalance is the wallet balance (equity "
+               "adds unrealised PnL).",
+        notes="{asset:[{asset, marginBalance, equity, available, locked, unrealizedPNL}], greek, time}."),
+    _ep(name="loans.flexible_ongoing_orders", product="loans", family="sapi",
+        path="/sapi/v2/loan/flexible/ongoing/orders", weight=300, bucket=SAPI_IP, history=False, planned=False,
+        start_param=None, end_param=None, limit_param="limit", cursor_param="current", page_size=100,
+        default_page_size=10, max_page_size=100, rows_path=("rows",), total_path=("total",),
+        id_fields=("loanCoin", "collateralCoin"),
+        balance=BalanceShape("loan", asset_field="collateralCoin", amount_fields=("collateralAmount",), paged=True),
+        notes="Flexible-rate loans: {rows:[{loanCoin, totalDebt, collateralCoin, collateralAmount, currentLTV}], "
+              "total}; the collateral is binsync's `loan` wallet (the debt is a liability, not a holding)."),
+    _ep(name="loans.stable_ongoing_orders", product="loans", family="sapi", path="/sapi/v1/loan/ongoing/orders",
+        weight=300, bucket=SAPI_IP, history=False, planned=False, start_param=None, end_param=None,
+        limit_param="limit", cursor_param="current", page_size=100, default_page_size=10, max_page_size=100,
+        rows_path=("rows",), total_path=("total",), id_fields=("orderId",),
+        balance=BalanceShape("loan", asset_field="collateralCoin", amount_fields=("collateralAmount",), paged=True),
+        notes="Stable-rate loans: {rows:[{orderId, loanCoin, totalDebt, residualInterest, collateralCoin, "
+              "collateralAmount, currentLTV, expirationTime}], total}; summed with the flexible-rate collateral."),
 
     # ---------------- spot (spec §5.2) ---------------------------------------------------------
     _ep(name="spot.my_trades", product="spot", family="api", path="/api/v3/myTrades", weight=20, bucket=API_IP,
@@ -687,6 +765,11 @@ def by_path(path: str) -> Endpoint | None:
         if ep.path == path:
             return ep
     return None
+
+
+def balance_endpoints() -> list[Endpoint]:
+    """The endpoints that report a wallet's balances, read by Finish to reconcile every wallet."""
+    return [ep for ep in ENDPOINTS.values() if ep.balance is not None]
 
 
 def planned_endpoints() -> list[Endpoint]:

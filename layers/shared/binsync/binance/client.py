@@ -275,7 +275,8 @@ class BinanceClient:
         self.stats.requests += 1
         self.stats.weight[ep.bucket.header] = self.stats.weight.get(ep.bucket.header, 0) + ep.weight
         try:
-            resp = self.session.get(url, headers=headers, timeout=self.timeout)
+            send = self.session.post if ep.http_method == "POST" else self.session.get
+            resp = send(url, headers=headers, timeout=self.timeout)
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise TransientError(f"{type(exc).__name__}: {exc}", endpoint=ep.name) from exc
 

@@ -42,6 +42,16 @@ DEFAULT_MAX_BYTES = limits.MAX_UPLOAD_BYTES  # one limit: the API signs URLs for
 REFUSALS = (FormatError, UidMismatchError, limits.FileRefused)
 
 
+def reconcile_after_import(user_id: str, connection_id: str) -> dict[str, Any]:
+    """The connection's wallets reconciled against Binance; informs, never fails the import."""
+    from binsync.sync.reconcile_run import reconcile_connection
+
+    try:
+        return reconcile_connection(user_id, connection_id)
+    except Exception as exc:
+        return {"error": type(exc).__name__, "message": str(exc)[:300]}
+
+
 class BadKey(ValueError):
     """The object key is not uploads/<user_id>/<upload_id>/<file name>."""
 
@@ -206,6 +216,9 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
         "seconds": round(time.time() - started, 3),
         "bytes": size,
     }
+    upload.update(actions=[UploadModel.status.set("done"), UploadModel.report.set(report)])
+    if upload.connection_id:  # every wallet again, now with this file's period covered
+        report["reconciliation"] = reconcile_after_import(upload.user_id, upload.connection_id)
     actions = [UploadModel.status.set("done"), UploadModel.report.set(report),
                UploadModel.finished_at.set(int(time.time() * 1000)), UploadModel.content_sha256.set(digest)]
     if not upload.binance_uid and stats["uid"]:

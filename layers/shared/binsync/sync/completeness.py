@@ -14,8 +14,10 @@ Inputs (`assess`):
 - `differences`: reconciliation differences, one mapping each (wallet, asset, difference, and
   optionally period and cause). A difference without a `cause`, or with cause `unexplained`, is
   unexplained; any other cause explains it (it is listed, not counted against the state).
-  `reconciliation_differences` extracts them from the run's `reconciliation` (the spot shape of
-  `binsync.sync.reconcile`, or `{"wallets": [{"wallet", "differences": [...]}, ...]}`).
+  `reconciliation_differences` extracts them from the run's `reconciliation` (the every-wallet
+  shape of `binsync.sync.reconcile_wallets`, whose `results` with status `difference` carry
+  their cause; the older spot shape of `binsync.sync.reconcile`, or
+  `{"wallets": [{"wallet", "differences": [...]}, ...]}`).
 
 The result (`Completeness.to_dict`) is stored on the run and on its connection (`completeness`)
 and returned by the API; `words` is the sentence the CLI and the demo print.
@@ -123,6 +125,8 @@ def reconciliation_differences(reconciliation: Mapping[str, Any] | None) -> list
     """The differences of a run's `reconciliation`, each with its wallet."""
     if not reconciliation:
         return []
+    if isinstance(reconciliation.get("results"), list):  # every wallet (binsync.sync.reconcile_wallets)
+        return [dict(r) for r in reconciliation["results"] if r.get("status") == "difference"]
     wallets = reconciliation.get("wallets")
     if isinstance(wallets, Mapping):
         wallets = [{"wallet": name, **dict(body)} for name, body in wallets.items()]

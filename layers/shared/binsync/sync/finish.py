@@ -24,7 +24,8 @@ from binsync.sync.errors import AUTH_ERRORS
 from binsync.sync.margin_check import check_stored
 from binsync.sync.planner import RULE_ALL
 from binsync.sync.progress import now_ms, product_of
-from binsync.sync.reconcile import StoredTotals, reconcile_spot, stored_totals
+from binsync.sync.reconcile_run import reconcile_connection
+from binsync.sync.reconcile_wallets import StoredLedger, stored_ledger
 from binsync.sync.tasks import load_tasks
 
 log = logging.getLogger(__name__)
@@ -230,12 +231,12 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
         return {"outcome": "failed", "error": error["type"], "cause": _cause(run, error), "run_id": run_id}
 
     connection = ConnectionModel.get(user_id, connection_id)
-    totals: StoredTotals | None = None
+    totals: StoredLedger | None = None
     try:
         client = client or binance_io.make_client(connection)
-        live = binance_io.spot_balances(client)
-        totals = stored_totals(user_id, run.binance_uid)
-        reconciliation = reconcile_spot(user_id, run.binance_uid, live, totals=totals)
+        totals = stored_ledger(user_id, run.binance_uid)
+        run.coverage, run.beyond_retention = summary["coverage"], summary["beyond_retention"]
+        reconciliation = reconcile_connection(user_id, connection_id, run=run, client=client, ledger=totals)
     except Exception as exc:  # reconciliation informs, it never fails a sync
         log.warning("reconciliation failed: %s", type(exc).__name__)
         reconciliation = {"error": type(exc).__name__, "message": str(exc)[:300]}

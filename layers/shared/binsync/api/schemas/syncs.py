@@ -44,6 +44,49 @@ class CompletenessOut(BaseModel):
     unexplained_differences: int
 
 
+class ReconciliationPeriod(BaseModel):
+    from_ms: int
+    to_ms: int
+
+
+class WalletAssetResult(BaseModel):
+    """One (wallet, asset): the balance rebuilt from stored transactions against Binance's."""
+
+    model_config = ConfigDict(extra="allow")
+
+    wallet: str
+    asset: str
+    status: str = Field(description="balanced | difference | not_checked (no balance endpoint, or unread)")
+    stored: str = Field(description="Sum of every stored leg, a decimal string.")
+    live: str | None = Field(None, description="What Binance reports, a decimal string.")
+    difference: str | None = Field(None, description="live - stored, a decimal string.")
+    cause: str | None = Field(None, description="Most likely cause of a difference: statement_period | "
+                              "beyond_retention | delisted_market | not_read | kept_as_other | unexplained")
+    cause_words: str | None = None
+    period: ReconciliationPeriod | None = Field(None, description="The period the difference must lie in.")
+    statement_uploaded: bool | None = Field(None, description="Whether a statement was uploaded for the "
+                                            "connection.")
+    candidates: list[dict[str, Any]] | None = Field(None, description="Every possible cause, most likely "
+                                                    "first.")
+    reason: str | None = Field(None, description="Why a wallet is not checked.")
+
+
+class Reconciliation(BaseModel):
+    """Every wallet reconciled at the end of the sync (and after each statement import)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    assets: int | None = Field(None, description="(wallet, asset) pairs held or ever held.")
+    balanced: int | None = None
+    differences: int | None = None
+    not_checked: int | None = None
+    wallets: int | None = None
+    wallets_checked: list[str] | None = None
+    complete: bool | None = Field(None, description="Every asset of every wallet balances.")
+    results: list[WalletAssetResult] | None = None
+    error: str | None = Field(None, description="Set when the reconciliation could not run.")
+
+
 class RunOut(BaseModel):
     run_id: str
     connection_id: str
@@ -65,7 +108,7 @@ class RunOut(BaseModel):
     coverage: dict[str, Any] | None = Field(None, description="Per product: the period covered.")
     beyond_retention: list[Any] | None = Field(None, description="Periods the API cannot reach any "
                                                "more (upload the statement to fill them).")
-    reconciliation: dict[str, Any] | None = None
+    reconciliation: Reconciliation | None = None
     completeness: CompletenessOut | None = Field(None, description="How complete the data is after this run.")
     error: dict[str, Any] | None = None
 
