@@ -51,6 +51,7 @@ class LocalCloud:
         parameters: dict[str, str] | None = None,
         region: str = "us-east-1",
         egress_ips: int = 8,
+        egress_workers: int | None = None,
         fast_retries: bool = False,
         map_child_execution_type: str = "STANDARD",
         dynamodb_process: bool = False,
@@ -66,7 +67,8 @@ class LocalCloud:
         # interpreter to itself, as Lambdas do not share DynamoDB's machines on AWS.
         self.dynamodb_process = dynamodb_process
         self._dynamodb: Any = None
-        self.egress = EgressPool(egress_ips)
+        # egress_workers > egress_ips: concurrent workers share addresses (as Lambdas may on AWS)
+        self.egress = EgressPool(egress_ips, workers=egress_workers)
         self.router = InvokeRouter(self.egress, dead_letter=self._send_dead_letter)
         self.env: dict[str, str] = {}
         self.resources: dict[str, Physical] = {}
