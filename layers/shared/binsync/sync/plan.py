@@ -23,6 +23,17 @@ from binsync.sync.progress import add, now_ms
 from binsync.sync.tasks import batch_items, save_tasks
 
 INLINE_MAX_TASKS = int(os.environ.get("SYNC_INLINE_MAX_TASKS", "500"))
+# Step Functions caps a state's input/output at 256 KiB (262,144 bytes of UTF-8): the inline
+# Map's item list travels in the execution's state, so a plan whose ids would fill more than this
+# share of it goes to the Distributed Map (items read from S3) even with few items.
+INLINE_MAX_PAYLOAD_BYTES = int(os.environ.get("SYNC_INLINE_MAX_PAYLOAD_BYTES", str(160 * 1024)))
+
+
+def runs_distributed(items: list[list[str]]) -> bool:
+    """Too many items for one execution's history (25,000 events), or too large a state."""
+    if len(items) > INLINE_MAX_TASKS:
+        return True
+    return len(json.dumps(items, separators=(",", ":")).encode()) > INLINE_MAX_PAYLOAD_BYTES
 BATCH_TASKS = int(os.environ.get("SYNC_BATCH_TASKS", "25"))
 
 log = logging.getLogger(__name__)
@@ -101,7 +112,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
 
     out: dict[str, Any] = {"user_id": user_id, "connection_id": connection_id, "run_id": run_id,
                            "task_count": len(task_ids), "item_count": len(items), "mode": start.effective,
-                           "distributed": len(items) > INLINE_MAX_TASKS}
+                           "distributed": runs_distributed(items)}
     if out["distributed"]:
         bucket, key = os.environ["UPLOADS_BUCKET"], _plan_key(run_id)
         clients.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(items).encode(),
