@@ -35,6 +35,9 @@ def runs_distributed(items: list[list[str]]) -> bool:
         return True
     return len(json.dumps(items, separators=(",", ":")).encode()) > INLINE_MAX_PAYLOAD_BYTES
 BATCH_TASKS = int(os.environ.get("SYNC_BATCH_TASKS", "25"))
+# An incremental resync's other tasks are a request or two each: ten to a Map item (bench/cost.py:
+# per-task items made the Step Functions transitions 74 % of a weekly resync's bill).
+INCREMENTAL_OTHER_BATCH = int(os.environ.get("SYNC_INCREMENTAL_OTHER_BATCH", "10"))
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,8 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]
-    items = batch_items(plan.tasks, BATCH_TASKS)
+    other_batch = INCREMENTAL_OTHER_BATCH if start.effective == "incremental" else 1
+    items = batch_items(plan.tasks, BATCH_TASKS, other_batch)
 
     coverage = {product: {"from": c["from"], "to": c["to"], "endpoints": c["endpoints"], "complete": None,
                           **({"markets": c["markets"]} if "markets" in c else {})}
