@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import capacity, ccxt_baseline, coldstart, fullsync, report, statement
+from bench import capacity, ccxt_baseline, coldstart, cost, fullsync, report, shared_ips, statement
 
 HERE = Path(__file__).resolve().parent
 SUBSET = ("spot.my_trades", "wallet.deposits", "wallet.withdrawals")
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--subset-time-scale", type=int, default=1,
                    help="N of the plain-client comparison (default 1: real time; ccxt then takes minutes)")
     p.add_argument("--statement-rows", type=int, default=1_000_000)
-    p.add_argument("--skip", default="", help="comma list of: sync,subset,statement,coldstart")
+    p.add_argument("--skip", default="", help="comma list of: sync,subset,shared,cost,statement,coldstart")
     p.add_argument("--out", default=str(HERE / "results.json"))
     p.add_argument("--render", metavar="FILE", help="only print the table of an existing results file")
     args = p.parse_args(argv)
@@ -118,6 +118,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.long and args.profile != "heavy":
                 heavy = generate_account("heavy", args.seed)
                 run_full_syncs(results, heavy, ips, n, None, key="full_sync_heavy", out_path=args.out)
+        if "shared" not in skip:
+            log("shared egress addresses: 32 workers over 4 addresses, and over 1...")
+            results["shared_ips"] = shared_ips.run_shared_ips(account, time_scale=n)
+            save(results, args.out)
+        if "cost" not in skip:
+            log("the bill: full sync and weekly resync from the local cloud's records...")
+            results["cost"] = cost.bench_cost(account, time_scale=n, profile=args.profile)
+            save(results, args.out)
         if "subset" not in skip:
             k = max(ips)
             log(f"subset: binsync {k} IPs restricted to {', '.join(SUBSET)}...")

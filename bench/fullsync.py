@@ -196,15 +196,19 @@ def settled_heap() -> Iterator[None]:
 
 
 def sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str, ...] | None = None,
-                 resync: bool = False, timeout: float = 3600.0) -> dict[str, Any]:
-    """Full sync of `account` with K=`ips`; with `resync`, then a weekly incremental resync."""
+                 resync: bool = False, timeout: float = 3600.0, workers: int | None = None,
+                 on_cloud: Any = None) -> dict[str, Any]:
+    """Full sync of `account` with K=`ips`; with `resync`, then a weekly incremental resync.
+    `workers` > `ips`: that many concurrent workers share the K addresses (bench.shared_ips);
+    `on_cloud(cloud, out)` runs on the cloud after the syncs (bench.cost reads its records)."""
     with settled_heap():
         return _sync_account(account, ips=ips, time_scale=time_scale, only=only, resync=resync,
-                             timeout=timeout)
+                             timeout=timeout, workers=workers, on_cloud=on_cloud)
 
 
 def _sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str, ...] | None,
-                  resync: bool, timeout: float) -> dict[str, Any]:
+                  resync: bool, timeout: float, workers: int | None = None,
+                  on_cloud: Any = None) -> dict[str, Any]:
     from binsync.storage.models import ConnectionModel
     from binsync_local.cli.demo_cmd import Emulator
     from binsync_local.cli.sync_cmd import (
@@ -221,7 +225,8 @@ def _sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str,
         creds = emu.credentials
         allow_base_url(creds["base_url"])
         rtt = measure_rtt(creds["base_url"])
-        with LocalCloud(egress_ips=ips, fast_retries=True, dynamodb_process=True) as cloud, \
+        with LocalCloud(egress_ips=ips, egress_workers=workers, fast_retries=True,
+                        dynamodb_process=True) as cloud, \
                 reuse_interpreter_lambda_clients():
             _quiet_cloud()
             if only:
@@ -256,6 +261,8 @@ def _sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str,
                                                     if full["weight"] else None)
                 out["resync"]["requests_fraction"] = (out["resync"]["requests"] / full["requests"]
                                                       if full["requests"] else None)
+            if on_cloud is not None:
+                on_cloud(cloud, out)
     out["rtt_s"] = rtt
     sys.stderr.flush()
     return out

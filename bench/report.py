@@ -93,4 +93,12 @@ def render(r: dict[str, Any]) -> str:
             w(f"   layer: {_f(lay.get('mib'))} MiB installed (dependencies {_f(lay.get('dependencies_mib'))}, "
               f"binsync {_f(lay.get('binsync_mib'), '{:.2f}')}), limit 250 MiB unzipped"
               if "mib" in lay else f"   layer: error {lay.get('error')}")
+    if r.get("shared_ips"):
+        from bench import shared_ips
+
+        lines.extend(shared_ips.render(r["shared_ips"]))
+    if r.get("cost"):
+        from bench import cost
+
+        lines.extend(cost.render(r["cost"]))
     return "\n".join(lines)

@@ -166,3 +166,21 @@ def test_a_short_incremental_window_still_rereads_the_settle_period_of_status_be
     assert min(t.window_start for t in _tasks(plan, "convert.trade_flow")) == NOW - 9 * DAY_MS
     # a full sync is not moved: its start is already earlier
     assert min(t.window_start for t in _tasks(_plan(), "wallet.deposits")) == FLOOR
+
+
+def test_an_incremental_resync_batches_its_other_tasks_to_cut_transitions_and_invocations():
+    from binsync.sync.tasks import TaskSpec, batch_items
+
+    specs = [TaskSpec("fiat.orders", 1, 2, params={"transactionType": "0"}),
+             TaskSpec("wallet.deposits", 1, 2),
+             TaskSpec("earn.flexible_rewards", 1, 2, params={"type": "BONUS"}),
+             TaskSpec("earn.flexible_rewards", 1, 2, params={"type": "REALTIME"}),
+             *(TaskSpec("spot.my_trades", None, 9, symbol=f"S{i}") for i in range(4))]
+    items = batch_items(specs, 25, other_batch=2)
+    others = [s.task_id for s in specs[1:4]]
+    assert [specs[0].task_id] in items                      # the UID bucket keeps its own item
+    assert [others[0], others[1]] in items and [others[2]] in items
+    assert len(items) == 4                                   # 1 UID + 2 batches of others + 1 of markets
+    flat = [t for item in items for t in item]
+    assert sorted(flat) == sorted(s.task_id for s in specs)  # each task exactly once
+    assert len(batch_items(specs, 25)) == 5                  # a full sync keeps them alone

@@ -51,9 +51,11 @@ class LocalCloud:
         parameters: dict[str, str] | None = None,
         region: str = "us-east-1",
         egress_ips: int = 8,
+        egress_workers: int | None = None,
         fast_retries: bool = False,
         map_child_execution_type: str = "STANDARD",
         dynamodb_process: bool = False,
+        execute_state_machine: bool = True,
     ) -> None:
         self.template_path = Path(template_path or DEFAULT_TEMPLATE).resolve()
         self.root = self.template_path.parent
@@ -65,8 +67,12 @@ class LocalCloud:
         # DynamoDB served from a child process (dynamodb_service): the fan-out keeps this
         # interpreter to itself, as Lambdas do not share DynamoDB's machines on AWS.
         self.dynamodb_process = dynamodb_process
+        # False: StartExecution is recorded (names unique, RUNNING) but the workflow does not run;
+        # for load tests of what starts executions (the weekly resync over 10,000 connections).
+        self.execute_state_machine = execute_state_machine
         self._dynamodb: Any = None
-        self.egress = EgressPool(egress_ips)
+        # egress_workers > egress_ips: concurrent workers share addresses (as Lambdas may on AWS)
+        self.egress = EgressPool(egress_ips, workers=egress_workers)
         self.router = InvokeRouter(self.egress, dead_letter=self._send_dead_letter)
         self.env: dict[str, str] = {}
         self.resources: dict[str, Physical] = {}
@@ -93,7 +99,8 @@ class LocalCloud:
         if not _ACTIVE_LOCK.acquire(blocking=False):
             raise RuntimeError("another LocalCloud is running in this process (moto is process-wide)")
         try:
-            self._mock = mock_aws(config=MOTO_CONFIG)
+            config = {**MOTO_CONFIG, "stepfunctions": {"execute_state_machine": self.execute_state_machine}}
+            self._mock = mock_aws(config=config)
             self._mock.start()
             self.router.install()
             moto_dynamodb.adjust(True)

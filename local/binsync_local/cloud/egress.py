@@ -5,6 +5,11 @@ counts per-IP weight per environment. Locally the invoke router leases one addre
 invocation (127.0.0.2, 127.0.0.3, ...); the Binance client binds its sockets to it (see
 `binsync.runtime.EGRESS_IP`) and the emulator sees as many IPs as there are concurrent workers.
 Linux routes all of 127.0.0.0/8 to the loopback interface, so no setup is needed.
+
+AWS does not promise distinct addresses (Lambdas outside a VPC leave from a shared pool), so the
+pool can also lease more concurrent workers than it has addresses (`workers`): leases then share
+addresses round-robin, and each lease is a slot of its own (`Lease.slot`, one simulated execution
+environment with its own rate limiter, as separate Lambdas have).
 """
 
 from __future__ import annotations
@@ -12,12 +17,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 
 def loopback_addresses(count: int) -> list[str]:
     if not 0 <= count <= 250:
         raise ValueError(f"egress_ips must be between 0 and 250, got {count}")
     return [f"127.0.0.{i + 2}" for i in range(count)]
+
+
+@dataclass(frozen=True)
+class Lease:
+    ip: str | None
+    slot: int | None  # which concurrent worker (execution environment) holds it
 
 
 class EgressPool:
@@ -29,9 +41,11 @@ class EgressPool:
     caller's address instead of deadlocking.
     """
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, workers: int | None = None) -> None:
         self.addresses = loopback_addresses(count)
-        self._free = list(self.addresses)
+        self.workers = max(count, workers or count)
+        # One entry per worker slot: N addresses dealt round-robin over `workers` slots.
+        self._free = [(self.addresses[i % count], i) for i in range(self.workers)] if count else []
         self._cond = threading.Condition()
         self._held = threading.local()
 
@@ -39,25 +53,35 @@ class EgressPool:
     def size(self) -> int:
         return len(self.addresses)
 
+    @property
+    def shared(self) -> bool:
+        """More concurrent workers than addresses: some workers share an address."""
+        return self.workers > len(self.addresses)
+
     @contextmanager
     def lease(self) -> Iterator[str | None]:
+        with self.lease_slot() as held:
+            yield held.ip
+
+    @contextmanager
+    def lease_slot(self) -> Iterator[Lease]:
         if not self.addresses:
-            yield None
+            yield Lease(None, None)
             return
-        outer: str | None = getattr(self._held, "ip", None)
+        outer: tuple[str, int] | None = getattr(self._held, "slot", None)
         with self._cond:
             if outer is not None and not self._free:
-                ip, owned = outer, False
+                held, owned = outer, False
             else:
                 while not self._free:
                     self._cond.wait()
-                ip, owned = self._free.pop(0), True
-        self._held.ip = ip
+                held, owned = self._free.pop(0), True
+        self._held.slot = held
         try:
-            yield ip
+            yield Lease(*held)
         finally:
-            self._held.ip = outer
+            self._held.slot = outer
             if owned:
                 with self._cond:
-                    self._free.append(ip)
+                    self._free.append(held)
                     self._cond.notify()

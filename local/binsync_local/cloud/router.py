@@ -158,9 +158,13 @@ class InvokeRouter:
     def run(self, fn: LocalFunction, body: Any) -> tuple[bytes, bool]:
         """Invoke `fn` with a raw payload; returns (JSON payload bytes, errored)."""
         request_id = str(uuid.uuid4())
-        with self.egress.lease() as ip:
+        with self.egress.lease_slot() as lease:
+            ip = lease.ip
             record = Invocation(fn.short_name, request_id, ip, time.time())
             token = runtime.EGRESS_IP.set(ip)
+            # Workers sharing an address are separate Lambdas: each keeps its own rate limiter.
+            env_token = runtime.ENVIRONMENT.set(
+                f"worker-{lease.slot}" if self.egress.shared and lease.slot is not None else None)
             try:
                 event = _decode_event(body)
                 context = LambdaContext(fn.name, fn.arn, fn.memory_mb, request_id,
@@ -183,6 +187,7 @@ class InvokeRouter:
                 return self._finish(record, None, payload)
             finally:
                 runtime.EGRESS_IP.reset(token)
+                runtime.ENVIRONMENT.reset(env_token)
 
     def run_async(self, fn: LocalFunction, body: Any) -> tuple[bytes, bool]:
         """An asynchronous invocation (S3 notifications, InvocationType=Event): Lambda retries a

@@ -173,7 +173,7 @@ class BinanceClient:
         self.offset_ms = server - int(received * 1000)
         return server
 
-    def _learn_scale_from_headers(self, headers: Mapping[str, str]) -> None:
+    def _learn_scale_from_headers(self, headers: Mapping[str, str], ep: Endpoint | None = None) -> None:
         if self.limiter.time_scale(self.server) is not None:
             return
         found = weight_headers(headers)
@@ -184,6 +184,13 @@ class BinanceClient:
             if intervals:
                 self.limiter.set_time_scale(self.server, NOMINAL_INTERVAL_S / max(intervals))
                 return
+        # A UID endpoint answers with its own bucket's header only: its nominal interval is known
+        # from the catalogue, so the suffix is not ambiguous (a fresh execution environment whose
+        # first call is fiat orders would otherwise pace it at real Binance time).
+        kind = _HEADER_KIND.get(ep.bucket.header_prefix) if ep is not None else None
+        intervals = [iv for iv, _ in found.get(kind or "", [])]
+        if ep is not None and len(intervals) == 1 and intervals[0] > 0:
+            self.limiter.set_time_scale(self.server, ep.bucket.interval_s / intervals[0])
 
     def _learn_rate_limits(self, family: str, body: Any) -> None:
         for rl in (body or {}).get("rateLimits", []) if isinstance(body, dict) else []:
@@ -280,7 +287,7 @@ class BinanceClient:
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise TransientError(f"{type(exc).__name__}: {exc}", endpoint=ep.name) from exc
 
-        self._learn_scale_from_headers(resp.headers)
+        self._learn_scale_from_headers(resp.headers, ep)
         self._observe(ep, resp.headers)
         status = resp.status_code
         body: Any

@@ -6,6 +6,16 @@ ever sees more than the limit. The server's `X-...-USED-...-WEIGHT-<n><unit>` he
 local count upwards only (other processes on the same IP, requests we did not see); a lower
 header value (a fixed window that just reset) is ignored, which stays on the safe side.
 
+Shared addresses (AWS does not promise each Lambda its own egress IP): when the header shows
+weight we did not send, other workers draw on the same bucket. They decide on the same kind of
+stale view, so several may send into the last room of a window at once. A bucket that has seen
+others' weight in the last interval therefore keeps a reserve for them: (estimated peers) x (this
+request's weight), peers estimated as others' weight / ours (workers of one sync behave alike),
+capped at `SHARED_RESERVE_MAX` of the limit. And each worker keeps its own spending to its fair
+share, limit / (peers + 1): a worker that slept learns what the others spent meanwhile only
+from its next answer, so its view of the bucket may be stale, but the shares add up to the limit
+whatever the views. A bucket nobody else drew on keeps the whole limit.
+
 Keys are built by the client: IP buckets by (server, source IP, family or path), UID buckets by
 (server, account, path). One `RateLimiter` may be shared by every client of a process; it is
 thread-safe, and it also remembers per-server facts learned on the way: the time scale of a
@@ -29,6 +39,9 @@ _HEADER_RE = re.compile(
 # Local entries expire a little after the interval: the server stamps a request when it arrives,
 # slightly after we stamp it, so expiring exactly at `interval` could overlap its window.
 EXPIRY_MARGIN = 0.02
+# At most this share of a shared bucket's limit is kept back for the other workers' requests
+# in flight (32 workers x weight 20 = 640 of /api's 6000: about 11 %).
+SHARED_RESERVE_MAX = 0.2
 
 
 def parse_interval(suffix_num: str, unit: str) -> float:
@@ -57,11 +70,57 @@ class _Bucket:
     log: deque[tuple[float, int]] = field(default_factory=deque)
     blocked_until: float = 0.0
     total: int = 0  # sum of the weights in `log`
+    others: deque[tuple[float, int]] = field(default_factory=deque)  # header corrections
+    others_total: int = 0  # sum of the weights in `others` (also counted in `log`)
+    mine: deque[tuple[float, int]] = field(default_factory=deque)  # our own requests
+    mine_total: int = 0
 
     def _expire(self, now: float) -> None:
         horizon = now - self.interval * (1 + EXPIRY_MARGIN)
         while self.log and self.log[0][0] <= horizon:
             self.total -= self.log.popleft()[1]
+        while self.others and self.others[0][0] <= horizon:
+            self.others_total -= self.others.popleft()[1]
+        while self.mine and self.mine[0][0] <= horizon:
+            self.mine_total -= self.mine.popleft()[1]
+
+    def add_mine(self, now: float, weight: int) -> None:
+        self.add(now, weight)
+        self.mine.append((now, weight))
+        self.mine_total += weight
+
+    def add_others(self, now: float, weight: int) -> None:
+        self.add(now, weight)
+        self.others.append((now, weight))
+        self.others_total += weight
+
+    def peers(self, weight: int) -> int:
+        """Other workers on this bucket, estimated as their weight / ours (0: nobody else)."""
+        if self.others_total <= 0:
+            return 0
+        return -(-self.others_total // max(self.mine_total, weight))  # ceil
+
+    def reserve(self, weight: int) -> int:
+        """Weight kept back for other workers' requests in flight (0 when nobody else drew on it)."""
+        peers = self.peers(weight)
+        # Whole requests only: a bucket whose one request exceeds the cap (fiat orders: 90,000 of
+        # 180,000) keeps no reserve, the 429's Retry-After covers that rare race.
+        return min(int(self.limit * SHARED_RESERVE_MAX) // weight, peers) * weight
+
+    def _wait_for_own_share(self, weight: int, now: float) -> float:
+        peers = self.peers(weight)
+        if peers == 0:
+            return 0.0
+        share = max(weight, self.limit // (peers + 1))
+        need = self.mine_total + weight - share
+        if need <= 0:
+            return 0.0
+        freed = 0
+        for t, w in self.mine:
+            freed += w
+            if freed >= need:
+                return max(0.0, t + self.interval * (1 + EXPIRY_MARGIN) - now) + 1e-6
+        return 0.0
 
     def add(self, now: float, weight: int) -> None:
         self.log.append((now, weight))
@@ -76,10 +135,11 @@ class _Bucket:
         if self.blocked_until > now:
             return self.blocked_until - now
         used = self.used(now)
-        if used + weight <= self.limit or not self.log:
-            return 0.0
+        reserve = self.reserve(weight)
+        if used + weight + reserve <= self.limit or not self.log:
+            return self._wait_for_own_share(weight, now)
         # Drop the oldest entries until the rest plus `weight` fits; wait for the last one dropped.
-        need = used + weight - self.limit
+        need = used + weight + reserve - self.limit
         freed = 0
         for t, w in self.log:
             freed += w
@@ -138,7 +198,7 @@ class RateLimiter:
                 b = self._bucket(key, limit, interval)
                 delay = b.wait_for(weight, now)
                 if delay <= 0:
-                    b.add(now, weight)
+                    b.add_mine(now, weight)
                     self.waited_s += waited
                     return waited
             if max_wait is not None and waited + delay > max_wait:
@@ -154,7 +214,7 @@ class RateLimiter:
             b = self._bucket(key, limit, interval)
             local = b.used(now)
             if used > local:
-                b.add(now, used - local)
+                b.add_others(now, used - local)
 
     def block(self, key: Hashable, seconds: float, limit: int, interval: float) -> None:
         """A 429 told us to stay away from this bucket for `seconds`."""
@@ -177,13 +237,23 @@ class WaitTooLong(Exception):
 
 
 _DEFAULT: RateLimiter | None = None
+_BY_ENVIRONMENT: dict[str, RateLimiter] = {}
 _DEFAULT_LOCK = threading.Lock()
 
 
 def default_limiter() -> RateLimiter:
-    """The process-wide limiter (real clock) shared by clients that are not given one."""
+    """The limiter (real clock) shared by clients that are not given one: process-wide, i.e. one
+    per Lambda execution environment; per `runtime.ENVIRONMENT` where several share a process."""
     global _DEFAULT
+    from .. import runtime
+
+    env = runtime.environment()
     with _DEFAULT_LOCK:
+        if env is not None:
+            limiter = _BY_ENVIRONMENT.get(env)
+            if limiter is None:
+                limiter = _BY_ENVIRONMENT[env] = RateLimiter()
+            return limiter
         if _DEFAULT is None:
             _DEFAULT = RateLimiter()
         return _DEFAULT

@@ -24,7 +24,21 @@ from binsync.sync.progress import add, now_ms
 from binsync.sync.tasks import batch_items, save_tasks
 
 INLINE_MAX_TASKS = int(os.environ.get("SYNC_INLINE_MAX_TASKS", "500"))
+# Step Functions caps a state's input/output at 256 KiB (262,144 bytes of UTF-8): the inline
+# Map's item list travels in the execution's state, so a plan whose ids would fill more than this
+# share of it goes to the Distributed Map (items read from S3) even with few items.
+INLINE_MAX_PAYLOAD_BYTES = int(os.environ.get("SYNC_INLINE_MAX_PAYLOAD_BYTES", str(160 * 1024)))
+
+
+def runs_distributed(items: list[list[str]]) -> bool:
+    """Too many items for one execution's history (25,000 events), or too large a state."""
+    if len(items) > INLINE_MAX_TASKS:
+        return True
+    return len(json.dumps(items, separators=(",", ":")).encode()) > INLINE_MAX_PAYLOAD_BYTES
 BATCH_TASKS = int(os.environ.get("SYNC_BATCH_TASKS", "25"))
+# An incremental resync's other tasks are a request or two each: ten to a Map item (bench/cost.py:
+# per-task items made the Step Functions transitions 74 % of a weekly resync's bill).
+INCREMENTAL_OTHER_BATCH = int(os.environ.get("SYNC_INCREMENTAL_OTHER_BATCH", "10"))
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +134,8 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]
-    items = batch_items(plan.tasks, BATCH_TASKS)
+    other_batch = INCREMENTAL_OTHER_BATCH if start.effective == "incremental" else 1
+    items = batch_items(plan.tasks, BATCH_TASKS, other_batch)
 
     coverage = {product: {"from": c["from"], "to": c["to"], "endpoints": c["endpoints"], "complete": None,
                           **({"markets": c["markets"]} if "markets" in c else {})}
@@ -147,7 +162,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
 
     out: dict[str, Any] = {"user_id": user_id, "connection_id": connection_id, "run_id": run_id,
                            "task_count": len(task_ids), "item_count": len(items), "mode": start.effective,
-                           "distributed": len(items) > INLINE_MAX_TASKS}
+                           "distributed": runs_distributed(items)}
     if out["distributed"]:
         bucket, key = os.environ["UPLOADS_BUCKET"], _plan_key(run_id)
         clients.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(items).encode(),

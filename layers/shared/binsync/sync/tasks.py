@@ -48,7 +48,7 @@ def _shared_uid_bucket(spec: TaskSpec) -> str | None:
     return ep.family if ep.bucket.scope == "shared" else ep.name
 
 
-def batch_items(specs: list[TaskSpec], batch_size: int) -> list[list[str]]:
+def batch_items(specs: list[TaskSpec], batch_size: int, other_batch: int = 1) -> list[list[str]]:
     """The Map's items: lists of task ids, in plan order.
 
     - Every task on one per-account (UID) bucket goes into one item, whatever its length
@@ -64,17 +64,29 @@ def batch_items(specs: list[TaskSpec], batch_size: int) -> list[list[str]]:
       markets k, k + n, k + 2n, ...): neighbours in the plan's alphabetical order share a base
       asset, and a user's busiest markets often do (ETHBTC, ETHUSDT), so this spreads the long
       fill chains over several workers instead of queueing them behind one.
-    - Every other task (a window of an IP-bucket product) stays alone.
+    - Every other task (a window of an IP-bucket product) stays alone, so a full sync spreads
+      them over the IPs; with `other_batch` > 1 (an incremental resync: a few requests each)
+      they go `other_batch` to an item, in plan order: one Lambda invocation and one Step
+      Functions transition per batch instead of per task is most of a resync's bill.
     Each task keeps its own row and checkpoint.
     """
     slots: list[list[str] | tuple[str, str]] = []  # items, or the place of a group's items
     groups: dict[tuple[str, str], list[str]] = {}
+    others: set[str] = set()  # tasks batched by `other_batch`
     for spec in specs:
         uid_bucket = _shared_uid_bucket(spec)
         if uid_bucket is not None:
             key = ("uid", uid_bucket)
         elif spec.symbol is not None and batch_size > 1:
             key = ("symbol", spec.endpoint)
+        elif other_batch > 1:
+            last = slots[-1] if slots else None
+            if isinstance(last, list) and len(last) < other_batch and last and last[0] in others:
+                last.append(spec.task_id)
+            else:
+                slots.append([spec.task_id])
+            others.add(spec.task_id)
+            continue
         else:
             slots.append([spec.task_id])
             continue

@@ -1,0 +1,283 @@
+"""The bill: what a full sync, a weekly resync and a connection-year cost on AWS, from the local
+cloud's own records, priced with bench.prices (us-east-1 list prices).
+
+What is counted, during the bench's own full sync and weekly resync of one account:
+- Lambda: every routed invocation (the router's log: function, duration), billed at the
+  function's MemorySize from template.yaml. Locally every simulated Lambda shares this machine's
+  2 cores, so durations are this machine's (an upper bound for CPU; pacing waits are real waits).
+- Step Functions: state transitions = states entered in the execution history (every Map
+  iteration's states included; retries are entered again, so they count, as AWS bills them).
+- DynamoDB: request units computed from every DynamoDB call the process makes (botocore, so
+  pynamodb and boto3 alike): writes ceil(item KB) per item and per GSI the item carries keys
+  of, x2 in transactions; reads ceil(returned KB / 4), halved when eventually consistent.
+  UpdateItem and DeleteItem are counted as 1 unit (+ GSIs): their stored size is not in the call.
+- Secrets Manager and S3: API calls counted by operation.
+- CloudWatch Logs: estimated, not measured: the bench runs the handlers at WARNING (their INFO
+  lines would print) so per invocation it counts Lambda's START/END/REPORT lines (~330 bytes)
+  plus `LOG_BYTES_PER_INVOCATION` of application JSON lines at INFO.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench import fullsync, prices
+
+PLATFORM_LOG_BYTES = 330        # START, END and REPORT lines of one invocation
+LOG_BYTES_PER_INVOCATION = 900  # two Powertools INFO lines and one metrics (EMF) line, typical size
+WEEKS_PER_YEAR = 52
+
+# Global secondary indexes per table (from template.yaml): an item written with the index's keys
+# is written to the index too, at the same size (ProjectionType ALL).
+GSI_KEYS: dict[str, list[tuple[str, ...]]] = {
+    "transactions": [("user_id", "tx_id"), ("account_key", "sk"), ("file_account_key", "sk")],
+    "connections": [("binance_uid", "user_id")],
+}
+
+
+def attribute_size(value: Any) -> int:
+    """DynamoDB's item size rules, approximately: UTF-8 bytes of strings, bytes of binaries,
+    about half the digits of numbers, 1 byte of booleans/nulls, 3 bytes per list/map."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return 0
+    kind, v = next(iter(value.items()))
+    if kind == "S":
+        return len(str(v).encode())
+    if kind == "N":
+        return len(str(v).lstrip("-").replace(".", "")) // 2 + 1
+    if kind == "B":
+        return len(v) if isinstance(v, bytes | bytearray) else len(base64.b64decode(v))
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(attribute_size(x) + 1 for x in v)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + attribute_size(x) + 1 for k, x in v.items())
+    if kind in ("SS", "NS", "BS"):
+        return sum(attribute_size({kind[0]: x}) for x in v)
+    return 0
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(k.encode()) + attribute_size(v) for k, v in item.items())
+
+
+def _table_kind(table: str) -> str:
+    return table.rsplit("-", 1)[-1]
+
+
+def _write_units(table: str, item: dict[str, Any]) -> int:
+    size_units = max(1, math.ceil(item_size(item) / 1024))
+    indexes = sum(1 for keys in GSI_KEYS.get(_table_kind(table), []) if all(k in item for k in keys))
+    return size_units * (1 + indexes)
+
+
+def _read_units(items: list[dict[str, Any]], consistent: bool) -> float:
+    units = max(1, math.ceil(sum(item_size(i) for i in items) / 4096))
+    return units * (1.0 if consistent else 0.5)
+
+
+@dataclass
+class Meter:
+    """AWS API calls of this process, with DynamoDB request units, time-stamped."""
+
+    calls: list[tuple[float, str, str, float, float]] = field(default_factory=list)  # t, svc, op, wru, rru
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, service: str, op: str, params: dict[str, Any], response: dict[str, Any]) -> None:
+        wru = rru = 0.0
+        if service == "dynamodb":
+            wru, rru = dynamodb_units(op, params, response)
+        with self.lock:
+            self.calls.append((time.time(), service, op, wru, rru))
+
+    def between(self, start: float, end: float) -> dict[str, Any]:
+        ops: Counter[str] = Counter()
+        wru = rru = 0.0
+        with self.lock:
+            for t, svc, op, w, r in self.calls:
+                if start <= t < end:
+                    ops[f"{svc}.{op}"] += 1
+                    wru += w
+                    rru += r
+        return {"ops": dict(ops), "wru": wru, "rru": rru}
+
+
+def dynamodb_units(op: str, params: dict[str, Any], response: dict[str, Any]) -> tuple[float, float]:
+    consistent = bool(params.get("ConsistentRead"))
+    table = params.get("TableName", "")
+    if op == "PutItem":
+        return _write_units(table, params.get("Item")), 0.0
+    if op in ("UpdateItem", "DeleteItem"):
+        return 1.0, 0.0
+    if op == "BatchWriteItem":
+        w = 0
+        for tname, reqs in (params.get("RequestItems") or {}).items():
+            for req in reqs:
+                w += _write_units(tname, req["PutRequest"]["Item"]) if "PutRequest" in req else 1
+        return float(w), 0.0
+    if op == "TransactWriteItems":
+        w = 0
+        for entry in params.get("TransactItems") or []:
+            put = entry.get("Put")
+            w += 2 * (_write_units(put["TableName"], put["Item"]) if put else 1)
+        return float(w), 0.0
+    if op == "GetItem":
+        item = response.get("Item")
+        return 0.0, _read_units([item] if item else [], consistent)
+    if op == "BatchGetItem":
+        items = [i for rows in (response.get("Responses") or {}).values() for i in rows]
+        return 0.0, _read_units(items, False)
+    if op == "TransactGetItems":
+        items = [r["Item"] for r in response.get("Responses") or [] if r.get("Item")]
+        return 0.0, 2 * _read_units(items, True)
+    if op in ("Query", "Scan"):
+        return 0.0, _read_units(response.get("Items") or [], consistent)
+    return 0.0, 0.0
+
+
+@contextlib.contextmanager
+def metering() -> Iterator[Meter]:
+    """Count every botocore call of this process (the handlers run in it) while the block runs."""
+    from botocore.client import BaseClient
+
+    meter = Meter()
+    original = BaseClient._make_api_call
+
+    def counted(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        response = original(self, operation_name, api_params)
+        with contextlib.suppress(Exception):  # never let the meter break a call
+            meter.record(self.meta.service_model.service_name, operation_name, api_params, response)
+        return response
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    try:
+        yield meter
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def state_transitions(history: list[dict[str, Any]]) -> int:
+    return sum(1 for e in history if str(e.get("type", "")).endswith("StateEntered"))
+
+
+def largest_state(history: list[dict[str, Any]]) -> int:
+    """The largest state input or output of the execution, in bytes (Step Functions' limit: 256 KiB)."""
+    best = 0
+    for event in history:
+        for details in event.values():
+            if isinstance(details, dict):
+                for key in ("input", "output"):
+                    if isinstance(details.get(key), str):
+                        best = max(best, len(details[key].encode()))
+    return best
+
+
+def price(records: dict[str, Any]) -> dict[str, float]:
+    """Dollars per service for one scenario's records."""
+    ops = records["aws_calls"]
+    s3_put = sum(n for k, n in ops.items() if k.startswith("s3.") and k.split(".")[1] in
+                 ("PutObject", "CopyObject", "ListObjectsV2", "ListObjects", "CreateMultipartUpload"))
+    s3_get = sum(n for k, n in ops.items() if k.startswith("s3.")) - s3_put
+    secrets = sum(n for k, n in ops.items() if k.startswith("secretsmanager."))
+    out = {
+        "lambda": (records["lambda_gb_s"] * prices.LAMBDA_ARM_GB_S
+                   + records["lambda_invocations"] * prices.LAMBDA_REQUEST),
+        "stepfunctions": records["state_transitions"] * prices.SFN_STATE_TRANSITION,
+        "dynamodb": (records["wru"] * prices.DYNAMODB_WRITE_REQUEST_UNIT
+                     + records["rru"] * prices.DYNAMODB_READ_REQUEST_UNIT),
+        "secretsmanager": secrets * prices.SECRETS_API_CALL,
+        "s3": s3_put * prices.S3_PUT + s3_get * prices.S3_GET,
+        "logs": records["log_bytes"] / 1e9 * prices.LOGS_INGESTED_GB,
+    }
+    out["total"] = sum(out.values())
+    return out
+
+
+def _scenario(cloud: Any, meter: Meter, start: float, end: float,
+              execution_arn: str | None) -> dict[str, Any]:
+    memory = {fn.short_name: fn.memory_mb for fn in cloud.functions.values()}
+    invocations = [i for i in cloud.invocations if start <= i.started < end]
+    by_fn: Counter[str] = Counter(i.function for i in invocations)
+    gb_s = sum(i.duration_s * memory.get(i.function, 512) / 1024 for i in invocations)
+    history = cloud.execution_history(execution_arn) if execution_arn else []
+    calls = meter.between(start, end)
+    records = {
+        "lambda_invocations": len(invocations),
+        "lambda_by_function": dict(by_fn),
+        "lambda_gb_s": gb_s,
+        "lambda_seconds_by_function": {f: round(sum(i.duration_s for i in invocations if i.function == f), 2)
+                                       for f in by_fn},
+        "state_transitions": state_transitions(history),
+        "history_events": len(history),
+        "largest_state_bytes": largest_state(history),
+        "wru": calls["wru"],
+        "rru": calls["rru"],
+        "aws_calls": calls["ops"],
+        "log_bytes": len(invocations) * (PLATFORM_LOG_BYTES + LOG_BYTES_PER_INVOCATION),
+    }
+    return {"records": records, "usd": price(records)}
+
+
+def bench_cost(account: Any, *, time_scale: float, profile: str, ips: int = 32) -> dict[str, Any]:
+    """One full sync and one weekly resync of `account`, metered and priced."""
+    from binsync.storage.models import RunModel
+
+    result: dict[str, Any] = {"profile": profile, "price_list": prices.PRICE_LIST_DATE,
+                              "sources": prices.SOURCES}
+
+    def measure(cloud: Any, out: dict[str, Any]) -> None:
+        full_run = _run_of(out, "full")
+        resync_run = _run_of(out, "resync")
+        split = resync_run.started_at / 1000 if resync_run else time.time()
+        full_arn = full_run.execution_arn if full_run else None
+        result["full_sync"] = _scenario(cloud, meter, 0.0, split, full_arn)
+        if resync_run:
+            result["weekly_resync"] = _scenario(cloud, meter, split, time.time(), resync_run.execution_arn)
+
+    def _run_of(out: dict[str, Any], key: str) -> Any:
+        if not out.get(key):
+            return None
+        runs = sorted(RunModel.scan(), key=lambda r: r.started_at)  # the full sync, then the resync
+        index = 0 if key == "full" else 1
+        return runs[index] if len(runs) > index else None
+
+    with metering() as meter:
+        fullsync.sync_account(account, ips=ips, time_scale=time_scale, resync=True, on_cloud=measure)
+    if "full_sync" in result:
+        result["connection_year"] = connection_year(result)
+    return result
+
+
+def connection_year(result: dict[str, Any]) -> dict[str, Any]:
+    """52 weekly resyncs, the secret for 12 months, and the stored transactions for a year."""
+    weekly = result.get("weekly_resync", {}).get("usd", {}).get("total", 0.0)
+    secret = 12 * prices.SECRET_MONTH
+    out = {"weekly_resyncs_usd": WEEKS_PER_YEAR * weekly, "secret_usd": secret}
+    out["total_usd"] = out["weekly_resyncs_usd"] + secret
+    out["dominated_by"] = max(("weekly_resyncs_usd", "secret_usd"), key=lambda k: out[k])
+    return out
+
+
+def render(section: dict[str, Any]) -> list[str]:
+    lines = ["", f"The bill ({section.get('profile')}; prices: {section.get('price_list')}):",
+             "| scenario | Lambda | Step Functions | DynamoDB | Secrets Manager | S3 | Logs (est.) | total |",
+             "|---|---|---|---|---|---|---|---|"]
+    for key in ("full_sync", "weekly_resync", "statement_import"):
+        usd = (section.get(key) or {}).get("usd")
+        if usd:
+            cells = ("lambda", "stepfunctions", "dynamodb", "secretsmanager", "s3", "logs", "total")
+            lines.append(f"| {key} | " + " | ".join(f"${usd[k]:.5f}" for k in cells) + " |")
+    year = section.get("connection_year")
+    if year:
+        lines.append(f"| connection-year | 52 resyncs ${year['weekly_resyncs_usd']:.4f} + secret "
+                     f"${year['secret_usd']:.2f} | | | | | | ${year['total_usd']:.4f} |")
+    return lines
