@@ -128,7 +128,8 @@ def _split_swap(rows: list[Row]) -> list[list[Row]]:
             if distance > _PAIR_WINDOW or r_out[COIN] == r_in[COIN]:
                 continue
             names = (r_in[OPKEY], r_out[OPKEY])
-            candidates.append((0 if names in _PAIR_NAMES else 1, distance, p_in, position[id(r_out)], r_in, r_out))
+            affinity = 0 if names in _PAIR_NAMES else 1
+            candidates.append((affinity, distance, p_in, position[id(r_out)], r_in, r_out))
     candidates.sort(key=lambda c: c[:4])
     used: set[int] = set()
     markets: dict[tuple[str, str], list[Row]] = {}
