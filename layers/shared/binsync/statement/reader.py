@@ -237,11 +237,13 @@ def _csv_rows(text: IO[str], container: str) -> Table:
 
 
 def _drop_no_data(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
-    """Skip Binance's `No data matches the criteria.` line (the export of an empty period)."""
+    """Skip Binance's `No data matches the criteria.` line (the export of an empty period); it is
+    the first data line, so only that one is looked at (the rest streams untouched)."""
     for line, cells in rows:
-        if len(cells) == 1 and cells[0].strip().lower() == NO_DATA:
-            continue
-        yield line, cells
+        if not (len(cells) == 1 and cells[0].strip().lower() == NO_DATA):
+            yield line, cells
+        break
+    yield from rows
 
 
 def _text(binary: IO[bytes]) -> IO[str]:
