@@ -25,8 +25,10 @@ def register(subparsers: Any) -> None:
     parse.add_argument("file")
     parse.add_argument("--uid", help="Binance uid for files without a User_ID column")
     parse.add_argument("--expect-uid", help="fail if the file's User_ID is not this uid")
+    parse.add_argument("--tz", help="zone of the file's times (+02:00, -6, Europe/Paris) when neither the "
+                       "header (UTC_Time) nor the file name ((UTC+5), UTC2) gives it")
     parse.add_argument("--tz-offset", type=int, default=0,
-                       help="seconds to subtract when the file's times are not UTC")
+                       help="legacy: the zone as seconds east of UTC (prefer --tz)")
     parse.add_argument("--no-raw", action="store_true", help="omit source rows from the output")
     parse.add_argument("--summary", action="store_true", help="print only stats, not transactions")
     parse.add_argument("--waltio", metavar="OUT", help="also write a Waltio import CSV")
@@ -35,7 +37,8 @@ def register(subparsers: Any) -> None:
 
 def run_parse(args: argparse.Namespace) -> int:
     parser = StatementParser(uid=args.uid, expected_uid=args.expect_uid, source_ref=args.file,
-                             keep_raw=not args.no_raw, tz_offset_seconds=args.tz_offset)
+                             keep_raw=not args.no_raw, tz_offset_seconds=args.tz_offset,
+                             file_name=args.file, tz=args.tz)
     out = sys.stdout
     seen: set[str] = set()
     duplicates = 0

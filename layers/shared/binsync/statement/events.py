@@ -128,7 +128,8 @@ def _split_swap(rows: list[Row]) -> list[list[Row]]:
             if distance > _PAIR_WINDOW or r_out[COIN] == r_in[COIN]:
                 continue
             names = (r_in[OPKEY], r_out[OPKEY])
-            candidates.append((0 if names in _PAIR_NAMES else 1, distance, p_in, position[id(r_out)], r_in, r_out))
+            affinity = 0 if names in _PAIR_NAMES else 1
+            candidates.append((affinity, distance, p_in, position[id(r_out)], r_in, r_out))
     candidates.sort(key=lambda c: c[:4])
     used: set[int] = set()
     markets: dict[tuple[str, str], list[Row]] = {}
@@ -332,9 +333,9 @@ class EventBuilder:
             raw = [[r[LINE], r[TIME_TEXT], r[ACCOUNT], r[OP], r[COIN], r[CHANGE_TEXT], r[REMARK]]
                    for r in event]
         native = hashlib.sha256(row_key.encode()).hexdigest()[:24]
-        if spec.is_swap and kind not in ("fee",) and not kind_override:
-            ins, outs = _sides(event)
-            if not ins or not outs:
+        if spec.is_swap and not kind_override:
+            roles = {role for (_, _, role), amount in legs.items() if amount}
+            if "in" not in roles or "out" not in roles:
                 meta["one_sided"] = True  # a fill whose other side is not in this file
         return Transaction(
             id=transaction_id(self.account, "statement", row_key),

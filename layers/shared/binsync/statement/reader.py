@@ -176,8 +176,9 @@ def _shape_columns(cells: list[str]) -> dict[str, int] | None:
     if i_time is None:
         return None
     i_acct = next((i for i in range(i_time + 1, len(cells)) if account_wallet(cells[i]) is not None), None)
-    if i_acct is None or i_acct + 3 >= len(cells) or not cells[i_acct + 1] or not _is_coin(cells[i_acct + 2]) \
-            or not _is_amount(cells[i_acct + 3]):
+    if i_acct is None or i_acct + 3 >= len(cells):
+        return None
+    if not cells[i_acct + 1] or not _is_coin(cells[i_acct + 2]) or not _is_amount(cells[i_acct + 3]):
         return None
     uid = next((i for i in range(i_time) if cells[i].isdigit()), -1)
     return {"user_id": uid, "utc_time": i_time, "account": i_acct, "operation": i_acct + 1,
@@ -239,11 +240,13 @@ def _csv_rows(text: IO[str], container: str) -> Table:
 
 
 def _drop_no_data(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
-    """Skip Binance's `No data matches the criteria.` line (the export of an empty period)."""
+    """Skip Binance's `No data matches the criteria.` line (the export of an empty period); it is
+    the first data line, so only that one is looked at (the rest streams untouched)."""
     for line, cells in rows:
-        if len(cells) == 1 and cells[0].strip().lower() == NO_DATA:
-            continue
-        yield line, cells
+        if not (len(cells) == 1 and cells[0].strip().lower() == NO_DATA):
+            yield line, cells
+        break
+    yield from rows
 
 
 def _text(binary: IO[bytes]) -> IO[str]:
@@ -269,8 +272,7 @@ def _xlsx_rows(fh: IO[bytes]) -> Table:
     # merged cells): the header is the first row that maps to the statement's columns, looked
     # for in the first 30 rows; otherwise the first non-empty row.
     first_nonempty: tuple[int, list[str]] | None = None
-    for raw in values:
-        line += 1
+    for line, raw in enumerate(values, start=1):
         if raw and any(v not in (None, "") for v in raw):
             cells = [_cell_text(v) for v in raw]
             if first_nonempty is None:

@@ -28,10 +28,9 @@ UTC_HEADERS = frozenset({
     "date utc", "czas utc", "tiempo utc", "utc",
 })
 
-_FILE_ZONE = re.compile(r"UTC\s*(?P<sign>[+\-\u2212]{0,2})(?P<hours>\d{1,2})(?::?(?P<minutes>[0-5]\d))?(?!\d)",
-                        re.IGNORECASE)
-_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*(?P<sign>[+\-\u2212]{0,2})(?P<hours>\d{1,2})(?::?(?P<minutes>[0-5]\d))?$",
-                     re.IGNORECASE)
+_SIGNED = r"(?P<sign>[+\-\u2212]{0,2})(?P<hours>\d{1,2})(?::?(?P<minutes>[0-5]\d))?"
+_FILE_ZONE = re.compile(r"UTC\s*" + _SIGNED + r"(?!\d)", re.IGNORECASE)
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*" + _SIGNED + "$", re.IGNORECASE)
 
 
 class ZoneError(ValueError):

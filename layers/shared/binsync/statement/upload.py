@@ -32,7 +32,7 @@ from typing import Any
 from binsync.model import Transaction
 from binsync.statement import limits
 from binsync.statement.merge import MergeResult, reconcile_statement_transactions
-from binsync.statement.parser import StatementParser, UidMismatchError
+from binsync.statement.parser import StatementParser, UidMismatchError, ZoneRequiredError
 from binsync.statement.reader import FormatError
 from binsync.storage.models import ConnectionModel, UploadModel
 
@@ -162,7 +162,9 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
     limit = limits.max_upload_bytes()
     started = time.time()
     # source ref independent of the upload: re-uploading the same file must store identical items
-    parser = StatementParser(uid=uid, expected_uid=uid, source_ref=SOURCE_REF)
+    # the zone: header, then the file name, then the upload's explicit tz (statement.timezone)
+    parser = StatementParser(uid=uid, expected_uid=uid, source_ref=SOURCE_REF,
+                             file_name=upload.file_name or upload_key.file_name, tz=upload.time_zone)
     counts = {"new": 0, "updated": 0, "unchanged": 0}
     merged = MergeResult()
     own_ids: set[str] = set()
@@ -186,6 +188,14 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
                     chunk = []
             if chunk:
                 _store(upload.user_id, uid or "unknown", upload.connection_id, chunk, counts, merged)
+    except ZoneRequiredError as exc:
+        # Local times, zone unknown: not guessed. Nothing was read past the header, so nothing is
+        # stored; the report asks for the zone and the user uploads again with `tz`.
+        report = {"error": str(exc), "file": upload_key.file_name, "needs": "tz",
+                  "time_column": exc.time_header, "time_zone": exc.zone.to_dict()}
+        upload.update(actions=[UploadModel.status.set("needs_timezone"), UploadModel.report.set(report),
+                               UploadModel.finished_at.set(int(time.time() * 1000))])
+        return {"upload_id": upload_key.upload_id, "status": "needs_timezone", "report": report}
     except REFUSALS as exc:
         return _fail(upload, upload_key.file_name, str(exc), counts["new"])
     except Exception as exc:
@@ -212,6 +222,9 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
         "rejected": stats["rejected"],
         "unknown_operations": stats["unknown_operations"],
         "period": stats["period"],
+        "time_zone": stats["time_zone"],  # which zone the times were read in, and why
+        "layout": stats["layout"],
+        "out_of_order_beyond_memory": stats["out_of_order_beyond_memory"],
         "sums": stats["sums"],
         "seconds": round(time.time() - started, 3),
         "bytes": size,

@@ -232,6 +232,7 @@ class UploadModel(Model):
     finished_at = NumberAttribute(null=True)
     report = JSONAttribute(null=True)
     purge = BooleanAttribute(default=False)
+    time_zone = UnicodeAttribute(null=True)  # explicit zone of the file's times (POST /uploads tz)
 
 
 class CoverageModel(Model):

@@ -59,8 +59,15 @@ class Ticket:
 
 
 def create_upload(user_id: str, connection_id: str, file_name: str, file_format: str, size: int,
-                  content_type: str) -> Ticket:
+                  content_type: str, tz: str | None = None) -> Ticket:
     limit = max_bytes()
+    if tz is not None:
+        from binsync.statement.timezone import ZoneError, parse_zone
+
+        try:
+            parse_zone(tz)
+        except ZoneError as exc:
+            raise InvalidInput("invalid_tz", str(exc), field="tz") from None
     if size > limit:
         raise InvalidInput("file_too_large", f"size: files up to {limit} bytes are accepted", field="size")
     if "/" in file_name or "\\" in file_name or file_name.startswith("."):
@@ -70,7 +77,7 @@ def create_upload(user_id: str, connection_id: str, file_name: str, file_format:
     key = s3_key(user_id, upload_id, file_name)
     upload = UploadModel(user_id, upload_id, connection_id=connection_id, binance_uid=connection.binance_uid,
                          file_format=file_format, file_name=file_name, s3_key=key, status="waiting",
-                         created_at=int(time.time() * 1000))
+                         created_at=int(time.time() * 1000), time_zone=tz)
     upload.save(condition=UploadModel.upload_id.does_not_exist())
     url = _s3().generate_presigned_url(
         "put_object",

@@ -27,7 +27,7 @@ def _user() -> str:
              responses={201: {"description": "Upload URL"}, **error_responses(400, 401, 404, 422)})
 def create_upload(body: UploadCreate) -> UploadTicket:
     ticket = uploads.create_upload(_user(), body.connection_id, body.file_name, body.format, body.size,
-                                   body.content_type)
+                                   body.content_type, tz=body.tz)
     return UploadTicket(upload_id=ticket.upload.upload_id, status=ticket.upload.status, upload_url=ticket.url,
                         headers=ticket.headers, expires_in=ticket.expires_in, max_bytes=uploads.max_bytes())
 

@@ -12,7 +12,8 @@ CONTENT_TYPES = (
     "application/x-zip-compressed",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-FILE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,150}\.(csv|CSV|zip|ZIP|xlsx|XLSX)$"
+# `+` is allowed: Binance names the account's time zone in the file name, `...(UTC+5)...`
+FILE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]{0,150}\.(csv|CSV|zip|ZIP|xlsx|XLSX)$"
 
 
 class UploadCreate(BaseModel):
@@ -26,6 +27,11 @@ class UploadCreate(BaseModel):
     size: int = Field(gt=0, description="Exact size in bytes; the upload URL only accepts this size.")
     content_type: Literal[CONTENT_TYPES] = Field("text/csv",  # type: ignore[valid-type]
                                                  description="Content-Type the PUT must send.")
+    tz: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_+:/ -]+$",
+                           description="Time zone of the file's times (`+02:00`, `-6`, `Europe/Paris`), "
+                           "used when neither the header (`UTC_Time` = UTC) nor the file name "
+                           "(`(UTC+5)`, `UTC2`) gives it. A file with local times and no zone ends "
+                           "with status `needs_timezone`: nothing is stored; upload it again with tz.")
 
 
 class UploadTicket(BaseModel):
@@ -43,7 +49,7 @@ class UploadOut(BaseModel):
     connection_id: str | None = None
     file_name: str
     format: str
-    status: str = Field(description="waiting | parsing | done | failed")
+    status: str = Field(description="waiting | parsing | done | failed | needs_timezone")
     created_at: int
     finished_at: int | None = None
     report: dict[str, Any] | None = Field(None, description="Imported, merged as duplicate, rejected "
