@@ -26,3 +26,18 @@ def test_dates_inside_the_range_are_accepted(api: Any) -> None:
     status, payload = api.call("GET", "/transactions", query={"from": "2017-07-14T00:00:00Z",
                                                               "to": "2099-12-31T23:59:59Z"})
     assert status == 200, payload
+
+
+@pytest.mark.parametrize("path", ["/connections/zz-probe-id", "/transactions/zz-probe-id",
+                                  "/uploads/zz-probe-id", "/connections/zz-probe-id/syncs"])
+def test_not_found_messages_do_not_echo_the_path_id(api: Any, path: str) -> None:
+    status, payload = api.call("GET", path)
+    assert status == 404, payload
+    assert "zz-probe-id" not in str(payload)
+
+
+def test_a_run_not_found_does_not_echo_its_id(api: Any) -> None:
+    connection = api.register()
+    status, payload = api.call("GET", f"/connections/{connection['connection_id']}/syncs/zz-probe-id")
+    assert status == 404, payload
+    assert "zz-probe-id" not in str(payload)
