@@ -93,4 +93,11 @@ def render(r: dict[str, Any]) -> str:
             w(f"   layer: {_f(lay.get('mib'))} MiB installed (dependencies {_f(lay.get('dependencies_mib'))}, "
               f"binsync {_f(lay.get('binsync_mib'), '{:.2f}')}), limit 250 MiB unzipped"
               if "mib" in lay else f"   layer: error {lay.get('error')}")
+    if r.get("faults"):
+        from bench.faults import Row, table
+
+        w("")
+        w("6. Fault suite (0 lost and 0 duplicated for every fault):")
+        rows = [Row(**{k: v for k, v in row.items() if k in Row.__dataclass_fields__}) for row in r["faults"]]
+        lines.extend("   " + line for line in table(rows).splitlines())
     return "\n".join(lines)
