@@ -143,9 +143,10 @@ def run_fault(cloud: Any, account: Any, fault: Fault, *, time_scale: float = 60)
         server.stop()
 
 
-def run_suite(account: Any, faults: tuple[Fault, ...] = FAULTS, *, egress_ips: int = 8,
+def run_suite(make_account: Callable[[], Any], faults: tuple[Fault, ...] = FAULTS, *, egress_ips: int = 8,
               time_scale: float = 60) -> list[Row]:
-    """Each fault on a fresh local cloud (so no state leaks between faults)."""
+    """Each fault on a fresh local cloud and a fresh account (a revoked key stays revoked in the
+    account it was revoked in), so no state leaks between faults."""
     import os
 
     from binsync_local.cloud import LocalCloud
@@ -155,7 +156,7 @@ def run_suite(account: Any, faults: tuple[Fault, ...] = FAULTS, *, egress_ips: i
     for fault in faults:
         with LocalCloud(egress_ips=egress_ips, fast_retries=True) as cloud:
             started = time.monotonic()
-            rows.append(run_fault(cloud, account, fault, time_scale=time_scale))
+            rows.append(run_fault(cloud, make_account(), fault, time_scale=time_scale))
             rows[-1].__dict__["seconds"] = round(time.monotonic() - started, 1)
     return rows
 
@@ -172,7 +173,7 @@ def table(rows: list[Row]) -> str:
 def main(profile: str = "small", seed: int = 11) -> list[dict[str, Any]]:
     from binsync_local.emulator.generator import generate_account
 
-    rows = run_suite(generate_account(profile, seed))
+    rows = run_suite(lambda: generate_account(profile, seed))
     print(table(rows))
     return [r.to_dict() for r in rows]
 

@@ -15,9 +15,9 @@ from bench import faults as suite
 IN_CI = ("429 storm", "5xx on 5 % of requests", "key revoked mid-sync")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def account() -> Any:
-    return generate_account("small", 11)
+    return generate_account("small", 11)  # per test: a revoked key stays revoked in its account
 
 
 @pytest.mark.parametrize("fault", [f for f in suite.FAULTS if f.name in IN_CI], ids=lambda f: f.name)
