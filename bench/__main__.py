@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--subset-time-scale", type=int, default=1,
                    help="N of the plain-client comparison (default 1: real time; ccxt then takes minutes)")
     p.add_argument("--statement-rows", type=int, default=1_000_000)
-    p.add_argument("--skip", default="", help="comma list of: sync,subset,shared,cost,statement,coldstart")
+    p.add_argument("--skip", default="", help="comma list of: sync,subset,shared,cost,statement,coldstart,faults")
     p.add_argument("--out", default=str(HERE / "results.json"))
     p.add_argument("--render", metavar="FILE", help="only print the table of an existing results file")
     args = p.parse_args(argv)
@@ -155,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     if "coldstart" not in skip:
         log("cold start: handler imports and layer size...")
         results["coldstart"] = coldstart.bench_coldstart()
+    if "faults" not in skip:
+        from bench import faults
+
+        log(f"fault suite on {args.profile}...")
+        results["faults"] = faults.main(args.profile, args.seed)
+        save(results, args.out)
     results["wall_s"] = round(time.monotonic() - t0, 1)
     save(results, args.out)
     print(report.render(results))

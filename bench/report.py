@@ -101,4 +101,11 @@ def render(r: dict[str, Any]) -> str:
         from bench import cost
 
         lines.extend(cost.render(r["cost"]))
+    if r.get("faults"):
+        from bench.faults import Row, table
+
+        w("")
+        w("6. Fault suite (0 lost and 0 duplicated for every fault):")
+        rows = [Row(**{k: v for k, v in row.items() if k in Row.__dataclass_fields__}) for row in r["faults"]]
+        lines.extend("   " + line for line in table(rows).splitlines())
     return "\n".join(lines)

@@ -51,3 +51,27 @@ def test_a_failed_task_does_not_stop_the_rest_of_the_batch(monkeypatch: Any) -> 
     with pytest.raises(ValueError):
         fetch.run_batch("u", "c", "r", ["t1", "t2"], client=object())
     assert ran == ["t1", "t2"]
+
+
+class IpBanned(Exception):
+    """Named like the client's error."""
+
+
+class _Stats:
+    requests = 0
+    weight = 0
+    http_429 = 0
+    http_418 = 0
+
+
+class _Client:
+    stats = _Stats()
+
+
+def test_a_ban_remembered_by_the_client_is_not_counted_as_a_418() -> None:
+    """The client raises IpBanned without sending while a ban it learned lasts: the run's 418
+    counter counts only what Binance answered (89 were reported for 2 sent)."""
+    before = fetch.binance_io.client_stats(_Client())
+    out = fetch._unreported(_Client(), before, {"records": 0, "requests": 0, "weight": 0}, 0,
+                            IpBanned("IP banned (remembered from an earlier 418)"))
+    assert out["http_418"] == 0

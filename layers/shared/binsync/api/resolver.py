@@ -32,7 +32,10 @@ SECURITY = [{"bearer": []}]
 
 def _json_body(text: str) -> Any:
     # Money must stay exact: numbers in request bodies are Decimals, never floats.
-    return json.loads(text, parse_float=Decimal)
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except RecursionError:  # a body nested thousands deep: bad input (400), not our failure (500)
+        raise json.JSONDecodeError("the body is nested too deeply", text[:100], 0) from None
 
 
 class Resolver(APIGatewayRestResolver):

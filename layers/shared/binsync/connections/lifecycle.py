@@ -54,7 +54,7 @@ def get_connection(user_id: str, connection_id: str) -> ConnectionModel:
     try:
         return ConnectionModel.get(user_id, connection_id)
     except DoesNotExist:
-        raise NotFound("connection_not_found", f"No connection {connection_id}.",
+        raise NotFound("connection_not_found", "No such connection.",
                        field="connection_id") from None
 
 
@@ -94,11 +94,11 @@ def launch_sync(user_id: str, connection_id: str, mode: str, trigger: str,
                        field="connection_id") from None
     except ConnectionNotSyncable as exc:
         if exc.status_code == 404:
-            raise NotFound("connection_not_found", f"No connection {connection_id}.",
+            raise NotFound("connection_not_found", "No such connection.",
                            field="connection_id") from None
         raise Conflict("connection_not_active",
                        f"This connection cannot sync: {exc.reason}. Fix the key in Binance, then call "
-                       f"POST /connections/{connection_id}/revalidate (or rotate it with PUT .../keys).",
+                       "POST /connections/{id}/revalidate (or rotate it with PUT .../keys).",
                        field="connection_id") from None
 
 
@@ -239,7 +239,7 @@ def revalidate(user_id: str, connection_id: str, *, start_sync: bool = True,
         creds = secrets.load_credentials(connection.secret_name, force_fetch=True)
     except Exception:
         raise Conflict("secret_missing", "The stored key of this connection is gone; send a new key with "
-                       f"PUT /connections/{connection_id}/keys.", field="connection_id") from None
+                       "PUT /connections/{id}/keys.", field="connection_id") from None
     try:
         check = registration.validate_key(creds, connection.base_url, fetcher_factory)
     except KeyRefused as exc:

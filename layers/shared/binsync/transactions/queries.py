@@ -103,7 +103,7 @@ def _account_of(user_id: str, connection_id: str) -> str:
     try:
         connection = ConnectionModel.get(user_id, connection_id)
     except DoesNotExist:
-        raise NotFound("connection_not_found", f"No connection {connection_id}.",
+        raise NotFound("connection_not_found", "No such connection.",
                        field="connection_id") from None
     return account_key(user_id, connection.binance_uid)
 
@@ -160,7 +160,7 @@ def list_page(user_id: str, flt: TxFilter, *, limit: int = 100, order: str = "as
 def get_transaction(user_id: str, tx_id: str) -> TransactionModel:
     for tx in TransactionModel.by_id.query(user_id, TransactionModel.tx_id == tx_id, limit=1):
         return tx
-    raise NotFound("transaction_not_found", f"No transaction {tx_id}.", field="transaction_id")
+    raise NotFound("transaction_not_found", "No such transaction.", field="transaction_id")
 
 
 def annotations_for(user_id: str, txs: list[TransactionModel]) -> dict[str, AnnotationModel]:

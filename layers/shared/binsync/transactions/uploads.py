@@ -91,7 +91,7 @@ def get_upload(user_id: str, upload_id: str) -> UploadModel:
     try:
         return UploadModel.get(user_id, upload_id)
     except DoesNotExist:
-        raise NotFound("upload_not_found", f"No upload {upload_id}.", field="upload_id") from None
+        raise NotFound("upload_not_found", "No such upload.", field="upload_id") from None
 
 
 def list_uploads(user_id: str) -> list[UploadModel]:

@@ -95,5 +95,5 @@ def get_run(connection_id: ConnectionId, run_id: Annotated[str, Path(min_length=
     except DoesNotExist:
         run = None
     if run is None or run.user_id != user_id:
-        raise NotFound("run_not_found", f"No run {run_id}.", field="run_id")
+        raise NotFound("run_not_found", "No such run.", field="run_id")
     return run_view(run, with_products=True)

@@ -38,7 +38,7 @@ def to_ms(value: str | None, field: str) -> int | None:
     if value is None:
         return None
     if value.isdigit():
-        return int(value)
+        return _in_range(int(value), field)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -46,7 +46,17 @@ def to_ms(value: str | None, field: str) -> int | None:
                            field=f"query.{field}") from None
     if parsed.tzinfo is None:  # naive times are UTC, like every Binance time
         parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp() * 1000)
+    return _in_range(int(parsed.timestamp() * 1000), field)
+
+
+def _in_range(ms: int, field: str) -> int:
+    """Refuse a time outside the dates binsync stores (statement.limits: 1970 to 2099)."""
+    from binsync.statement.limits import END_SUPPORTED_SEC, FIRST_SUPPORTED_SEC
+
+    if not FIRST_SUPPORTED_SEC * 1000 <= ms <= END_SUPPORTED_SEC * 1000:
+        raise InvalidInput("time_out_of_range", f"query.{field}: dates from 1970-01-01 to 2099-12-31 "
+                           "are supported", field=f"query.{field}")
+    return ms
 
 
 # Filters shared with the exports.

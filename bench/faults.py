@@ -1,0 +1,184 @@
+"""The fault suite (issue 17 item 6): one full sync per fault against the emulator, checked
+against the account's ground truth, reported as a table.
+
+Columns: fault, runs, records expected, stored, lost, duplicated, outcome, connection state.
+A network fault must end with every record stored once (0 lost, 0 duplicated) after at most
+one re-run; a credential fault must disable the connection with its reason and damage nothing
+stored (what the first, fault-free sync stored is still there, once).
+
+Used by tests/sync/test_fault_suite.py (profile `small`, a few faults) and by
+`python -m bench faults` (profile `reference`, every fault below).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+USER = "user-faults"
+CHECKED = ("spot.my_trades", "wallet.deposits", "wallet.withdrawals", "fiat.orders", "fiat.payments",
+           "convert.trade_flow", "wallet.dust")
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    faults: Callable[[], Any]  # -> binsync_local.emulator.faults.Faults
+    credential: bool = False  # the connection must end disabled, nothing stored damaged
+
+
+def _faults(**kwargs: Any) -> Callable[[], Any]:
+    def make() -> Any:
+        from binsync_local.emulator.faults import Faults
+
+        return Faults(**kwargs)
+
+    return make
+
+
+FAULTS: tuple[Fault, ...] = (
+    Fault("429 storm", _faults(storm_after=30, storm_requests=40, seed=1)),
+    Fault("5xx on 5 % of requests", _faults(error_rate=0.05, seed=2)),
+    Fault("timeouts on 2 % of requests", _faults(timeout_rate=0.02, hang_s=0.5, seed=3)),
+    Fault("slow responses (+40 ms)", _faults(latency_ms=40, seed=4)),
+    Fault("clock skew +3 s", _faults(clock_skew_ms=3_000, seed=5)),
+    Fault("key revoked mid-sync", _faults(revoke_after=60, seed=6), credential=True),
+    Fault("read permission removed mid-sync", _faults(permissions_after=60, seed=7,
+                                                      permissions={"enableReading": False}),
+          credential=True),
+)
+
+
+@dataclass
+class Row:
+    fault: str
+    runs: int
+    expected: int
+    stored: int
+    lost: int
+    duplicated: int
+    outcome: str
+    connection: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _stored_ids(uid: str) -> list[str]:
+    from binsync.storage.models import TransactionModel, account_key
+
+    return [item.tx_id for item in TransactionModel.by_account.query(account_key(USER, uid))
+            if item.source_ref in CHECKED]
+
+
+def _expected_ids(account: Any) -> set[str]:
+    expected = account.truth().api_ids()
+    return {tx for name in CHECKED for tx in expected.get(name, set())}
+
+
+def _wait(cloud: Any, connection_id: str, run_id: str) -> tuple[Any, dict[str, Any]]:
+    from binsync_local.cli.sync_cmd import ProgressBar, follow_run
+
+    run = follow_run(cloud, connection_id, run_id, timeout=300, progress=ProgressBar(False))
+    return run, cloud.client("stepfunctions").describe_execution(executionArn=run.execution_arn)
+
+
+def _sync(cloud: Any, connection_id: str) -> tuple[Any, dict[str, Any]]:
+    status, _, body = cloud.api_request("POST", f"/connections/{connection_id}/syncs", user=USER,
+                                        body={"mode": "full"})
+    if status != 202:
+        raise RuntimeError(f"resync refused: {status} {body}")
+    return _wait(cloud, connection_id, body["run_id"])
+
+
+def run_fault(cloud: Any, account: Any, fault: Fault, *, time_scale: float = 60) -> Row:
+    """Register and sync through `fault` (a credential fault: after a fault-free first sync),
+    re-run once when a network fault failed the sync, and compare with the truth."""
+    from binsync.storage.models import ConnectionModel
+    from binsync_local.cli.sync_cmd import allow_base_url
+    from binsync_local.emulator.server import EmulatorServer
+
+    expected = _expected_ids(account)
+    uid = str(account.uid)
+    # A network fault acts from the first sync; a credential fault after a fault-free one, so
+    # there is stored data it must not damage.
+    server = EmulatorServer(account, time_scale=time_scale,
+                            faults=None if fault.credential else fault.faults()).start()
+    try:
+        allow_base_url(server.base_url)
+        creds = server.credentials
+        status, _, body = cloud.api_request("POST", "/connections", user=USER, body={
+            "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
+            "sync_mode": "full"})
+        if status != 201:
+            raise RuntimeError(f"registration refused: {status} {body}")
+        connection_id = body["connection_id"]
+        runs = 1
+        run, describe = _wait(cloud, connection_id, body["current_run"]["run_id"])
+        before = sorted(_stored_ids(uid))
+        if fault.credential:
+            server.state.faults = fault.faults()
+            runs += 1
+            run, describe = _sync(cloud, connection_id)
+        if describe["status"] == "FAILED" and not fault.credential:
+            server.state.faults = type(server.state.faults)()  # the network is back: a re-run resumes
+            runs += 1
+            run, describe = _sync(cloud, connection_id)
+        if describe["status"] == "FAILED":
+            cloud.fire_execution_status_change(run.execution_arn)  # disable-on-error, as EventBridge
+        stored = _stored_ids(uid)
+        connection = ConnectionModel.get(USER, connection_id)
+        reason = connection.status_reason
+        state = connection.status + (f" ({reason[:60]})" if reason else "")
+        unique = set(stored)
+        lost = len(expected - unique)
+        if fault.credential:  # nothing stored before the fault may be damaged
+            lost = len(set(before) - unique)
+        outcome = describe["status"].lower() + (f" {describe['error']}" if describe.get("error") else "")
+        return Row(fault.name, runs, len(expected), len(stored), lost, len(stored) - len(unique), outcome,
+                   state)
+    finally:
+        server.stop()
+
+
+def run_suite(make_account: Callable[[], Any], faults: tuple[Fault, ...] = FAULTS, *, egress_ips: int = 8,
+              time_scale: float = 60) -> list[Row]:
+    """Each fault on a fresh local cloud and a fresh account (a revoked key stays revoked in the
+    account it was revoked in), so no state leaks between faults."""
+    import os
+
+    from binsync_local.cloud import LocalCloud
+
+    os.environ["SYNC_ONLY_ENDPOINTS"] = ",".join(CHECKED)
+    rows = []
+    for fault in faults:
+        with LocalCloud(egress_ips=egress_ips, fast_retries=True) as cloud:
+            started = time.monotonic()
+            rows.append(run_fault(cloud, make_account(), fault, time_scale=time_scale))
+            rows[-1].__dict__["seconds"] = round(time.monotonic() - started, 1)
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    head = ("fault", "runs", "expected", "stored", "lost", "duplicated", "outcome", "connection")
+    lines = [" | ".join(head), " | ".join("---" for _ in head)]
+    for r in rows:
+        lines.append(" | ".join(str(v) for v in (r.fault, r.runs, r.expected, r.stored, r.lost, r.duplicated,
+                                                  r.outcome, r.connection)))
+    return "\n".join(lines)
+
+
+def main(profile: str = "small", seed: int = 11) -> list[dict[str, Any]]:
+    from binsync_local.emulator.generator import generate_account
+
+    rows = run_suite(lambda: generate_account(profile, seed))
+    print(table(rows))
+    return [r.to_dict() for r in rows]
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1] if len(sys.argv) > 1 else "small")

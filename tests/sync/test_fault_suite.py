@@ -1,0 +1,32 @@
+"""The fault suite on `small` (issue 17 item 6): every fault ends with 0 lost and 0 duplicated;
+credential faults disable the connection with the reason and damage nothing stored. The table
+over every fault on `reference` is `python -m bench.faults reference`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from binsync_local.emulator.generator import generate_account
+
+from bench import faults as suite
+
+# The cheap ones here (CI time); bench/faults.py runs them all.
+IN_CI = ("429 storm", "5xx on 5 % of requests", "key revoked mid-sync")
+
+
+@pytest.fixture
+def account() -> Any:
+    return generate_account("small", 11)  # per test: a revoked key stays revoked in its account
+
+
+@pytest.mark.parametrize("fault", [f for f in suite.FAULTS if f.name in IN_CI], ids=lambda f: f.name)
+def test_fault_loses_and_duplicates_nothing(cloud: Any, account: Any, monkeypatch: Any, fault: Any) -> None:
+    monkeypatch.setenv("SYNC_ONLY_ENDPOINTS", ",".join(suite.CHECKED))
+    row = suite.run_fault(cloud, account, fault)
+    print(suite.table([row]))
+    assert row.lost == 0 and row.duplicated == 0, row
+    if fault.credential:
+        assert row.connection.startswith("disabled ("), row
+    else:
+        assert row.outcome == "succeeded" and row.stored == row.expected, row
