@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--subset-time-scale", type=int, default=1,
                    help="N of the plain-client comparison (default 1: real time; ccxt then takes minutes)")
     p.add_argument("--statement-rows", type=int, default=1_000_000)
-    p.add_argument("--skip", default="", help="comma list of: sync,subset,shared,cost,statement,coldstart,faults")
+    p.add_argument("--skip", default="",
+                   help="comma list of: sync,subset,shared,cost,statement,coldstart,faults")
     p.add_argument("--out", default=str(HERE / "results.json"))
     p.add_argument("--render", metavar="FILE", help="only print the table of an existing results file")
     args = p.parse_args(argv)
