@@ -63,7 +63,8 @@ def test_serve_prints_one_json_line_then_serves():
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]
         creds = json.loads(line)
-        assert set(creds) == {"base_url", "api_key", "api_secret", "uid"}
+        # now_ms: the clock the emulated account was generated at (issue 15: statement and API agree)
+        assert set(creds) == {"base_url", "api_key", "api_secret", "uid", "now_ms"}
         r = requests.get(creds["base_url"] + "/api/v3/time", timeout=5)
         assert r.status_code == 200 and "X-MBX-USED-WEIGHT-1S" in r.headers
     finally:

@@ -139,7 +139,7 @@ def test_the_cli_prints_the_same_reason_and_exits_2(tmp_path: Any, hostile_files
 
     path = tmp_path / "statement.bin"
     path.write_bytes(hostile_files[name])
-    args = argparse.Namespace(file=str(path), uid=None, expect_uid=None, tz_offset=0, no_raw=True,
+    args = argparse.Namespace(file=str(path), uid=None, expect_uid=None, tz=None, tz_offset=0, no_raw=True,
                               summary=True, waltio=None)
     assert run_parse(args) == 2
     printed = json.loads(capsys.readouterr().out)
