@@ -83,9 +83,15 @@ def _wait_run(cloud: Any, connection_id: str, user: str = "user-a", timeout: flo
 
 
 def _recent_success(user: str, connection_id: str) -> None:
-    """Pretend a full sync ended yesterday, so the incremental sync is short (seconds)."""
+    """Pretend a full sync ended yesterday, so the incremental sync is short (seconds): the
+    coverage ledger says everything up to yesterday is covered (as the user's files would), which
+    is what an incremental sync plans from."""
+    from binsync.sync import ledger
+
+    yesterday = int(time.time() * 1000) - 86_400_000
     conn = ConnectionModel.get(user, connection_id)
-    conn.update(actions=[ConnectionModel.last_success_window_end.set(int(time.time() * 1000) - 86_400_000)])
+    conn.update(actions=[ConnectionModel.last_success_window_end.set(yesterday)])
+    ledger.declare_user_files(ledger.load(connection_id), yesterday, run_id="test-setup")
 
 
 @pytest.mark.slow
