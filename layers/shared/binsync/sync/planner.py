@@ -53,6 +53,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from binsync.binance.catalogue import DAY_MS, ENDPOINTS, HOUR_MS, Endpoint
+from binsync.sync.export_plan import plan_exports
 from binsync.sync.tasks import TaskSpec
 
 STATEMENT_REASON = "to be filled from the statement"
@@ -140,7 +141,8 @@ def planned_endpoints(include: Iterable[str] = (), only: Iterable[str] | None = 
     restrict = set(only) if only is not None else None
     return [
         ep for ep in ENDPOINTS.values()
-        if ep.history and ep.normaliser and (restrict is None or ep.name in restrict)
+        if ep.history and ep.normaliser and ep.pagination != "export"  # export_plan.py plans those
+        and (restrict is None or ep.name in restrict)
         and (ep.name in wanted
              or (ep.name not in NOT_PLANNED_BY_DEFAULT and ep.extra.get("planned", True) is not False))
     ]
@@ -318,6 +320,19 @@ def build_plan(inputs: PlanInputs) -> Plan:
         for params in _isolated_variants(ep, inputs):
             for w_start, w_end in spans:
                 tasks.append(TaskSpec(ep.name, w_start, w_end, None, params))
+    # Futures history past the live horizons: asynchronous exports (export_plan.py).
+    planned_names = {t.endpoint for t in tasks}
+    export_tasks, export_beyond, covered = plan_exports(
+        planned_names, inputs.start_ms, inputs.now_ms,
+        lambda ep: gate(ep, inputs.permissions, inputs.products))
+    tasks.extend(export_tasks)
+    beyond = [b for b in beyond if b["endpoint"] not in covered] + export_beyond
+    for spec in export_tasks:
+        cov = coverage.setdefault(ENDPOINTS[spec.endpoint].product,
+                                  {"from": spec.window_start, "to": inputs.now_ms, "endpoints": []})
+        cov["from"] = min(cov["from"], spec.window_start)
+        if spec.endpoint not in cov["endpoints"]:
+            cov["endpoints"].append(spec.endpoint)
     return Plan(tasks=tasks, beyond_retention=beyond, not_planned=not_planned, coverage=coverage)
 
 
