@@ -444,7 +444,7 @@ _ALL: list[Endpoint] = [
         cursor_param="page", max_window_ms=30 * DAY_MS, default_window_ms=7 * DAY_MS, retention_ms=3 * MONTH_MS,
         id_fields=("incomeType", "tranId"), time_field="time",
         choice="Max window ❓: 30-day windows chosen (3 windows cover the 3-month horizon at weight 30). "
-               "Older than 3 months: usdm.income_export (income/asyn).",
+               "§8 #14: older than 3 months from usdm.income_export (income/asyn; weight 1000, 5/month).",
         notes="tranId is a string or a number depending on doc version: accept both."),
 
     # ---------------- COIN-M futures (spec §5.7) -----------------------------------------------
