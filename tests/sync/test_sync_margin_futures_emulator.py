@@ -124,3 +124,40 @@ def test_margin_futures_and_mining_are_stored_exactly_once_from_discovered_scope
     # The capital flow agrees with the margin fills and loans over its 90-day horizon.
     check = run.reconciliation["margin_capital_flow"]
     assert check["agrees"] is True, check
+
+
+def test_an_export_still_processing_is_handed_back_to_the_state_machine_and_resumed(cloud, monkeypatch):
+    """Binance builds the file for minutes: the task does not hold a Lambda idle. It checkpoints
+    the download id, hands back a retryable error, and the state machine's retry polls the same
+    id: one request of the monthly quota per window, the old records stored once."""
+    from binsync.sync import exports
+
+    account = generate_account("small", 13)
+    monkeypatch.setenv("SYNC_ONLY_ENDPOINTS", "usdm.income,usdm.user_trades")
+    monkeypatch.setattr(exports, "POLL_BUDGET_S", 0.2)  # poll once, then hand back
+    server = EmulatorServer(account, time_scale=60).start()
+    server.state.exports.ready_after_s = 3600.0
+    server.state.exports.ready_after_polls = 3  # processing twice: two hand-backs
+    try:
+        allow_base_url(server.base_url)
+        creds = server.credentials
+        status, _, body = cloud.api_request("POST", "/connections", user=USER, body={
+            "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
+            "sync_mode": "full"})
+        assert status == 201, body
+        run = follow_run(cloud, body["connection_id"], body["current_run"]["run_id"], timeout=300,
+                         progress=ProgressBar(False))
+        used = sum(server.state.exports.used.values())
+    finally:
+        server.stop()
+    assert run.status == "succeeded", [(t.task_id, t.attempts, t.error) for t in TaskModel.query(run.run_id)
+                                       if t.status != "done"]
+    export_tasks = [t for t in TaskModel.query(run.run_id) if t.endpoint.endswith("_export")]
+    assert export_tasks and all(t.status == "done" for t in export_tasks)
+    assert all(int(t.attempts or 0) == 3 for t in export_tasks)  # handed back twice, then done
+    assert used == len(export_tasks)  # the retry polled the checkpointed id, no new request
+    assert int(RunModel.get(run.connection_id, run.run_id).http_429 or 0) == 0  # not a rate limit
+    expected = account.truth().api_ids()
+    stored = _stored(account)
+    for name in ("usdm.income", "usdm.user_trades"):
+        assert sorted(stored.get(name, [])) == sorted(expected[name]), name

@@ -4,8 +4,9 @@
   {"avgCostTimestampOfLast30d", "downloadId"} and counts against the monthly quota of that
   endpoint ("Request Limitation is 5 times per month"; the catalogue's `monthly_quota`).
 - `…/asyn/id?downloadId=` answers "processing" (url "", expirationTimestamp -1) until the job is
-  `ready_after_s` real seconds old, then "completed" with a link on this emulator (fields as
-  Binance's documented example: downloadId, status, url, notified, expirationTimestamp, isExpired).
+  `ready_after_s` real seconds old (or polled `ready_after_polls` times), then "completed" with
+  a link on this emulator (fields as Binance's documented example: downloadId, status, url,
+  notified, expirationTimestamp, isExpired).
 - The link (`/export-files/<downloadId>.csv`, no signature, like a pre-signed S3 link) serves the
   records of the live endpoint in the window, as a CSV with a header naming the live endpoint's
   fields (the layout binsync's parser assumes: the real layout is undocumented).
@@ -47,12 +48,16 @@ class Job:
     start_ms: int
     end_ms: int
     created_s: float
+    polls: int = 0
 
 
 class ExportJobs:
-    def __init__(self, account: Account, ready_after_s: float = 1.0):
+    def __init__(self, account: Account, ready_after_s: float = 1.0, ready_after_polls: int | None = None):
         self.account = account
         self.ready_after_s = ready_after_s
+        # Tests of the hand-back: ready at the Nth poll whatever the clock (the local state
+        # machine retries without waiting).
+        self.ready_after_polls = ready_after_polls
         self.jobs: dict[str, Job] = {}
         self.used: dict[tuple[str, str, str], int] = {}  # (key, endpoint, YYYY-MM) -> requests
         self._ids = itertools.count(546_975_389_218_332_672)
@@ -94,17 +99,23 @@ class ExportJobs:
         job = self.jobs.get(download_id)
         if job is None or job.link != ep.name:
             raise ApiError(-1102, "Param 'downloadId' is invalid.")
-        if time.monotonic() - job.created_s < self.ready_after_s:
+        job.polls += 1
+        if not self._ready(job):
             return dumps({"downloadId": download_id, "status": "processing", "url": "", "notified": False,
                           "expirationTimestamp": -1, "isExpired": None})
         return dumps({"downloadId": download_id, "status": "completed",
                       "url": f"http://{host}{FILES_PREFIX}{download_id}.csv", "notified": True,
                       "expirationTimestamp": now_ms + 7 * catalogue.DAY_MS, "isExpired": None})
 
+    def _ready(self, job: Job) -> bool:
+        if self.ready_after_polls is not None and job.polls >= self.ready_after_polls:
+            return True
+        return time.monotonic() - job.created_s >= self.ready_after_s
+
     def file(self, path: str) -> str | None:
         """The CSV behind a completed link, or None for an unknown file."""
         job = self.jobs.get(path[len(FILES_PREFIX):].removesuffix(".csv"))
-        if job is None or time.monotonic() - job.created_s < self.ready_after_s:
+        if job is None or not self._ready(job):
             return None
         recs = [r for r in export_reachable_records(self.account, job.live, self.account.now_ms)
                 if job.start_ms <= r.time_ms <= job.end_ms]

@@ -5,9 +5,9 @@ checkpoint (`cursor`):
 1. request a download id (`income/asyn`, `trade/asyn`; weight 1000, 5 per month): the id is
    checkpointed at once, so a retry never spends another request of the monthly quota;
 2. poll the link by id (`…/asyn/id`) a few times with a growing pause, within `POLL_BUDGET_S`
-   and the worker's deadline. Still processing after that: `RateLimited` (the retryable error
-   the state machine already backs off on) hands the task back instead of holding a Lambda
-   idle; the retry resumes at step 2 with the same id;
+   and the worker's deadline. Still processing after that: `ExportPending` hands the task back
+   to the state machine (its own Retry rule, minutes apart) instead of holding a Lambda idle;
+   the retry resumes at step 2 with the same id;
 3. download the file with `requests` and parse it (export_file.py) into the live endpoint's
    rows, which the caller normalises with the live endpoint's normaliser.
 """
@@ -30,13 +30,10 @@ FIRST_PAUSE_S = 0.5
 DOWNLOAD_TIMEOUT_S = 120
 
 
-def export_not_ready(message: str, retry_after: float) -> RateLimited:
-    """Binance is still building the file. A `RateLimited` because the state machine retries
-    errors by class name and already backs off on that one; `export_pending` tells the run's
-    counters it is not a 429."""
-    exc = RateLimited(message, retry_after=retry_after, bucket="export")
-    exc.export_pending = True  # type: ignore[attr-defined]
-    return exc
+class ExportPending(RateLimited):
+    """Binance is still building the file. Its own name: the state machine matches errors by
+    class name and gives this one a Retry rule of minutes to hours (statemachine/sync.asl.json),
+    not the seconds of a rate limit; it is not counted as a 429."""
 
 
 def live_endpoint(ep: Endpoint) -> str:
@@ -67,8 +64,8 @@ def iter_export_pages(client: Any, ep: Endpoint, *, start_ms: int | None, end_ms
         if deadline is not None:
             left = min(left, deadline - time.time())
         if left <= pause:
-            raise export_not_ready(f"{ep.name}: download {download_id} still {link.get('status')!r} after "
-                                   f"{polls} polls; retried later", pause)
+            raise ExportPending(f"{ep.name}: download {download_id} still {link.get('status')!r} after "
+                                f"{polls} polls; retried later", retry_after=pause, bucket="export")
         sleep(pause)
         pause = min(pause * 2, 8.0)
     try:

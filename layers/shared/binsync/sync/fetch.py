@@ -322,8 +322,7 @@ def _unreported(client: Any, before: dict[str, int], pending: dict[str, int], re
     client_requests = stats.get("requests", 0) - before.get("requests", 0)
     out["requests"] = max(out["requests"], client_requests - reported_requests)
     name = type(exc).__name__ if exc else None
-    if (name == "RateLimited" and out["http_429"] == 0 and not getattr(exc, "deadline", False)
-            and not getattr(exc, "export_pending", False)):
+    if name == "RateLimited" and out["http_429"] == 0 and not getattr(exc, "deadline", False):
         out["http_429"] = 1
     if name == "IpBanned" and out["http_418"] == 0:
         out["http_418"] = 1
