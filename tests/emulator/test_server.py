@@ -12,6 +12,7 @@ import pytest
 import requests
 from binsync.binance import catalogue
 from binsync_local.emulator import EmulatorServer, Faults
+from binsync_local.emulator.retention import export_reachable_records, reachable_records
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from emulator_support import Signed
@@ -209,8 +210,11 @@ def test_retention_horizons(server, signed):
     truth = acct.truth()
     for name in ("usdm.income", "wallet.universal_transfer", "margin.interest", "p2p.orders"):
         ep = catalogue.endpoint(name)
-        reach = truth.api_records(name)
+        reach = reachable_records(acct, name, acct.now_ms)  # what the live endpoint serves
         assert all(r.time_ms >= acct.now_ms - ep.retention_ms for r in reach), name
+        # A full sync also reaches what the asynchronous export holds (USD-M income, spec §5.6.2).
+        exported = {id(r) for r in export_reachable_records(acct, name, acct.now_ms)}
+        assert {id(r) for r in truth.api_records(name)} == {id(r) for r in reach} | exported, name
     # Dust: only the last N records (catalogue), only after the catalogue's earliest date.
     ep = catalogue.endpoint("wallet.dust")
     body = signed.get("/sapi/v1/asset/dribblet").json()

@@ -43,6 +43,12 @@ def test_every_task_retries_lambda_service_errors_and_fetch_retries_binance_erro
     for error in ("RateLimited", "IpBanned", "TransientError", "ClockSkew"):
         assert error in retries
     assert retries["IpBanned"]["IntervalSeconds"] > retries["RateLimited"]["IntervalSeconds"]
+    # An asynchronous export Binance is still building waits far longer than a rate limit
+    # (its sample avgCostTimestampOfLast30d is ~2 hours): over 2 hours of retries in all.
+    pending = retries["ExportPending"]
+    waits = [min(pending["IntervalSeconds"] * pending["BackoffRate"] ** i, pending["MaxDelaySeconds"])
+             for i in range(pending["MaxAttempts"])]
+    assert sum(waits) > 2 * 3600
     caught = [c["ErrorEquals"] for c in fetch["Catch"]]
     assert caught[0] == ["CredentialsInvalid", "PermissionMissing"] and caught[-1] == ["States.ALL"]
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from binsync.binance.catalogue import ENDPOINTS
+from binsync.model import transaction_id
 from binsync.storage.models import RunModel, TaskModel, TransactionModel, account_key
 from binsync_local.cli.sync_cmd import ProgressBar, allow_base_url, follow_run
 from binsync_local.emulator.generator import generate_account
@@ -53,9 +55,22 @@ def test_margin_futures_and_mining_are_stored_exactly_once_from_discovered_scope
         assert body["mining_accounts"] == [{"userName": account.mining_user, "algo": "sha256"}]
         run = follow_run(cloud, body["connection_id"], body["current_run"]["run_id"], timeout=300,
                          progress=ProgressBar(False))
+        assert run.status == "succeeded", run.error
+        first_run = run
+        # The weekly resync: the last success covers everything past the horizons, so no export
+        # (weight 1000, 5 a month) is requested again.
+        requests_before = dict(server.state.exports.used)
+        status, _, sync = cloud.api_request("POST", f"/connections/{body['connection_id']}/syncs", user=USER,
+                                            body={"mode": "incremental"})
+        assert status == 202, sync
+        resync = follow_run(cloud, body["connection_id"], sync["run_id"], timeout=300,
+                            progress=ProgressBar(False))
+        assert resync.status == "succeeded", resync.error
+        assert server.state.exports.used == requests_before
+        assert not [t for t in TaskModel.query(resync.run_id) if t.endpoint.endswith("_export")]
     finally:
         server.stop()
-    assert run.status == "succeeded", run.error
+    run = first_run
 
     expected = account.truth().api_ids()
     stored = _stored(account)
@@ -67,6 +82,24 @@ def test_margin_futures_and_mining_are_stored_exactly_once_from_discovered_scope
     for name in ("margin.my_trades", "margin.borrow_repay", "usdm.user_trades", "coinm.user_trades",
                  "mining.payments", "mining.other", "mining.account_earnings"):
         assert expected.get(name), f"the account has no {name} records: the test proves nothing"
+
+    # History past the live horizons (USD-M income 3 months, fills 6 months) came from the
+    # asynchronous exports, once each (the export and the live walk overlap on nothing twice).
+    tasks = list(TaskModel.query(run.run_id))
+    for live, export in (("usdm.income", "usdm.income_export"), ("usdm.user_trades", "usdm.trades_export")):
+        horizon = account.now_ms - ENDPOINTS[live].retention_ms
+        old = {transaction_id(str(account.uid), "api", r.native_key) for r in account.records(live)
+               if r.time_ms < horizon and r.completed}
+        assert old, f"the account has no {live} record past the horizon: the test proves nothing"
+        assert old <= set(stored[live]), f"{live}: {len(old - set(stored[live]))} old records missing"
+        exports = [t for t in tasks if t.endpoint == export]
+        assert exports and all(t.status == "done" for t in exports)
+        # Only the part the live endpoint cannot reach: up to its horizon at plan time.
+        assert max(t.window_end for t in exports) == run.window_end - ENDPOINTS[live].retention_ms - 1
+        assert len(exports) <= ENDPOINTS[export].extra["monthly_quota"]
+    # COIN-M income has no documented horizon: the live walk reads it all, no export is needed.
+    assert not [t for t in tasks if t.endpoint == "coinm.income_export"]
+    assert expected["coinm.income"] == set(stored["coinm.income"])
 
     # The scopes came from the API: the isolated pass names the isolated pairs, fills are asked
     # per pair and isIsolated, and no symbol list was given.
@@ -91,3 +124,40 @@ def test_margin_futures_and_mining_are_stored_exactly_once_from_discovered_scope
     # The capital flow agrees with the margin fills and loans over its 90-day horizon.
     check = run.reconciliation["margin_capital_flow"]
     assert check["agrees"] is True, check
+
+
+def test_an_export_still_processing_is_handed_back_to_the_state_machine_and_resumed(cloud, monkeypatch):
+    """Binance builds the file for minutes: the task does not hold a Lambda idle. It checkpoints
+    the download id, hands back a retryable error, and the state machine's retry polls the same
+    id: one request of the monthly quota per window, the old records stored once."""
+    from binsync.sync import exports
+
+    account = generate_account("small", 13)
+    monkeypatch.setenv("SYNC_ONLY_ENDPOINTS", "usdm.income,usdm.user_trades")
+    monkeypatch.setattr(exports, "POLL_BUDGET_S", 0.2)  # poll once, then hand back
+    server = EmulatorServer(account, time_scale=60).start()
+    server.state.exports.ready_after_s = 3600.0
+    server.state.exports.ready_after_polls = 3  # processing twice: two hand-backs
+    try:
+        allow_base_url(server.base_url)
+        creds = server.credentials
+        status, _, body = cloud.api_request("POST", "/connections", user=USER, body={
+            "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
+            "sync_mode": "full"})
+        assert status == 201, body
+        run = follow_run(cloud, body["connection_id"], body["current_run"]["run_id"], timeout=300,
+                         progress=ProgressBar(False))
+        used = sum(server.state.exports.used.values())
+    finally:
+        server.stop()
+    assert run.status == "succeeded", [(t.task_id, t.attempts, t.error) for t in TaskModel.query(run.run_id)
+                                       if t.status != "done"]
+    export_tasks = [t for t in TaskModel.query(run.run_id) if t.endpoint.endswith("_export")]
+    assert export_tasks and all(t.status == "done" for t in export_tasks)
+    assert all(int(t.attempts or 0) == 3 for t in export_tasks)  # handed back twice, then done
+    assert used == len(export_tasks)  # the retry polled the checkpointed id, no new request
+    assert int(RunModel.get(run.connection_id, run.run_id).http_429 or 0) == 0  # not a rate limit
+    expected = account.truth().api_ids()
+    stored = _stored(account)
+    for name in ("usdm.income", "usdm.user_trades"):
+        assert sorted(stored.get(name, [])) == sorted(expected[name]), name

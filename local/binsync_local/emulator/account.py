@@ -214,10 +214,10 @@ class Truth:
         cached = getattr(self, "_cache", None)
         if cached is not None:
             return cached
-        from .retention import reachable_records
+        from .retention import sync_reachable_records  # the live endpoints and their exports
 
         cache = {
-            name: {id(r) for r in reachable_records(self.account, name, self.now_ms)}
+            name: {id(r) for r in sync_reachable_records(self.account, name, self.now_ms)}
             for name in self.account.records()
         }
         self._cache = cache

@@ -49,3 +49,28 @@ def reachable_records(account: Account, name: str, now_ms: int) -> list[ApiRecor
             keep.update(id(r) for r in part_recs[-cap:])
         out = [r for r in out if id(r) in keep]
     return out
+
+
+def export_reachable_records(account: Account, name: str, now_ms: int) -> list[ApiRecord]:
+    """Records of live endpoint `name` that its asynchronous export returns (spec §5.6.2): the
+    export has no horizon of its own, only the product's launch (`earliest_ms` of the export row)."""
+    exports = [ep for ep in catalogue.ENDPOINTS.values()
+               if ep.pagination == "export" and ep.extra.get("export_of") == name]
+    if not exports:
+        return []
+    floor = min(ep.earliest_ms or 0 for ep in exports)
+    removed = account.removed_symbols
+    return [r for r in account.records(name)
+            if (r.symbol is None or r.symbol not in removed) and floor <= r.time_ms <= now_ms]
+
+
+def sync_reachable_records(account: Account, name: str, now_ms: int) -> list[ApiRecord]:
+    """What a full sync can read of `name`: the live endpoint, plus its export past the horizon
+    (only where the live endpoint has one: exports are planned for nothing else)."""
+    live = reachable_records(account, name, now_ms)
+    ep = catalogue_entry(name)
+    if ep is None or not ep.retention_ms:
+        return live
+    seen = {id(r) for r in live}
+    extra = [r for r in export_reachable_records(account, name, now_ms) if id(r) not in seen]
+    return live + extra if extra else live

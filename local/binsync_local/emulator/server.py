@@ -25,6 +25,7 @@ from .account import Account, ApiKey
 from .api import ApiError, HistoryEngine, mandatory
 from .auth import split_signature, verify
 from .balances import Balances
+from .exports import FILES_PREFIX, ExportJobs
 from .faults import Faults
 from .limits import BAN_FAMILIES, Limiter
 from .reference import COINM_SYMBOLS, USDM_SYMBOLS, Reference
@@ -84,6 +85,7 @@ class State:
         }
         self.reference = Reference(account, rl)
         self.balances = Balances(account, self.reference.wallet)
+        self.exports = ExportJobs(account)  # futures asynchronous exports (exports.py)
         self.lock = threading.Lock()
         self._fault_applied: set[str] = set()
 
@@ -140,6 +142,11 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode() if length else ""
         if path.startswith("/emulator/"):
             return self._admin(path, body)
+        if path.startswith(FILES_PREFIX):  # an export's download link (exports.py)
+            content = st.exports.file(path)
+            if content is None:
+                return self._send(404, json.dumps({"code": -1000, "msg": "No such file."}))
+            return self._send(200, content)
         ep = st.routes.get(path)
         if ep is None:
             return self._send(404, json.dumps({"code": -1000, "msg": f"Unknown path {path} (not emulated)."}))
@@ -301,6 +308,9 @@ class Handler(BaseHTTPRequestHandler):
         now = st.now_ms()
         ref = st.reference
         name = ep.name
+        if ExportJobs.handles(ep):
+            return st.exports.answer(ep, params, now, key.api_key if key else "",
+                                     self.headers.get("Host") or "127.0.0.1")
         if ep.history:
             return st.engine.query(ep, params, now)
         handlers = {

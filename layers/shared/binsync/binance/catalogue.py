@@ -39,6 +39,9 @@ MONTH_MS = 30 * DAY_MS  # "N months" in the spec = N * 30 days (see module docst
 
 # Walking floor when nothing better is known: Binance opened in July 2017 (spec §7.3).
 BINANCE_LAUNCH_MS = 1_498_867_200_000  # 2017-07-01T00:00:00Z
+# No futures history can be older than the products (exports start there, not at BINANCE_LAUNCH).
+USDM_LAUNCH_MS = 1_567_296_000_000   # 2019-09-01T00:00:00Z (USDⓈ-M BTCUSDT perpetual: 2019-09)
+COINM_LAUNCH_MS = 1_596_240_000_000  # 2020-08-01T00:00:00Z (COIN-M: 2020-08)
 
 # Base URL families (spec §0): /api and /sapi live on api.binance.com, the others on their own hosts.
 Family = Literal["api", "sapi", "fapi", "dapi", "eapi"]
@@ -61,6 +64,7 @@ Pagination = Literal[
     "page",               # `page` + `rows`/`limit` (fiat, c2c, fapi/dapi income, rebate, mining)
     "window_only",        # time window + limit only: bisect the window when a page comes back full
     "none",               # single response (account, apiRestrictions, exchangeInfo)
+    "export",             # asynchronous export: request a download id, poll its link, download a file
 ]
 
 Bucket = Literal["ip", "uid"]
@@ -518,7 +522,7 @@ _ALL: list[Endpoint] = [
         cursor_param="page", max_window_ms=30 * DAY_MS, default_window_ms=7 * DAY_MS, retention_ms=3 * MONTH_MS,
         id_fields=("incomeType", "tranId"), time_field="time",
         choice="Max window ❓: 30-day windows chosen (3 windows cover the 3-month horizon at weight 30). "
-               "§8 #14: income/asyn not used (5/month quota); older income comes from the statement.",
+               "§8 #14: older than 3 months from usdm.income_export (income/asyn; weight 1000, 5/month).",
         notes="tranId is a string or a number depending on doc version: accept both."),
 
     # ---------------- COIN-M futures (spec §5.7) -----------------------------------------------
@@ -537,6 +541,51 @@ _ALL: list[Endpoint] = [
         id_fields=("incomeType", "tranId"), time_field="time",
         choice="Default window ❓ and depth ❓: always send both times (1-year windows), no horizon assumed.",
         notes="\"can not be longer than 1 year\"."),
+
+    # ---------------- futures asynchronous exports (spec §5.6.2, §5.7.2, §8 #14-#15) ------------
+    # History past the live endpoints' horizons: request a download id (one per ≤1-year window),
+    # poll the link by id, download the file, parse it into the live endpoint's rows, normalised
+    # by the live endpoint's normaliser (same ids, so an overlap with the live walk is one
+    # record). Planned only for the part of the sync window past the live horizon (planner.py).
+    _ep(name="usdm.income_export", product="usdm", family="fapi", path="/fapi/v1/income/asyn", weight=1000,
+        bucket=FAPI_IP, permission="futures", pagination="export", times_required=True, limit_param=None,
+        max_window_ms=365 * DAY_MS, id_fields=("incomeType", "tranId"), time_field="time",
+        normaliser="usdm.income", earliest_ms=USDM_LAUNCH_MS,
+        extra={"export_of": "usdm.income", "link": "usdm.income_export_link", "monthly_quota": 5},
+        choice="§8 #14: weight 5 (official crawl) vs 1000 (SDK, CCXT): budget 1000. Quota \"5 times per month, "
+               "shared by front end download page and rest api\". File format ❓ (not documented, no public "
+               "sample found): assumed a CSV with a header row naming the live endpoint's JSON fields; the "
+               "parser is header-driven (sync/export_file.py), ignores unknown columns and names a missing "
+               "required one."),
+    _ep(name="usdm.income_export_link", product="usdm", family="fapi", path="/fapi/v1/income/asyn/id",
+        weight=10, bucket=FAPI_IP, permission="futures", history=False, start_param=None, end_param=None,
+        limit_param=None, required_params=("downloadId",), planned=False,
+        notes="{downloadId, status: completed|processing, url, notified, expirationTimestamp, isExpired}; "
+              "\"Download link expiration: 7 days\". Weight 10 ([CCXT])."),
+    _ep(name="usdm.trades_export", product="usdm", family="fapi", path="/fapi/v1/trade/asyn", weight=1000,
+        bucket=FAPI_IP, permission="futures", pagination="export", times_required=True, limit_param=None,
+        max_window_ms=365 * DAY_MS, id_fields=("symbol", "id"), time_field="time",
+        normaliser="usdm.user_trades", earliest_ms=USDM_LAUNCH_MS,
+        extra={"export_of": "usdm.user_trades", "link": "usdm.trades_export_link", "monthly_quota": 5},
+        choice="Weight 1000, 5/month, ≤1 year ([SDK]). Every symbol in one file (no symbol parameter). File "
+               "format ❓: as usdm.income_export."),
+    _ep(name="usdm.trades_export_link", product="usdm", family="fapi", path="/fapi/v1/trade/asyn/id",
+        weight=10, bucket=FAPI_IP, permission="futures", history=False, start_param=None, end_param=None,
+        limit_param=None, required_params=("downloadId",), planned=False,
+        notes="As usdm.income_export_link."),
+    _ep(name="coinm.income_export", product="coinm", family="dapi", path="/dapi/v1/income/asyn", weight=1000,
+        bucket=DAPI_IP, permission="futures", pagination="export", times_required=True, limit_param=None,
+        max_window_ms=365 * DAY_MS, id_fields=("incomeType", "tranId"), time_field="time",
+        normaliser="coinm.income", earliest_ms=COINM_LAUNCH_MS,
+        extra={"export_of": "coinm.income", "link": "coinm.income_export_link", "monthly_quota": 5},
+        choice="§8 #15: 5/month (official crawl) vs 8/month and ≤2 calls/min (SDK 2026): budget 5, weight "
+               "1000. Planned only if coinm.income gets a retention horizon: none is documented (spec "
+               "§5.7.2 depth ❓), so today the live endpoint walks the whole window and no export is needed. "
+               "File format ❓: as usdm.income_export."),
+    _ep(name="coinm.income_export_link", product="coinm", family="dapi", path="/dapi/v1/income/asyn/id",
+        weight=10, bucket=DAPI_IP, permission="futures", history=False, start_param=None, end_param=None,
+        limit_param=None, required_params=("downloadId",), planned=False,
+        notes="As usdm.income_export_link."),
 
     # ---------------- options (spec §5.8) ------------------------------------------------------
     _ep(name="options.user_trades", product="options", family="eapi", path="/eapi/v1/userTrades", weight=5,

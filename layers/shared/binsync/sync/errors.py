@@ -10,7 +10,10 @@ from __future__ import annotations
 # fails with this error name and on_sync_failed disables the connection with the reason.
 AUTH_ERRORS: tuple[str, ...] = ("CredentialsInvalid", "PermissionMissing")
 # Retryable: the state machine retries the task with backoff, the checkpoint is kept.
-RETRYABLE_ERRORS: tuple[str, ...] = ("RateLimited", "IpBanned", "TransientError", "ClockSkew")
+# ExportPending: Binance is still building an asynchronous export (sync/exports.py); its own
+# Retry rule waits minutes to hours (Binance's "avgCostTimestampOfLast30d" sample: ~2 hours).
+RETRYABLE_ERRORS: tuple[str, ...] = ("RateLimited", "IpBanned", "TransientError", "ClockSkew",
+                                     "ExportPending")
 
 
 class SyncAlreadyRunning(Exception):

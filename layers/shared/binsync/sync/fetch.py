@@ -25,7 +25,7 @@ from pynamodb.exceptions import UpdateError
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage.models import ConnectionModel, RunModel, TaskModel, TransactionModel, account_key
 from binsync.storage.writer import write_transactions
-from binsync.sync import binance_io, markets
+from binsync.sync import binance_io, exports, markets
 from binsync.sync.errors import AUTH_ERRORS, RETRYABLE_ERRORS, ConnectionGone
 from binsync.sync.progress import add
 from binsync.sync.task_notes import TaskWatch
@@ -124,12 +124,20 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     note: dict[str, Any] | None = None
     watch = TaskWatch(endpoint)
     try:
-        pages = client.iter_pages(endpoint.name, start_ms=task.window_start, end_ms=task.window_end,
-                                  symbol=task.symbol, params=dict(task.params or {}), cursor=task.cursor)
+        export_rejected: list[str] = []
+        if endpoint.pagination == "export":  # futures history past the live horizon (exports.py)
+            pages = exports.iter_export_pages(client, endpoint, start_ms=task.window_start,
+                                              end_ms=task.window_end, cursor=task.cursor,
+                                              rejected=export_rejected)
+        else:
+            pages = client.iter_pages(endpoint.name, start_ms=task.window_start, end_ms=task.window_end,
+                                      symbol=task.symbol, params=dict(task.params or {}), cursor=task.cursor)
         context = _context(task)
+        # An export's rows are the live endpoint's rows: its normaliser gives the same ids.
+        normaliser = str(endpoint.extra.get("export_of") or endpoint.name)
         for page in pages:
             _require_connection(user_id, connection_id)
-            result = _normalise(endpoint.name, list(page.rows), connection.binance_uid, context)
+            result = _normalise(normaliser, list(page.rows), connection.binance_uid, context)
             watch.page(page, result.transactions)
             written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id)
             merge_errors += _merge_with_statement(run_id, user_id, connection.binance_uid,
@@ -163,6 +171,10 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
             _report(connection_id, run_id, totals,
                     _unreported(client, stats_before, pending, reported_requests, exc))
             raise
+    for line in export_rejected:  # lines of an export file that could not be read
+        rejected_count += 1
+        if len(rejected) < MAX_REJECT_SAMPLES:
+            rejected.append(line)
     if rejected_count:
         note = {**(note or {}), "rejected": rejected_count, "samples": rejected}
     note = watch.note(note)

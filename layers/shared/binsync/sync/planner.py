@@ -54,6 +54,7 @@ from typing import Any
 
 from binsync.binance.catalogue import DAY_MS, ENDPOINTS, HOUR_MS, Endpoint
 from binsync.sync import intervals
+from binsync.sync.export_plan import plan_exports
 from binsync.sync.ledger import scope_key
 from binsync.sync.tasks import TaskSpec
 
@@ -147,7 +148,8 @@ def planned_endpoints(include: Iterable[str] = (), only: Iterable[str] | None = 
     restrict = set(only) if only is not None else None
     return [
         ep for ep in ENDPOINTS.values()
-        if ep.history and ep.normaliser and (restrict is None or ep.name in restrict)
+        if ep.history and ep.normaliser and ep.pagination != "export"  # export_plan.py plans those
+        and (restrict is None or ep.name in restrict)
         and (ep.name in wanted
              or (ep.name not in NOT_PLANNED_BY_DEFAULT and ep.extra.get("planned", True) is not False))
     ]
@@ -279,6 +281,13 @@ def _missing_windows(ep: Endpoint, inputs: PlanInputs, start: int, symbol: str |
     return out
 
 
+def _known_of(inputs: PlanInputs, *endpoints: str) -> list[tuple[int, int]]:
+    """What the ledger proves read of these endpoints' unscoped histories (plus the user's files)."""
+    covered = inputs.covered or {}
+    return intervals.merge([iv for name in endpoints for iv in covered.get(scope_key(name, {}, None), [])]
+                           + list(covered.get("*", [])))
+
+
 def build_plan(inputs: PlanInputs) -> Plan:
     tasks: list[TaskSpec] = []
     beyond: list[dict[str, Any]] = []
@@ -339,6 +348,20 @@ def build_plan(inputs: PlanInputs) -> Plan:
                 scope_spans = _missing_windows(ep, inputs, start, symbol, params)
             for w_start, w_end in scope_spans:
                 tasks.append(TaskSpec(ep.name, w_start, w_end, symbol, params))
+    # Futures history past the live horizons: asynchronous exports (export_plan.py).
+    planned_names = {t.endpoint for t in tasks}
+    export_tasks, export_beyond, covered = plan_exports(
+        planned_names, inputs.start_ms, inputs.now_ms,
+        lambda ep: gate(ep, inputs.permissions, inputs.products),
+        covered_of=None if inputs.covered is None else lambda *names: _known_of(inputs, *names))
+    tasks.extend(export_tasks)
+    beyond = [b for b in beyond if b["endpoint"] not in covered] + export_beyond
+    for spec in export_tasks:
+        cov = coverage.setdefault(ENDPOINTS[spec.endpoint].product,
+                                  {"from": spec.window_start, "to": inputs.now_ms, "endpoints": []})
+        cov["from"] = min(cov["from"], spec.window_start)
+        if spec.endpoint not in cov["endpoints"]:
+            cov["endpoints"].append(spec.endpoint)
     return Plan(tasks=tasks, beyond_retention=beyond, not_planned=not_planned, coverage=coverage)
 
 
