@@ -57,8 +57,11 @@ def test_margin_futures_and_mining_are_stored_exactly_once_from_discovered_scope
                          progress=ProgressBar(False))
         assert run.status == "succeeded", run.error
         first_run = run
-        # The weekly resync: the last success covers everything past the horizons, so no export
-        # (weight 1000, 5 a month) is requested again.
+        # The weekly resync: the ledger covers every window the first run exported, so none is
+        # exported again (weight 1000, 5 a month); only the windows the quota left unread are
+        # asked for again, and this month's spent quota leaves them named gaps, not failures.
+        first_windows = {(t.endpoint, t.window_start) for t in TaskModel.query(first_run.run_id)
+                         if t.endpoint.endswith("_export")}
         requests_before = dict(server.state.exports.used)
         status, _, sync = cloud.api_request("POST", f"/connections/{body['connection_id']}/syncs", user=USER,
                                             body={"mode": "incremental"})
@@ -67,7 +70,9 @@ def test_margin_futures_and_mining_are_stored_exactly_once_from_discovered_scope
                             progress=ProgressBar(False))
         assert resync.status == "succeeded", resync.error
         assert server.state.exports.used == requests_before
-        assert not [t for t in TaskModel.query(resync.run_id) if t.endpoint.endswith("_export")]
+        again = [t for t in TaskModel.query(resync.run_id) if t.endpoint.endswith("_export")]
+        assert not {(t.endpoint, t.window_start) for t in again} & first_windows
+        assert all(t.status == "done" and t.error["incomplete"]["cause"] == "export_quota" for t in again)
     finally:
         server.stop()
     run = first_run

@@ -36,6 +36,23 @@ class ExportPending(RateLimited):
     not the seconds of a rate limit; it is not counted as a 429."""
 
 
+QUOTA_CODE = -4000  # the emulator's code for "5 times per month" (Binance documents none: ❓)
+QUOTA_CAUSE = "export_quota"
+
+
+def is_quota_refusal(exc: Exception) -> bool:
+    """Binance refused a new export because this month's quota is spent."""
+    message = str(getattr(exc, "msg", "") or exc).lower()
+    return getattr(exc, "code", None) == QUOTA_CODE or "times per month" in message
+
+
+def quota_note(ep: Endpoint, start_ms: int | None, end_ms: int | None) -> dict[str, Any]:
+    """The task note of a window the monthly quota left unread (sync/task_notes.py shape)."""
+    return {"cause": QUOTA_CAUSE, "endpoint": ep.name, "windows": [[start_ms, end_ms]], "count": 1,
+            "reason": "the asynchronous export's monthly quota (5) is spent; the window is read by a "
+                      "sync next month, or filled from the statement"}
+
+
 def live_endpoint(ep: Endpoint) -> str:
     return str(ep.extra["export_of"])
 

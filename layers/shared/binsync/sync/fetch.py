@@ -162,6 +162,10 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
         if name == "InvalidRequest" and getattr(exc, "code", None) == INVALID_SYMBOL and task.symbol:
             note = {"beyond_api_reach": True, "symbol": task.symbol, "code": INVALID_SYMBOL,
                     "reason": "market removed: Binance answers Invalid symbol; only in the statement"}
+        elif endpoint.pagination == "export" and exports.is_quota_refusal(exc):
+            # Not a failure of the sync: the window stays unread in the ledger, named as a gap,
+            # and a later run (next month's quota) or the statement fills it.
+            note = {"incomplete": exports.quota_note(endpoint, task.window_start, task.window_end)}
         else:
             if name in AUTH_ERRORS:
                 record_run_error(run, exc)

@@ -136,7 +136,8 @@ def unread_reason(task: Any) -> str | None:
         return "not read: the sync stopped before this task finished"
     if incomplete:
         reasons = incomplete if isinstance(incomplete, list) else [incomplete]
-        return "read incompletely: " + "; ".join(str(r) for r in reasons)[:300]
+        words = [str(r.get("reason") or r.get("cause")) if isinstance(r, dict) else str(r) for r in reasons]
+        return "read incompletely: " + "; ".join(words)[:300]
     if note.get("beyond_api_reach"):
         return str(note.get("reason") or "beyond the API's reach")
     return None
