@@ -97,7 +97,8 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     items = batch_items(plan.tasks, BATCH_TASKS)
 
     coverage = {product: {"from": c["from"], "to": c["to"], "endpoints": c["endpoints"], "complete": None,
-                          **({"markets": c["markets"]} if "markets" in c else {})}
+                          **({"markets": c["markets"]} if "markets" in c else {}),
+                          **({"statement_only": c["statement_only"]} if "statement_only" in c else {})}
                 for product, c in plan.coverage.items()}
     for skipped in plan.not_planned:
         coverage.setdefault(skipped["product"],
