@@ -19,6 +19,11 @@ EXPECTED has the layout of test_normalise_samples.EXPECTED.
 from __future__ import annotations
 
 PRODUCT_SAMPLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    # [DOCS] developers.binance.com/docs/auto_invest/trade/Index-Linked-Plan-Rebalance-Details, response
+    # example with its // comments and its trailing commas (not JSON) removed; values unchanged.
+    "auto_invest.rebalance": ("""
+[{"indexId":1,"indexName":"BINANCE TOP 10 EW","rebalanceId":11,"status":"SUCCESS","rebalanceFee":"10","rebalanceFeeUnit":"USDT","transactionDetails":[{"asset":"BTC","transactionDateTime":1648378800000,"rebalanceDirection":"BUY","rebalanceAmount":"0.005"},{"asset":"ETH","transactionDateTime":1648378800000,"rebalanceDirection":"BUY","rebalanceAmount":"0.005"}]}]
+""", ()),
     # [DOCS] developers.binance.com/docs/dual_investment/trade/Get-Dual-Investment-positions, response
     # example (its // comments removed); the same example is in the zh-CN page and openxapi's
     # GetDciProductPositionsV1Resp. It has no settlement field: the settlement is statement-only.
@@ -94,6 +99,9 @@ PRODUCT_SAMPLES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 PRODUCT_EXPECTED: dict[str, tuple[dict, list]] = {
+    "auto_invest.rebalance": ({}, [("auto_invest_rebalance:11", "trade",
+                                    [("BTC", "0.005", "spot", "in"), ("ETH", "0.005", "spot", "in"),
+                                     ("USDT", "-10", "spot", "fee")])]),
     "dual_investment.positions": ({}, [("dual_investment:10160533", "transfer",
                                         [("USDT", "-0.5", "spot", "out"), ("USDT", "0.5", "earn", "in")])]),
     "loans.flexible_borrow": ({}, [("flex_loan_borrow:1575018510000:BUSD:BNB", "loan", "loans.income")]),

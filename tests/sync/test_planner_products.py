@@ -60,3 +60,10 @@ def test_dual_investment_settlement_is_a_named_statement_only_gap():
     gaps = plan.coverage["dual_investment"]["statement_only"]
     assert [g["endpoint"] for g in gaps] == ["dual_investment.positions"]
     assert "settlement" in gaps[0]["what"] and "statement" in gaps[0]["what"]
+
+
+def test_auto_invest_redemptions_are_a_named_statement_only_gap():
+    plan = _plan()
+    gaps = plan.coverage["auto_invest"]["statement_only"]
+    assert "requestId" in gaps[0]["what"] and "redeem/history" in gaps[0]["what"]
+    assert {t.endpoint for t in plan.tasks} >= {"auto_invest.history", "auto_invest.rebalance"}
