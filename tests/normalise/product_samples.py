@@ -19,6 +19,17 @@ EXPECTED has the layout of test_normalise_samples.EXPECTED.
 from __future__ import annotations
 
 PRODUCT_SAMPLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    # [DOCS] developers.binance.com/docs/auto_invest/trade/Index-Linked-Plan-Rebalance-Details, response
+    # example with its // comments and its trailing commas (not JSON) removed; values unchanged.
+    "auto_invest.rebalance": ("""
+[{"indexId":1,"indexName":"BINANCE TOP 10 EW","rebalanceId":11,"status":"SUCCESS","rebalanceFee":"10","rebalanceFeeUnit":"USDT","transactionDetails":[{"asset":"BTC","transactionDateTime":1648378800000,"rebalanceDirection":"BUY","rebalanceAmount":"0.005"},{"asset":"ETH","transactionDateTime":1648378800000,"rebalanceDirection":"BUY","rebalanceAmount":"0.005"}]}]
+""", ()),
+    # [DOCS] developers.binance.com/docs/dual_investment/trade/Get-Dual-Investment-positions, response
+    # example (its // comments removed); the same example is in the zh-CN page and openxapi's
+    # GetDciProductPositionsV1Resp. It has no settlement field: the settlement is statement-only.
+    "dual_investment.positions": ("""
+{"total":1,"list":[{"id":"10160533","investCoin":"USDT","exercisedCoin":"BNB","subscriptionAmount":"0.5","strikePrice":"330","duration":4,"settleDate":1708416000000,"purchaseStatus":"PURCHASE_SUCCESS","apr":"0.0365","orderId":7973677530,"purchaseEndTime":1708329600000,"optionType":"PUT","autoCompoundPlan":"STANDARD"}]}
+""", ("list",)),
     "loans.flexible_borrow": ("""
 {"total":1,"rows":[{"loanCoin":"BUSD","initialLoanAmount":"10000","collateralCoin":"BNB","initialCollateralAmount":"49.27565492","borrowTime":1575018510000,"status":"Succeeds"}]}
 """, ("rows",)),  # [SPEC] §5.12
@@ -88,6 +99,11 @@ PRODUCT_SAMPLES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 PRODUCT_EXPECTED: dict[str, tuple[dict, list]] = {
+    "auto_invest.rebalance": ({}, [("auto_invest_rebalance:11", "trade",
+                                    [("BTC", "0.005", "spot", "in"), ("ETH", "0.005", "spot", "in"),
+                                     ("USDT", "-10", "spot", "fee")])]),
+    "dual_investment.positions": ({}, [("dual_investment:10160533", "transfer",
+                                        [("USDT", "-0.5", "spot", "out"), ("USDT", "0.5", "earn", "in")])]),
     "loans.flexible_borrow": ({}, [("flex_loan_borrow:1575018510000:BUSD:BNB", "loan", "loans.income")]),
     "loans.flexible_repay": ({}, [("flex_loan_repay:1575018510000:BUSD:BNB", "loan", "loans.income")]),
     "loans.flexible_ltv": ({}, [("flex_loan_ltv:1575018510000:BUSD:BNB:ADDITIONAL", "loan", "loans.income")]),

@@ -28,6 +28,9 @@ def test_every_new_product_is_planned_over_the_whole_span_in_its_windows():
         tasks = [t for t in plan.tasks if t.endpoint == name]
         ep = ENDPOINTS[name]
         assert tasks, name
+        if ep.start_param is None:  # no time filter (dual investment): one task reads everything
+            assert [(t.window_start, t.window_end) for t in tasks] == [(None, None)], name
+            continue
         variants = len(ep.variants) or 1
         # covered from the floor to now, no gap, in whole maximum windows
         for params in ({**v} for v in (ep.variants or ({},))):
@@ -51,3 +54,19 @@ def test_mining_endpoints_need_a_mining_account_and_get_one_task_per_account():
         assert params == [("miner1", "sha256"), ("miner2", "scrypt")], name
     algos = sorted(t.params["algo"] for t in plan.tasks if t.endpoint == "mining.account_earnings")
     assert algos == ["scrypt", "sha256"]
+
+
+def test_dual_investment_settlement_is_a_named_statement_only_gap():
+    plan = _plan()
+    tasks = [t for t in plan.tasks if t.endpoint == "dual_investment.positions"]
+    assert len(tasks) == 1 and not tasks[0].params  # no time filter, no status: every position
+    gaps = plan.coverage["dual_investment"]["statement_only"]
+    assert [g["endpoint"] for g in gaps] == ["dual_investment.positions"]
+    assert "settlement" in gaps[0]["what"] and "statement" in gaps[0]["what"]
+
+
+def test_auto_invest_redemptions_are_a_named_statement_only_gap():
+    plan = _plan()
+    gaps = plan.coverage["auto_invest"]["statement_only"]
+    assert "requestId" in gaps[0]["what"] and "redeem/history" in gaps[0]["what"]
+    assert {t.endpoint for t in plan.tasks} >= {"auto_invest.history", "auto_invest.rebalance"}

@@ -42,6 +42,9 @@ def test_full_sync_stores_every_new_product_record_once(cloud, monkeypatch, seed
     finally:
         server.stop()
     assert run.status == "succeeded" and run.tasks_done == run.tasks_total
+    # what no endpoint returns is named on the run: the dual-investment settlement (statement only)
+    gaps = run.coverage["dual_investment"]["statement_only"]
+    assert [g["endpoint"] for g in gaps] == ["dual_investment.positions"]
 
     truth = account.truth()
     expected = truth.api_ids()
@@ -66,3 +69,7 @@ def test_full_sync_stores_every_new_product_record_once(cloud, monkeypatch, seed
     got = legs_sum(Transaction.from_dict(item.body) for item in items)
     assert {k: v for k, v in got.items() if v} == {k: v for k, v in want.items() if v}
     assert any(w == "loan" for _, w in got) and any(w == "margin_cross" for _, w in got)
+    # dual investment: the subscriptions moved spot -> earn; the settlements (statement-only events
+    # of the truth) are not in any stored record, so the earn balance they close stays a named gap
+    settlements = [e for e in account.events if e.note.startswith("dual investment settlement")]
+    assert settlements and all(not e.api and e.rows for e in settlements)

@@ -118,6 +118,7 @@ FILTERS: dict[str, dict[str, Callable[[ApiRecord], Any]]] = {
     "onchain.redemptions": {"asset": _raw("asset"), "redeemId": _raw("redeemId")},
     "onchain.rewards": {"asset": _raw("asset"), "positionId": _raw("positionId")},
     "soft_staking.rewards": {"asset": _raw("asset")},
+    "dual_investment.positions": {"status": _raw("purchaseStatus")},
     "mining.payments": {"coin": _raw("coinName")},
     "mining.other": {"coin": _raw("coinName")},
     "mining.account_earnings": {"coin": _raw("coinName")},
@@ -386,6 +387,8 @@ class HistoryEngine:
             unit = "ETH" if name.startswith("staking.wbeth") else "SOL"
             est = sum((Decimal(r.raw[f"amountIn{unit}"]) for r in recs), Decimal(0))
             body = {f"estRewardsIn{unit}": f"{est:.8f}", "rows": "\x00ROWS", "total": n_total}
+        elif name == "dual_investment.positions":
+            body = {"total": n_total, "list": "\x00ROWS"}
         elif ep.rows_path == ("rows",):
             body = {"rows": "\x00ROWS", "total": n_total}
         else:

@@ -800,6 +800,38 @@ _ALL += [
                "SUCCESS records of payment and refund\"; type 248 payment, 249 refund."),
 ]
 
+# dual investment (spec §5.9.6): positions only; the settlement outcome has no endpoint
+_ALL += [
+    _ep(name="dual_investment.positions", product="dual_investment", family="sapi",
+        path="/sapi/v1/dci/product/positions", weight=1, bucket=SAPI_IP, pagination="page", page_size=100,
+        default_page_size=10, max_page_size=100, limit_param="pageSize", cursor_param="pageIndex",
+        start_param=None, end_param=None, max_window_ms=None, default_window_ms=None,
+        rows_path=("list",), total_path=("total",), id_fields=("id",), time_field="purchaseEndTime",
+        choice="No status sent: \"If don't fill this field, will response all the position status\". "
+               "pageSize default 10 (official page) vs 100 ([SWAGGER]); 100 always sent. Each synced "
+               "position books its subscription (investCoin spot -> earn); the settlement is not in the "
+               "response (no settled price, coin or amount) and no other endpoint returns it.",
+        notes="How long SETTLED positions stay listed is undocumented ❓.",
+        extra={"statement_only": "settlement of dual investment (coin and amount returned at settleDate): "
+                                 "no endpoint returns it; only the statement's 'Dual Investment Settlement' "
+                                 "rows carry it"}),
+]
+
+# auto-invest index-linked plan rebalances (spec §5.9.5); redemptions need a requestId nobody lists
+_ALL += [
+    _ep(name="auto_invest.rebalance", product="auto_invest", family="sapi",
+        path="/sapi/v1/lending/auto-invest/rebalance/history", weight=1, bucket=SAPI_IP,
+        pagination="current_size", page_size=100, default_page_size=10, max_page_size=100, limit_param="size",
+        cursor_param="current", max_window_ms=30 * DAY_MS, default_window_ms=30 * DAY_MS,
+        id_fields=("rebalanceId",), time_field=None,
+        choice="\"Max 30 day difference between startTime and endTime\"; bare list (no total): a short page "
+               "ends the window (max 100 documented). The time is nested: its details' latest "
+               "transactionDateTime ❓ (which time the window filters on is undocumented).",
+        extra={"statement_only": "index-linked plan redemptions: GET /sapi/v1/lending/auto-invest/redeem/"
+                                 "history requires the requestId of the user's own redeem call and no "
+                                 "endpoint lists those ids; only the statement carries them"}),
+]
+
 ENDPOINTS: dict[str, Endpoint] = {ep.name: ep for ep in _ALL}
 if len(ENDPOINTS) != len(_ALL):  # pragma: no cover - a duplicate name is a programming error
     raise RuntimeError("duplicate endpoint name in the catalogue")

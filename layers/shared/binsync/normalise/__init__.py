@@ -24,9 +24,11 @@ from binsync.model import Transaction
 
 from . import (
     auto_invest,
+    auto_invest_extra,
     convert,
     convert_transfer,
     crypto_loans,
+    dual_investment,
     dust,
     earn,
     fiat,
@@ -56,7 +58,8 @@ REGISTRY: dict[str, Normaliser] = {}
 for _module in (spot, wallet, dust, fiat, convert, convert_transfer, p2p_pay, margin, futures, options,
                 earn, staking, auto_invest, mining, loans, rebates,
                 # issue 14: products that had no catalogue entry
-                crypto_loans, small_liability, staking_extra, yields, mining_extra, travel_rule):
+                crypto_loans, small_liability, staking_extra, yields, mining_extra, travel_rule,
+                dual_investment, auto_invest_extra):
     REGISTRY.update(_module.NORMALISERS)
 
 # Account-state and reference endpoints: they describe, they hold no events (docs/ledger.md).

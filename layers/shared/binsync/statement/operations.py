@@ -158,6 +158,9 @@ _TABLE: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
         "On-chain Yields Locked Subscription", "On-chain Yields Locked Redemption",
     )),
     ("pay", SINGLE, False, ("Cloud Mining Payment", "Cloud Mining Refund")),
+    # index-linked plan rebalance: sold/bought rows are "Auto-Invest Transaction"; the fee, in
+    # another coin, needs its own name (emulator's choice: no real export with one seen)
+    ("fee", "auto_invest", True, ("Auto-Invest Rebalance Fee",)),
 )
 
 

@@ -138,7 +138,8 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     items = batch_items(plan.tasks, BATCH_TASKS, other_batch)
 
     coverage = {product: {"from": c["from"], "to": c["to"], "endpoints": c["endpoints"], "complete": None,
-                          **({"markets": c["markets"]} if "markets" in c else {})}
+                          **({"markets": c["markets"]} if "markets" in c else {}),
+                          **({"statement_only": c["statement_only"]} if "statement_only" in c else {})}
                 for product, c in plan.coverage.items()}
     for scope, note in scopes.notes.items():
         product = "margin" if scope.startswith("margin") else scope

@@ -327,6 +327,9 @@ def build_plan(inputs: PlanInputs) -> Plan:
         cov["endpoints"].append(ep.name)
         if note is not None:
             cov["markets"] = dict(note)
+        if ep.extra.get("statement_only"):  # what no endpoint returns: a named gap, never a silent one
+            gap = {"endpoint": ep.name, "what": ep.extra["statement_only"]}
+            cov.setdefault("statement_only", []).append(gap)
 
         if _is_cursor_chain(ep) and ep.requires_symbol:
             # Every mode walks the id chain from the first record: one request per 1000 records,

@@ -12,7 +12,17 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from . import crypto_loans, eth_wrap, margin_small_liability, mining_extra, sol_boost, travel_rule, yields
+from . import (
+    auto_invest_rebalance,
+    crypto_loans,
+    dual_investment,
+    eth_wrap,
+    margin_small_liability,
+    mining_extra,
+    sol_boost,
+    travel_rule,
+    yields,
+)
 
 if TYPE_CHECKING:
     from ..generator import Gen
@@ -24,9 +34,10 @@ SYNCED_ENDPOINTS: tuple[str, ...] = (
     "margin.small_liability", "staking.eth_wrap", "staking.eth_unwrap", "staking.beth_rewards",
     "staking.sol_boost_rewards", "earn.bfusd_rewards", "earn.rwusd_rewards", "onchain.subscriptions",
     "onchain.redemptions", "onchain.rewards", "soft_staking.rewards", "mining.cloud_mining",
-    "wallet.travel_rule_deposits",
+    "wallet.travel_rule_deposits", "dual_investment.positions", "auto_invest.rebalance",
 )
-FAMILIES = (crypto_loans, margin_small_liability, eth_wrap, sol_boost, yields, mining_extra, travel_rule)
+FAMILIES = (crypto_loans, margin_small_liability, eth_wrap, sol_boost, yields, mining_extra, travel_rule,
+            dual_investment, auto_invest_rebalance)
 
 # Counts per profile; `heavy` is five times `reference` except day-based series (bounded by time).
 VOLUMES: dict[str, dict[str, int]] = {
@@ -46,6 +57,8 @@ VOLUMES: dict[str, dict[str, int]] = {
         onchain_reward_days=5,
         soft_staking_days=8,
         cloud_mining=3,
+        dual_positions=4,
+        rebalances=3,
     ),
     "reference": dict(
         flexible_loans=4,
@@ -63,6 +76,8 @@ VOLUMES: dict[str, dict[str, int]] = {
         onchain_reward_days=30,
         soft_staking_days=150,
         cloud_mining=12,
+        dual_positions=30,
+        rebalances=24,
     ),
 }
 _DAY_BASED = {"beth_reward_days", "bfusd_days", "rwusd_days", "onchain_reward_days", "soft_staking_days"}
