@@ -31,15 +31,22 @@ TERMINAL = ("succeeded", "failed")
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("sync", help="sync one account on the embedded cloud and export it")
     p.add_argument("--base-url", required=True, help="Binance (or emulator) REST base URL")
-    p.add_argument("--api-key", required=True)
-    p.add_argument("--api-secret", required=True, help="HMAC secret, or the PEM private key (or @FILE)")
-    p.add_argument("--key-type", choices=("hmac", "rsa", "ed25519"), default="hmac")
+    p.add_argument("--api-key", required=True, help="the Binance API key (read-only is enough)")
+    p.add_argument("--api-secret", required=True,
+                   help="HMAC secret or PEM private key: @FILE reads it from FILE, env:NAME from the "
+                        "environment variable NAME (prefer either: a command line shows in `ps`)")
+    p.add_argument("--key-type", choices=("hmac", "rsa", "ed25519"), default="hmac",
+                   help="how the key signs requests (default hmac)")
     p.add_argument("--ips", type=int, default=8, help="loopback egress addresses for the Map workers")
-    p.add_argument("--mode", choices=("full", "since_last", "incremental"), default="full")
+    p.add_argument("--mode", choices=("full", "since_last", "incremental"), default="full",
+                   help="full: the whole history; since_last: from the last successful sync's end; "
+                        "incremental: from there minus 2 days (late records)")
     p.add_argument("--out", help="export file: .csv for CSV, anything else for JSON lines")
-    p.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the sync")
+    p.add_argument("--timeout", type=float, default=3600.0,
+                   help="seconds to wait for the sync before giving up (default 3600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.add_argument("--verbose", action="store_true", help="show the functions' structured logs")
+    p.add_argument("--verbose", action="store_true",
+                   help="show the functions' structured logs (on stderr; stdout keeps the JSON summary)")
     p.set_defaults(func=run)
 
 
@@ -218,22 +225,22 @@ def sync_once(cloud: Any, *, base_url: str, api_key: str, api_secret: str, key_t
 # ------------------------------------------------------------------ the command
 
 
-def _secret(value: str) -> str:
-    if value.startswith("@"):
-        return Path(value[1:]).read_text(encoding="utf-8")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     from binsync_local.cloud import LocalCloud
 
+    from .errors import read_secret
+
+    api_secret = read_secret(args.api_secret)
     allow_base_url(args.base_url)
-    with LocalCloud(egress_ips=args.ips, fast_retries=is_loopback(args.base_url)) as cloud, \
+    # Everything but the summary goes to stderr: Powertools' loggers write to the sys.stdout they
+    # find when the handlers are imported, which happens inside this block.
+    with contextlib.redirect_stdout(sys.stderr), \
+            LocalCloud(egress_ips=args.ips, fast_retries=is_loopback(args.base_url)) as cloud, \
             reuse_interpreter_lambda_clients():
         if not args.verbose:
             quiet_function_logs()
         view, run_ = sync_once(cloud, base_url=args.base_url, api_key=args.api_key,
-                               api_secret=_secret(args.api_secret), key_type=args.key_type, mode=args.mode,
+                               api_secret=api_secret, key_type=args.key_type, mode=args.mode,
                                timeout=args.timeout, progress=not args.no_progress)
         execution = cloud.client("stepfunctions").describe_execution(executionArn=run_.execution_arn) \
             if run_.execution_arn else None

@@ -6,11 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from binsync.api.schemas import patterns
 from binsync.api.schemas.syncs import RunOut
 
 KeyType = Literal["hmac", "rsa", "ed25519"]
 SyncMode = Literal["full", "since_last", "incremental"]
-API_KEY_PATTERN = r"^[\x21-\x7e]{8,256}$"
+API_KEY_PATTERN = patterns.API_KEY
 
 
 class KeyFields(BaseModel):

@@ -6,13 +6,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from binsync.api.schemas import patterns
+
 CONTENT_TYPES = (
     "text/csv",
     "application/zip",
     "application/x-zip-compressed",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-FILE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,150}\.(csv|CSV|zip|ZIP|xlsx|XLSX)$"
+FILE_NAME_PATTERN = patterns.FILE_NAME
 
 
 class UploadCreate(BaseModel):
