@@ -28,6 +28,7 @@ from binsync.connections.errors import (
     Conflict,
     DomainError,
     InvalidInput,
+    InvalidValue,
     KeyRefused,
     NotFound,
     UpstreamUnavailable,
@@ -35,7 +36,8 @@ from binsync.connections.errors import (
 
 logger = Logger(service="binsync", child=True)
 
-STATUS: dict[type[DomainError], int] = {
+STATUS: dict[type[DomainError], int] = {  # the first class that matches wins: subclasses first
+    InvalidValue: 422,
     Unauthorized: 401,
     NotFound: 404,
     Conflict: 409,

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 
 from binsync.api import errors
+from binsync.api.query_params import refuse_unknown_query_parameters
 from binsync.api.routes import connections, exports, me, syncs, transactions, uploads
 
 TITLE = "binsync API"
@@ -52,6 +53,7 @@ def build_app() -> Resolver:
     for module in (connections, syncs, transactions, uploads, exports, me):
         app.include_router(module.router)
     errors.register_handlers(app)
+    app.use([refuse_unknown_query_parameters])
     app.enable_swagger(path=SWAGGER_PATH, title=TITLE, version=VERSION, description=DESCRIPTION,
                        security_schemes=SECURITY_SCHEMES, security=SECURITY, persist_authorization=True)
     return app

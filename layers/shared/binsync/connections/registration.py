@@ -18,7 +18,14 @@ from urllib.parse import urlsplit
 
 from binsync.binance.errors import BinanceError, CredentialsInvalid, PermissionMissing
 from binsync.binance.signing import Credentials
-from binsync.connections.errors import InvalidInput, KeyRefused, Problem, UpstreamUnavailable
+from binsync.connections.errors import (
+    DomainError,
+    InvalidInput,
+    InvalidValue,
+    KeyRefused,
+    Problem,
+    UpstreamUnavailable,
+)
 
 DEFAULT_BASE_URL = "https://api.binance.com"
 ALLOW_ENV = "BINSYNC_ALLOW_BASE_URLS"
@@ -168,7 +175,7 @@ def validate_key(credentials: Credentials, base_url: str,
         problem = _auth_problem(exc)
         raise KeyRefused("key_refused", problem.message, field=problem.field, details=[problem]) from None
     except BinanceError as exc:
-        raise _unavailable(exc) from None
+        raise _unavailable(exc, base_url) from None
     if not isinstance(restrictions, Mapping):
         raise UpstreamUnavailable("binance_unavailable", "Binance answered the permission check "
                                   "with an unexpected body; try again later.")
@@ -190,7 +197,7 @@ def validate_key(credentials: Credentials, base_url: str,
         problem = _auth_problem(exc)
         raise KeyRefused("key_refused", problem.message, field=problem.field, details=[problem]) from None
     except BinanceError as exc:
-        raise _unavailable(exc) from None
+        raise _unavailable(exc, base_url) from None
     uid = account.get("uid") if isinstance(account, Mapping) else None
     if uid is None or isinstance(uid, float):
         raise UpstreamUnavailable("binance_unavailable", "Binance did not return the account id; "
@@ -221,7 +228,19 @@ def _summary(problems: list[Problem]) -> str:
             + "; ".join(p.code for p in problems) + ".")
 
 
-def _unavailable(exc: BinanceError) -> UpstreamUnavailable:
+def _unavailable(exc: BinanceError, base_url: str = DEFAULT_BASE_URL) -> DomainError:
+    import requests
+
+    cause = exc.__cause__
+    unreachable = isinstance(cause, requests.ConnectionError) and not isinstance(cause, requests.Timeout)
+    if unreachable and base_url.rstrip("/") != DEFAULT_BASE_URL:
+        # An address the user typed (an emulator, a testnet): nothing listens there.
+        return InvalidValue("base_url_unreachable", f"Nothing answers at base_url {base_url} (connection "
+                            "refused or unknown host): check the address, or leave base_url out for "
+                            f"{DEFAULT_BASE_URL}.", field="base_url")
+    if unreachable:
+        return UpstreamUnavailable("binance_unreachable", "Binance cannot be reached from our servers "
+                                   "right now (connection failed); try again in a few minutes.")
     return UpstreamUnavailable(
         "binance_unavailable",
         "Binance could not check the key right now (" + type(exc).__name__ + "); try again in a minute.")

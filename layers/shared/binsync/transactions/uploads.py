@@ -18,7 +18,7 @@ import boto3
 from botocore.config import Config
 from pynamodb.exceptions import DoesNotExist
 
-from binsync.connections.errors import InvalidInput, NotFound
+from binsync.connections.errors import InvalidInput, InvalidValue, NotFound
 from binsync.connections.lifecycle import get_connection
 from binsync.storage.models import UploadModel
 
@@ -61,7 +61,8 @@ def create_upload(user_id: str, connection_id: str, file_name: str, file_format:
                   content_type: str) -> Ticket:
     limit = max_bytes()
     if size > limit:
-        raise InvalidInput("file_too_large", f"size: files up to {limit} bytes are accepted", field="size")
+        raise InvalidValue("file_too_large", f"size must be at most {limit} bytes ({limit // 2**20} MB); "
+                           "split the statement into several files (one per year)", field="size")
     if "/" in file_name or "\\" in file_name or file_name.startswith("."):
         raise InvalidInput("invalid_file_name", "file_name must be a plain file name", field="file_name")
     connection = get_connection(user_id, connection_id)

@@ -25,7 +25,9 @@ class UploadCreate(BaseModel):
     file_name: str = Field(pattern=FILE_NAME_PATTERN, description="A .csv, .zip or .xlsx file name "
                            "(letters, digits, space, . _ - ( ) only).")
     format: Literal["auto", "statement", "waltio"] = "auto"
-    size: int = Field(gt=0, description="Exact size in bytes; the upload URL only accepts this size.")
+    size: int = Field(gt=0, strict=True, description="Exact size in bytes, a JSON integer (not a string); "
+                      "the upload URL only accepts this size. At most 50 MB (UPLOAD_MAX_BYTES): "
+                      "0 and larger sizes answer 422.")
     content_type: Literal[CONTENT_TYPES] = Field("text/csv",  # type: ignore[valid-type]
                                                  description="Content-Type the PUT must send.")
 
