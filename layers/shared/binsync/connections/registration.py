@@ -73,10 +73,10 @@ FUTURES_WARNING = (
     "This key cannot read your Futures history. Keys created before the Futures account was opened "
     "cannot read it: create a new read-only key to include futures (the sync continues without)."
 )
-OPTIONS_WARNING = (
-    "This key cannot read your Options history ('Enable Vanilla Options' is off); the sync "
-    "continues without options."
-)
+# No warning for options: 'Enable Vanilla Options' (enableVanillaOptions) authorises options
+# *trading*; reading the options history (/eapi/v1/bill, userTrades, exerciseRecord) needs only
+# 'Enable Reading' (spec §5.8; Binance's apiRestrictions field description), so the sync reads it
+# and a warning saying it does not would contradict the run (issue 18).
 ACCOUNT_INFO_WARNING = (
     "Binance did not say which products your account has; binsync will try every product."
 )
@@ -212,8 +212,6 @@ def validate_key(credentials: Credentials, base_url: str,
         warnings.append(ACCOUNT_INFO_WARNING)
     if restrictions.get("enableFutures") is not True and info.get("isFutureEnabled") is not False:
         warnings.append(FUTURES_WARNING)
-    if restrictions.get("enableVanillaOptions") is not True and info.get("isOptionsEnabled") is True:
-        warnings.append(OPTIONS_WARNING)
 
     permissions: dict[str, Any] = {k: v for k, v in restrictions.items() if isinstance(v, (bool, int, str))}
     permissions["account_info"] = {k: v for k, v in info.items() if isinstance(v, (bool, int, str))}
