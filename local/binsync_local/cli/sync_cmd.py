@@ -193,15 +193,16 @@ def export(transactions: list[dict[str, Any]], path: str) -> int:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix.lower() == ".csv":
+        # The schema of GET /exports/transactions.csv (binsync.transactions.export), cells escaped.
+        from binsync.csv_safety import safe_row
+        from binsync.model import Transaction
+        from binsync.transactions.export import TRANSACTIONS_HEADER, Annotated, transaction_rows
+
         with target.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["id", "time", "kind", "asset", "amount", "wallet", "role", "source", "native_id",
-                             "description"])
-            for tx in transactions:
-                for leg in tx["legs"] or [{"asset": "", "amount": "", "wallet": "", "role": ""}]:
-                    writer.writerow([tx["id"], tx["time"], tx["kind"], leg["asset"], leg["amount"],
-                                     leg["wallet"], leg["role"], tx["source"]["ref"],
-                                     tx["source"].get("native_id") or "", tx.get("description", "")])
+            writer = csv.writer(fh, lineterminator="\r\n")
+            writer.writerow(TRANSACTIONS_HEADER)
+            items = (Annotated(Transaction.from_dict(tx)) for tx in transactions)
+            writer.writerows(safe_row(row) for row in transaction_rows(items))
     else:
         with target.open("w", encoding="utf-8") as fh:
             for tx in transactions:
