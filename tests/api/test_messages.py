@@ -98,3 +98,14 @@ def test_an_unreachable_base_url_names_the_address(api, monkeypatch):
     assert answer["error"]["code"] == "base_url_unreachable"
     assert answer["error"]["field"] == "base_url"
     assert url in answer["error"]["message"]
+
+
+def test_a_price_for_an_asset_not_in_the_transaction_is_refused(api):
+    tx_id = api.seed_transactions("user-a", "354937868", 1)[0]  # a BTC/USDT trade, BNB fee
+    status, answer = api.call("PATCH", f"/transactions/{tx_id}",
+                              body={"prices": [{"asset": "ETH", "price": "2000"}]})
+    assert status == 422, answer
+    assert answer["error"]["field"] == "prices.0.asset" and "BTC" in answer["error"]["message"]
+    status, answer = api.call("PATCH", f"/transactions/{tx_id}",
+                              body={"prices": [{"asset": "BTC", "price": "27350.5"}]})
+    assert status == 200, answer

@@ -80,12 +80,33 @@ def create_upload(user_id: str, connection_id: str, file_name: str, file_format:
     return Ticket(upload, url, {"Content-Type": content_type, "Content-Length": str(size)}, URL_EXPIRES_S)
 
 
+# A ticket whose URL expired without a PUT can never be used: it is `expired`, not `waiting`
+# for ever. Checked lazily when the upload is read (no scheduler needed); a PUT that S3 accepted
+# in time has already moved it to `parsing` (the object's notification), so nothing valid expires.
+EXPIRED_AFTER_S = URL_EXPIRES_S + 60  # the URL's life, plus the clock skew S3 tolerates
+
+
+def expire_if_unused(upload: UploadModel, now_ms: int | None = None) -> UploadModel:
+    now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+    if upload.status == "waiting" and now_ms - upload.created_at > EXPIRED_AFTER_S * 1000:
+        report = {"error": f"The upload URL expired ({URL_EXPIRES_S // 60} minutes) before the file was "
+                  "sent; ask for a new upload (POST /uploads)."}
+        try:
+            upload.update(actions=[UploadModel.status.set("expired"), UploadModel.report.set(report),
+                                   UploadModel.finished_at.set(now_ms)],
+                          condition=UploadModel.status == "waiting")
+        except Exception:  # the PUT arrived meanwhile: its status wins
+            upload.refresh()
+    return upload
+
+
 def get_upload(user_id: str, upload_id: str) -> UploadModel:
     try:
-        return UploadModel.get(user_id, upload_id)
+        return expire_if_unused(UploadModel.get(user_id, upload_id))
     except DoesNotExist:
         raise NotFound("upload_not_found", f"No upload {upload_id}.", field="upload_id") from None
 
 
 def list_uploads(user_id: str) -> list[UploadModel]:
-    return sorted(UploadModel.query(user_id), key=lambda u: (u.created_at, u.upload_id), reverse=True)
+    return sorted((expire_if_unused(u) for u in UploadModel.query(user_id)),
+                  key=lambda u: (u.created_at, u.upload_id), reverse=True)
