@@ -1,6 +1,6 @@
 """Exports of a user's transactions: a plain CSV (one row per leg) and the Waltio import format.
 
-Waltio (spec/binance-statement.md §9): the rows come from the statement package's writer
+Waltio (docs/statement-formats.md §9): the rows come from the statement package's writer
 (`binsync.statement.waltio.to_waltio_rows`, the format its Waltio reader re-imports, with
 `ID Externe` = the transaction id so a re-import de-duplicates); this module lays the user's
 annotations over them: a label that is valid for the row's type (`Dépôt`, `Retrait`, `Échange`)
