@@ -120,3 +120,7 @@ def test_openapi_property_based(case, served):
 
     case.call_and_validate(base_url=served["url"], headers=AUTH, timeout=30,
                            excluded_checks=[positive_data_acceptance])
+
+
+def test_the_favicon_needs_no_token(served):
+    assert requests.get(f"{served['url']}/favicon.ico", timeout=10).status_code == 204

@@ -142,6 +142,8 @@ class ApiServer:
             path = path[len(stage) + 1:] or "/"
         # The Swagger UI page carries no data, and a browser cannot send a bearer token to open
         # it; locally it is served without one (its "Authorize" button sets the token for calls).
+        if method == "GET" and path == "/favicon.ico":  # browsers ask for it without a token
+            return 204, {"Cache-Control": "max-age=86400"}, b""
         if user is None and not (method == "GET" and path == SWAGGER_PATH):
             return 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'
         query: dict[str, list[str]] = {}
