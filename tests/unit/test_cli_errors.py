@@ -113,3 +113,14 @@ def test_every_flag_has_help():
                if action.option_strings and action.dest not in ("help",) and not action.help
                ]
     assert missing == []
+
+
+def test_the_progress_line_says_when_a_rate_limit_is_what_it_waits_on():
+    from binsync_local.cli.sync_cmd import waiting_hint
+
+    before = {"status": "running", "requests": 10, "http_429": 0, "http_418": 0}
+    assert "429" in waiting_hint({**before, "http_429": 1}, before, 0)
+    assert "418" in waiting_hint({**before, "http_418": 1}, before, 0)
+    assert "rate limits" in waiting_hint(before, before, 12)
+    assert waiting_hint(before, before, 0.5) == ""
+    assert waiting_hint({**before, "status": "succeeded"}, before, 12) == ""

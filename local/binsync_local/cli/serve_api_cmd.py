@@ -219,6 +219,15 @@ def _start_emulator(spec: tuple[str, int], scale: float) -> Any:
     return EmulatorServer(generate_account(profile, seed), time_scale=scale).start()
 
 
+def emulator_info(emulator: Any) -> dict[str, Any]:
+    """The emulated account's credentials, and a second key of the same account to try key
+    rotation (`PUT /connections/{id}/keys` with it, then delete the first)."""
+    second = emulator.second_key
+    return {"emulator": emulator.credentials,
+            "emulator_second_key": {"api_key": second.api_key, "api_secret": second.secret,
+                                    "use": "PUT /connections/{id}/keys (rotation: same Binance account)"}}
+
+
 def run(args: argparse.Namespace) -> int:
     if args.write_openapi:
         from binsync.api.resolver import openapi_json
@@ -246,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
                 "auth": "Authorization: Bearer <token> (" + ("tokens file" if args.tokens
                                                               else "the token is the user id") + ")"}
         if emulator is not None:
-            info["emulator"] = emulator.credentials
+            info.update(emulator_info(emulator))
             info["try"] = (f"curl -s -X POST {server.url}/connections -H 'Authorization: Bearer alice' "
                            "-H 'Content-Type: application/json' -d '{\"api_key\": \"...\", \"api_secret\": "
                            f"\"...\", \"base_url\": \"{emulator.base_url}\"}}'")

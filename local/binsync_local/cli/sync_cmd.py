@@ -119,15 +119,40 @@ def register_key(cloud: Any, *, base_url: str, api_key: str, api_secret: str, ke
     return body
 
 
+STALL_S = 3.0  # no new request for this long while running: say what the sync is waiting on
+
+
+def waiting_hint(view: dict[str, Any], previous: dict[str, Any] | None, stalled_s: float) -> str:
+    """Why the bar does not move, in words: Binance refusing (429/418), or the client pacing its
+    requests to Binance's rate limits (which a larger --time-scale shortens on the emulator)."""
+    if previous is None or view.get("status") != "running":
+        return ""
+    if (view.get("http_418") or 0) > (previous.get("http_418") or 0):
+        return " | waiting: Binance banned an IP for a while (418)"
+    if (view.get("http_429") or 0) > (previous.get("http_429") or 0):
+        return " | waiting: Binance rate limit hit (429, Retry-After)"
+    if stalled_s >= STALL_S:
+        return (f" | no request for {stalled_s:.0f}s: pacing to Binance's rate limits "
+                "(or a slow answer; locally --time-scale shortens the limits' minute)")
+    return ""
+
+
 class ProgressBar:
     def __init__(self, enabled: bool, width: int = 30):
         self.enabled = enabled
         self.width = width
         self.started = time.monotonic()
+        self.previous: dict[str, Any] | None = None
+        self.last_request_at = self.started
 
     def show(self, view: dict[str, Any]) -> None:
         if not self.enabled:
             return
+        now = time.monotonic()
+        if self.previous is None or (view.get("requests") or 0) != (self.previous.get("requests") or 0):
+            self.last_request_at = now
+        hint = waiting_hint(view, self.previous, now - self.last_request_at)
+        self.previous = dict(view)
         total, done = view.get("tasks_total") or 0, view.get("tasks_done") or 0
         frac = done / total if total else 0.0
         filled = int(self.width * frac)
@@ -136,8 +161,8 @@ class ProgressBar:
                 f"records {view.get('records', 0)} requests {view.get('requests', 0)} "
                 f"weight {view.get('weight', 0)} 429s {view.get('http_429', 0)} "
                 f"418s {view.get('http_418', 0)} "
-                f"{time.monotonic() - self.started:5.0f}s")
-        sys.stderr.write(line)
+                f"{time.monotonic() - self.started:5.0f}s{hint}")
+        sys.stderr.write(line + "\x1b[K")  # clear what a longer previous line left
         sys.stderr.flush()
 
     def close(self) -> None:
