@@ -35,6 +35,7 @@ ROUTES: list[tuple[str, str, Any, Any, str]] = [
     ("POST", "/uploads", {"connection_id": "{connection_id}", "file_name": "s.csv", "size": 10}, None, "404"),
     ("GET", "/uploads", None, None, "empty"),
     ("GET", "/uploads/{upload_id}", None, None, "404"),
+    ("DELETE", "/uploads/{upload_id}", None, {"erase_transactions": "true"}, "404"),
     ("GET", "/exports/transactions.csv", None, None, "csv-empty"),
     ("GET", "/exports/transactions.csv", None, {"connection_id": "{connection_id}"}, "404"),
     ("GET", "/exports/waltio.csv", None, None, "csv-empty"),

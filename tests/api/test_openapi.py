@@ -37,3 +37,21 @@ def test_every_operation_documents_its_errors_with_the_one_error_body():
         if name.endswith("Out") or name in ("DeletionReport", "UploadTicket"):
             assert "api_secret" not in schema.get("properties", {}), name
             assert "api_key" not in schema.get("properties", {}), name
+
+
+def test_operation_ids_are_the_handler_names():
+    doc = json.loads(openapi_json())
+    ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    assert doc["paths"]["/connections"]["get"]["operationId"] == "list_connections"
+    assert all("_" not in i or not i.endswith(("_get", "_post", "_put", "_patch", "_delete")) for i in ids)
+
+
+def test_the_connection_example_is_a_body_the_api_accepts_in_shape(api):
+    """Swagger UI's "Try it out" sends the schema's example: it must pass validation (the key is
+    Binance's documentation example, refused by the key check, not by the schema)."""
+    doc = json.loads(openapi_json())
+    example = doc["components"]["schemas"]["ConnectionCreate"]["example"]
+    assert "base_url" not in example
+    status, body = api.call("POST", "/connections", body=example)
+    assert status == 422 and body["error"]["code"] == "key_refused", body

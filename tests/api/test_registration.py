@@ -161,3 +161,19 @@ def test_invalid_bodies_name_the_field(api, body, field):
     assert answer["error"]["field"] == field
     assert field in answer["error"]["message"]
     assert "s" * 64 not in str(answer)  # input is never echoed
+
+
+def test_options_trading_off_is_no_warning_because_the_sync_reads_options(api):
+    """'Enable Vanilla Options' is a trading permission: the run plans and reads the options
+    history without it, so registration must not say the sync continues without options."""
+    from binsync.binance.catalogue import ENDPOINTS
+    from binsync.sync.planner import gate
+
+    api_key, secret = api.fake.add_key(enableVanillaOptions=False)
+    api.fake.keys[api_key].info["isOptionsEnabled"] = True
+    status, body = api.call("POST", "/connections", body={"api_key": api_key, "api_secret": secret})
+    assert status == 201
+    assert not [w for w in body["warnings"] if "Options" in w]
+    restrictions = api.fake.keys[api_key].restrictions
+    assert [gate(ep, restrictions, {"isOptionsEnabled": True}) for ep in ENDPOINTS.values()
+            if ep.product == "options" and ep.history] == [None, None, None]

@@ -120,3 +120,18 @@ def test_openapi_property_based(case, served):
 
     case.call_and_validate(base_url=served["url"], headers=AUTH, timeout=30,
                            excluded_checks=[positive_data_acceptance])
+
+
+def test_the_favicon_needs_no_token(served):
+    assert requests.get(f"{served['url']}/favicon.ico", timeout=10).status_code == 204
+
+
+def test_serve_api_prints_a_second_key_of_the_emulated_account():
+    from binsync_local.cli.serve_api_cmd import emulator_info
+    from binsync_local.emulator import EmulatorServer, generate_account
+
+    with EmulatorServer(generate_account("small", 1), time_scale=60) as emulator:
+        info = emulator_info(emulator)
+    first, second = info["emulator"], info["emulator_second_key"]
+    assert second["api_key"] != first["api_key"] and second["api_secret"] != first["api_secret"]
+    assert second["api_key"] in {k.api_key for k in emulator.account.keys}

@@ -136,3 +136,27 @@ def test_the_cli_fires_the_real_schedule_and_failure_rule(quiet_cloud, capsys):
     assert (outcome["connection_id"], outcome["run_id"]) == ("c1", started["run_id"])
     assert outcome["action"] == "counted"  # not an auth error: counted, never disabled
     assert ConnectionModel.get("user-a", "c1").status == "active"
+
+
+def test_a_start_without_delay_reads_no_missing_path(cloud, caplog):
+    """Every start carries start_delay_seconds (0), so SpreadStart never evaluates a missing path:
+    moto logged `NoSuchJsonPathError ... '$.start_delay_seconds'` on every sync (issue 18)."""
+    import logging
+
+    from binsync.sync.start import start_sync
+
+    make_connection("user-a", "c1")
+    with caplog.at_level(logging.ERROR, logger="moto"):
+        run = start_sync("user-a", "c1", "incremental", "api")
+        execution = cloud.client("stepfunctions").describe_execution(executionArn=run.execution_arn)
+        assert json.loads(execution["input"])["start_delay_seconds"] == 0
+        history = cloud.execution_history(run.execution_arn)
+        for _ in range(100):  # past the Choice state
+            if any(e["type"] == "TaskStateEntered" for e in history):
+                break
+            import time
+
+            time.sleep(0.05)
+            history = cloud.execution_history(run.execution_arn)
+    assert not [e for e in history if e["type"] == "WaitStateEntered"]
+    assert "NoSuchJsonPath" not in caplog.text

@@ -196,7 +196,8 @@ def test_delete_then_readd_the_same_account_with_real_syncs_keeps_the_annotation
     status, _, page = cloud.api_request("GET", "/transactions", user=USER)
     assert status == 200 and len(page["items"]) >= 2, page
     first, second = page["items"][0]["id"], page["items"][1]["id"]
-    note = {"label": "gift", "note": "from mum", "prices": [{"asset": "BTC", "price": "25000.12"}]}
+    asset = page["items"][0]["legs"][0]["asset"]  # a price is for an asset of the transaction
+    note = {"label": "gift", "note": "from mum", "prices": [{"asset": asset, "price": "25000.12"}]}
     assert cloud.api_request("PATCH", f"/transactions/{first}", user=USER, body=note)[0] == 200
     airdrop = {"label": "Airdrop"}
     assert cloud.api_request("PATCH", f"/transactions/{second}", user=USER, body=airdrop)[0] == 200

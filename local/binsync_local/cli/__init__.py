@@ -12,6 +12,8 @@ import argparse
 import importlib
 import sys
 
+from .errors import EXIT_USAGE, CliError, OneLineArgumentParser, describe_os_error, one_line
+
 # Module names (in this package) that provide subcommands.
 COMMAND_MODULES: tuple[str, ...] = (
     "emulator_cmd",    # binsync emulator serve|statement
@@ -24,7 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="binsync", description="binsync local tools")
+    parser = OneLineArgumentParser(prog="binsync", description="binsync local tools")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -39,7 +41,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        message = str(exc)
+    except OSError as exc:  # a missing file, a port in use, a server that does not answer
+        message = describe_os_error(exc)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            raise
+        message = str(exc.code)
+    except KeyboardInterrupt:
+        return 130
+    sys.stderr.write(f"binsync {args.command}: {one_line(message)}\n")
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Any
 
+from binsync_local.cli.errors import DEFAULT_TIME_SCALE, TIME_SCALE_HELP, time_scale
 from binsync_local.cli.sync_cmd import (
     DEFAULT_USER,
     allow_base_url,
@@ -48,16 +49,20 @@ from binsync_local.cli.sync_cmd import (
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("demo", help="full local pipeline against the emulator, with a report")
-    p.add_argument("--profile", default="reference", choices=("small", "reference", "heavy"))
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--time-scale", type=float, default=60.0,
-                   help="Binance minutes per real minute in the emulator (must divide 60)")
+    p.add_argument("--profile", default="reference", choices=("small", "reference", "heavy"),
+                   help="account size: small (seconds), reference (multi-year, ~1500 markets; default), "
+                        "heavy (a very active trader)")
+    p.add_argument("--seed", type=int, default=42,
+                   help="random seed: the same profile and seed always give the same account")
+    p.add_argument("--time-scale", type=time_scale, default=DEFAULT_TIME_SCALE, help=TIME_SCALE_HELP)
     p.add_argument("--ips", type=int, default=8, help="loopback egress addresses for the Map workers")
-    p.add_argument("--timeout", type=float, default=1800.0)
+    p.add_argument("--timeout", type=float, default=1800.0,
+                   help="seconds to wait for the sync before giving up (default 1800)")
     p.add_argument("--out", help="also export the transactions (JSON lines, or CSV for *.csv)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-statement", action="store_true", help="skip the statement upload")
-    p.add_argument("--in-process-emulator", action="store_true")
+    p.add_argument("--in-process-emulator", action="store_true",
+                   help="run the emulator in this process instead of a child (slower; for debugging)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--verbose", action="store_true", help="show the functions' structured logs")
     p.set_defaults(func=run)
@@ -111,10 +116,14 @@ class Emulator:
                                    args=(self.profile, self.seed, self.account.now_ms, self.time_scale,
                                          child))
         self.process.start()
+        child.close()  # so that a child that dies is seen at once (EOF), not after the timeout
         self.conn = parent
-        if not parent.poll(120):
-            raise SystemExit("the emulator did not start")
-        self.credentials = parent.recv()
+        try:
+            if not parent.poll(120):
+                raise SystemExit("the emulator did not start within 120 s")
+            self.credentials = parent.recv()
+        except EOFError:
+            raise SystemExit("the emulator stopped before serving (see its error above)") from None
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -31,6 +31,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from .errors import (
+    DEFAULT_TIME_SCALE,
+    TIME_SCALE_HELP,
+    CliError,
+    describe_os_error,
+    emulator_spec,
+    time_scale,
+)
+
 SWAGGER_PATH = "/swagger"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_.@+=-]{1,128}$")
 MAX_BODY = 1024 * 1024  # API Gateway accepts up to 10 MB; the API never needs more than this
@@ -39,12 +48,14 @@ MAX_BODY = 1024 * 1024  # API Gateway accepts up to 10 MB; the API never needs m
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("serve-api",
                               help="serve the REST API over the embedded cloud (curl, Swagger UI)")
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=int, default=8080, help="port of the API (default 8080)")
     p.add_argument("--host", default="127.0.0.1", help="bind address (default loopback only)")
     p.add_argument("--tokens", metavar="FILE",
                    help='JSON {"token": "user-id"}; default: the token is the user id')
-    p.add_argument("--emulator", metavar="PROFILE:SEED", help="also serve an emulated Binance account")
-    p.add_argument("--time-scale", type=float, default=60.0, help="emulator time compression")
+    p.add_argument("--emulator", metavar="PROFILE:SEED", type=emulator_spec,
+                   help="also serve an emulated Binance account (profile small, reference or heavy; "
+                        "e.g. small:1) and print two of its API keys, to try registration and rotation")
+    p.add_argument("--time-scale", type=time_scale, default=DEFAULT_TIME_SCALE, help=TIME_SCALE_HELP)
     p.add_argument("--now-ms", type=int, default=None,
                    help="the emulated account's clock (default: now; printed), so that a statement "
                         "written with `binsync emulator statement --now-ms` describes the same account")
@@ -63,10 +74,15 @@ class TokenMap:
     def from_file(cls, path: str | None) -> TokenMap:
         if not path:
             return cls(None)
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise CliError(f"cannot read the tokens file: {describe_os_error(exc)}") from None
+        except ValueError as exc:
+            raise CliError(f"{path} is not valid JSON ({exc})") from None
         if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                  for k, v in data.items()):
-            raise SystemExit(f'{path}: expected a JSON object {{"token": "user-id"}}')
+            raise CliError(f'{path}: expected a JSON object {{"token": "user-id"}}')
         return cls(data)
 
     def user(self, authorization: str | None) -> str | None:
@@ -94,7 +110,10 @@ class ApiServer:
 
     def start(self) -> ApiServer:
         handler = type("BoundApiHandler", (_Handler,), {"server_ref": self})
-        self._httpd = ThreadingHTTPServer((self.host, self.port), handler)
+        try:
+            self._httpd = ThreadingHTTPServer((self.host, self.port), handler)
+        except OSError as exc:
+            raise CliError(f"cannot listen on {self.host}:{self.port}: {describe_os_error(exc)}") from None
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="binsync-api", daemon=True)
@@ -126,6 +145,8 @@ class ApiServer:
             path = path[len(stage) + 1:] or "/"
         # The Swagger UI page carries no data, and a browser cannot send a bearer token to open
         # it; locally it is served without one (its "Authorize" button sets the token for calls).
+        if method == "GET" and path == "/favicon.ico":  # browsers ask for it without a token
+            return 204, {"Cache-Control": "max-age=86400"}, b""
         if user is None and not (method == "GET" and path == SWAGGER_PATH):
             return 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'
         query: dict[str, list[str]] = {}
@@ -194,12 +215,20 @@ class _Handler(BaseHTTPRequestHandler):
         sys.stderr.write(f"serve-api {self.command} {urlsplit(self.path).path} {status}\n")
 
 
-def _start_emulator(spec: str, time_scale: float, now_ms: int | None = None) -> Any:
+def _start_emulator(spec: tuple[str, int], scale: float, now_ms: int | None = None) -> Any:
     from binsync_local.emulator import EmulatorServer, generate_account
 
-    profile, _, seed = spec.partition(":")
-    account = generate_account(profile or "small", int(seed or 1), now_ms=now_ms)
-    return EmulatorServer(account, time_scale=time_scale).start()
+    profile, seed = spec
+    return EmulatorServer(generate_account(profile, seed, now_ms=now_ms), time_scale=scale).start()
+
+
+def emulator_info(emulator: Any) -> dict[str, Any]:
+    """The emulated account's credentials, and a second key of the same account to try key
+    rotation (`PUT /connections/{id}/keys` with it, then delete the first)."""
+    second = emulator.second_key
+    return {"emulator": emulator.credentials,
+            "emulator_second_key": {"api_key": second.api_key, "api_secret": second.secret,
+                                    "use": "PUT /connections/{id}/keys (rotation: same Binance account)"}}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -229,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
                 "auth": "Authorization: Bearer <token> (" + ("tokens file" if args.tokens
                                                               else "the token is the user id") + ")"}
         if emulator is not None:
-            info["emulator"] = {**emulator.credentials, "now_ms": emulator.account.now_ms}
+            info.update(emulator_info(emulator))
             info["try"] = (f"curl -s -X POST {server.url}/connections -H 'Authorization: Bearer alice' "
                            "-H 'Content-Type: application/json' -d '{\"api_key\": \"...\", \"api_secret\": "
                            f"\"...\", \"base_url\": \"{emulator.base_url}\"}}'")

@@ -36,19 +36,26 @@ TERMINAL = ("succeeded", "failed")
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("sync", help="sync one account on the embedded cloud and export it")
     p.add_argument("--base-url", required=True, help="Binance (or emulator) REST base URL")
-    p.add_argument("--api-key", required=True)
-    p.add_argument("--api-secret", required=True, help="HMAC secret, or the PEM private key (or @FILE)")
-    p.add_argument("--key-type", choices=("hmac", "rsa", "ed25519"), default="hmac")
+    p.add_argument("--api-key", required=True, help="the Binance API key (read-only is enough)")
+    p.add_argument("--api-secret", required=True,
+                   help="HMAC secret or PEM private key: @FILE reads it from FILE, env:NAME from the "
+                        "environment variable NAME (prefer either: a command line shows in `ps`)")
+    p.add_argument("--key-type", choices=("hmac", "rsa", "ed25519"), default="hmac",
+                   help="how the key signs requests (default hmac)")
     p.add_argument("--ips", type=int, default=8, help="loopback egress addresses for the Map workers")
-    p.add_argument("--mode", choices=("full", "since_last", "incremental"), default="full")
+    p.add_argument("--mode", choices=("full", "since_last", "incremental"), default="full",
+                   help="full: the whole history; since_last: from the last successful sync's end; "
+                        "incremental: from there minus 2 days (late records)")
     p.add_argument("--out", help="export file: .csv for CSV, anything else for JSON lines")
     p.add_argument("--statement", nargs="+", metavar="FILE", default=[],
                    help="Binance statement files (Transaction History CSV, ZIP or XLSX) to upload after "
                         "the sync, in the same run: merged with the API records, then every wallet is "
                         "reconciled again")
-    p.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the sync")
+    p.add_argument("--timeout", type=float, default=3600.0,
+                   help="seconds to wait for the sync before giving up (default 3600)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.add_argument("--verbose", action="store_true", help="show the functions' structured logs")
+    p.add_argument("--verbose", action="store_true",
+                   help="show the functions' structured logs (on stderr; stdout keeps the JSON summary)")
     p.add_argument("--mining-account", action="append", default=[], metavar="USERNAME[:ALGO]",
                    help="a pool mining account to sync (repeatable; algo defaults to sha256)")
     p.set_defaults(func=run)
@@ -133,15 +140,40 @@ def register_key(cloud: Any, *, base_url: str, api_key: str, api_secret: str, ke
     return body
 
 
+STALL_S = 3.0  # no new request for this long while running: say what the sync is waiting on
+
+
+def waiting_hint(view: dict[str, Any], previous: dict[str, Any] | None, stalled_s: float) -> str:
+    """Why the bar does not move, in words: Binance refusing (429/418), or the client pacing its
+    requests to Binance's rate limits (which a larger --time-scale shortens on the emulator)."""
+    if previous is None or view.get("status") != "running":
+        return ""
+    if (view.get("http_418") or 0) > (previous.get("http_418") or 0):
+        return " | waiting: Binance banned an IP for a while (418)"
+    if (view.get("http_429") or 0) > (previous.get("http_429") or 0):
+        return " | waiting: Binance rate limit hit (429, Retry-After)"
+    if stalled_s >= STALL_S:
+        return (f" | no request for {stalled_s:.0f}s: pacing to Binance's rate limits "
+                "(or a slow answer; locally --time-scale shortens the limits' minute)")
+    return ""
+
+
 class ProgressBar:
     def __init__(self, enabled: bool, width: int = 30):
         self.enabled = enabled
         self.width = width
         self.started = time.monotonic()
+        self.previous: dict[str, Any] | None = None
+        self.last_request_at = self.started
 
     def show(self, view: dict[str, Any]) -> None:
         if not self.enabled:
             return
+        now = time.monotonic()
+        if self.previous is None or (view.get("requests") or 0) != (self.previous.get("requests") or 0):
+            self.last_request_at = now
+        hint = waiting_hint(view, self.previous, now - self.last_request_at)
+        self.previous = dict(view)
         total, done = view.get("tasks_total") or 0, view.get("tasks_done") or 0
         frac = done / total if total else 0.0
         filled = int(self.width * frac)
@@ -150,8 +182,8 @@ class ProgressBar:
                 f"records {view.get('records', 0)} requests {view.get('requests', 0)} "
                 f"weight {view.get('weight', 0)} 429s {view.get('http_429', 0)} "
                 f"418s {view.get('http_418', 0)} "
-                f"{time.monotonic() - self.started:5.0f}s")
-        sys.stderr.write(line)
+                f"{time.monotonic() - self.started:5.0f}s{hint}")
+        sys.stderr.write(line + "\x1b[K")  # clear what a longer previous line left
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -207,15 +239,16 @@ def export(transactions: list[dict[str, Any]], path: str) -> int:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix.lower() == ".csv":
+        # The schema of GET /exports/transactions.csv (binsync.transactions.export), cells escaped.
+        from binsync.csv_safety import safe_row
+        from binsync.model import Transaction
+        from binsync.transactions.export import TRANSACTIONS_HEADER, Annotated, transaction_rows
+
         with target.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["id", "time", "kind", "asset", "amount", "wallet", "role", "source", "native_id",
-                             "description"])
-            for tx in transactions:
-                for leg in tx["legs"] or [{"asset": "", "amount": "", "wallet": "", "role": ""}]:
-                    writer.writerow([tx["id"], tx["time"], tx["kind"], leg["asset"], leg["amount"],
-                                     leg["wallet"], leg["role"], tx["source"]["ref"],
-                                     tx["source"].get("native_id") or "", tx.get("description", "")])
+            writer = csv.writer(fh, lineterminator="\r\n")
+            writer.writerow(TRANSACTIONS_HEADER)
+            items = (Annotated(Transaction.from_dict(tx)) for tx in transactions)
+            writer.writerows(safe_row(row) for row in transaction_rows(items))
     else:
         with target.open("w", encoding="utf-8") as fh:
             for tx in transactions:
@@ -240,22 +273,22 @@ def sync_once(cloud: Any, *, base_url: str, api_key: str, api_secret: str, key_t
 # ------------------------------------------------------------------ the command
 
 
-def _secret(value: str) -> str:
-    if value.startswith("@"):
-        return Path(value[1:]).read_text(encoding="utf-8")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     from binsync_local.cloud import LocalCloud
 
+    from .errors import read_secret
+
+    api_secret = read_secret(args.api_secret)
     allow_base_url(args.base_url)
-    with LocalCloud(egress_ips=args.ips, fast_retries=is_loopback(args.base_url)) as cloud, \
+    # Everything but the summary goes to stderr: Powertools' loggers write to the sys.stdout they
+    # find when the handlers are imported, which happens inside this block.
+    with contextlib.redirect_stdout(sys.stderr), \
+            LocalCloud(egress_ips=args.ips, fast_retries=is_loopback(args.base_url)) as cloud, \
             reuse_interpreter_lambda_clients():
         if not args.verbose:
             quiet_function_logs()
         view, run_ = sync_once(cloud, base_url=args.base_url, api_key=args.api_key,
-                               api_secret=_secret(args.api_secret), key_type=args.key_type, mode=args.mode,
+                               api_secret=api_secret, key_type=args.key_type, mode=args.mode,
                                timeout=args.timeout, progress=not args.no_progress,
                                mining_accounts=mining_accounts_of(args.mining_account))
         execution = cloud.client("stepfunctions").describe_execution(executionArn=run_.execution_arn) \

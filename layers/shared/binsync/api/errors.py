@@ -23,10 +23,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 
 from binsync.api.auth import Unauthorized
 from binsync.api.schemas.common import ErrorBody, ErrorDetail, ErrorItem
+from binsync.api.schemas.patterns import PATTERN_WORDS
 from binsync.connections.errors import (
     Conflict,
     DomainError,
     InvalidInput,
+    InvalidValue,
     KeyRefused,
     NotFound,
     UpstreamUnavailable,
@@ -34,7 +36,8 @@ from binsync.connections.errors import (
 
 logger = Logger(service="binsync", child=True)
 
-STATUS: dict[type[DomainError], int] = {
+STATUS: dict[type[DomainError], int] = {  # the first class that matches wins: subclasses first
+    InvalidValue: 422,
     Unauthorized: 401,
     NotFound: 404,
     Conflict: 409,
@@ -98,10 +101,24 @@ def _field_of(loc: tuple[Any, ...]) -> str:
 
 
 def _message(err: dict[str, Any], field: str) -> str:
-    if err.get("type") == "missing":
+    kind, ctx = err.get("type"), err.get("ctx") or {}
+    if kind == "missing":
         return f"{field} is required"
-    if err.get("type") == "extra_forbidden":
+    if kind == "extra_forbidden":
         return f"{field} is not a known field"
+    if kind == "string_pattern_mismatch":
+        words = PATTERN_WORDS.get(str(ctx.get("pattern")), "a value in the documented format")
+        return f"{field} must be {words}"
+    if kind in ("too_short", "string_too_short"):
+        unit = "item" if kind == "too_short" and not field.endswith(("secret", "key")) else "character"
+        count = ctx.get("min_length")
+        return f"{field} must have at least {count} {unit}{'s' if count != 1 else ''}"
+    if kind in ("too_long", "string_too_long"):
+        unit = "item" if kind == "too_long" and not field.endswith(("secret", "key")) else "character"
+        count = ctx.get("max_length")
+        return f"{field} must have at most {count} {unit}{'s' if count != 1 else ''}"
+    if kind in ("int_type", "int_parsing") and isinstance(err.get("input"), list):
+        return f"{field} is given more than once; give it once"
     return f"{field}: {err.get('msg', 'invalid value')}"
 
 

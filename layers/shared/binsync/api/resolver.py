@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 
 from binsync.api import errors
+from binsync.api.query_params import refuse_unknown_query_parameters
 from binsync.api.routes import connections, exports, me, syncs, transactions, uploads
 
 TITLE = "binsync API"
@@ -49,12 +50,23 @@ class Resolver(APIGatewayRestResolver):
         return super().resolve(event, context)
 
 
+def name_operations(app: APIGatewayRestResolver) -> None:
+    """Each operation's id is its handler's name (`list_connections`, `create_upload`...), not
+    Powertools' generated `list_connections_connections_get`: what SDK generators and Swagger UI
+    show. Handler names are unique across the routers (tests/api/test_openapi.py checks)."""
+    for route in [*app._static_routes, *app._dynamic_routes]:
+        if route.operation_id == route._generate_operation_id():  # not set by the route itself
+            route.operation_id = route.func.__name__
+
+
 def build_app() -> Resolver:
     app = Resolver(enable_validation=True, json_body_deserializer=_json_body,
                    serializer=partial(json.dumps, separators=(",", ":"), default=str))
     for module in (connections, syncs, transactions, uploads, exports, me):
         app.include_router(module.router)
+    name_operations(app)
     errors.register_handlers(app)
+    app.use([refuse_unknown_query_parameters])
     app.enable_swagger(path=SWAGGER_PATH, title=TITLE, version=VERSION, description=DESCRIPTION,
                        security_schemes=SECURITY_SCHEMES, security=SECURITY, persist_authorization=True)
     return app

@@ -47,6 +47,11 @@ class InvalidInput(DomainError):
     """The request is well-formed but a value is unacceptable (bad cursor, base_url...)."""
 
 
+class InvalidValue(InvalidInput):
+    """A field is well-formed but its value is refused (too large, unreachable): 422, like the
+    schema's own validation of the same field, so one field never answers two statuses."""
+
+
 class KeyRefused(DomainError):
     """The Binance API key failed one or more checks; `details` has one Problem per check."""
 

@@ -371,6 +371,10 @@ def delete_connection(user_id: str, connection_id: str, *, purge_annotations: bo
     with RunModel.batch_write() as batch:
         for run in plan.runs:
             batch.delete(run)
+    from binsync.transactions.erasure import detach_connection  # kept items no longer name it
+
+    replacement = plan.other_connections[0] if plan.other_connections else None
+    detach_connection(user_id, connection.binance_uid, connection_id, replacement)
     connection.delete()
     log.info("connection deleted", extra={"connection_id": connection_id,
                                           "transactions_deleted": 0 if plan.transactions_covered

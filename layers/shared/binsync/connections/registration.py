@@ -18,7 +18,14 @@ from urllib.parse import urlsplit
 
 from binsync.binance.errors import BinanceError, CredentialsInvalid, PermissionMissing
 from binsync.binance.signing import Credentials
-from binsync.connections.errors import InvalidInput, KeyRefused, Problem, UpstreamUnavailable
+from binsync.connections.errors import (
+    DomainError,
+    InvalidInput,
+    InvalidValue,
+    KeyRefused,
+    Problem,
+    UpstreamUnavailable,
+)
 
 DEFAULT_BASE_URL = "https://api.binance.com"
 ALLOW_ENV = "BINSYNC_ALLOW_BASE_URLS"
@@ -66,10 +73,10 @@ FUTURES_WARNING = (
     "This key cannot read your Futures history. Keys created before the Futures account was opened "
     "cannot read it: create a new read-only key to include futures (the sync continues without)."
 )
-OPTIONS_WARNING = (
-    "This key cannot read your Options history ('Enable Vanilla Options' is off); the sync "
-    "continues without options."
-)
+# No warning for options: 'Enable Vanilla Options' (enableVanillaOptions) authorises options
+# *trading*; reading the options history (/eapi/v1/bill, userTrades, exerciseRecord) needs only
+# 'Enable Reading' (spec §5.8; Binance's apiRestrictions field description), so the sync reads it
+# and a warning saying it does not would contradict the run (issue 18).
 ACCOUNT_INFO_WARNING = (
     "Binance did not say which products your account has; binsync will try every product."
 )
@@ -168,7 +175,7 @@ def validate_key(credentials: Credentials, base_url: str,
         problem = _auth_problem(exc)
         raise KeyRefused("key_refused", problem.message, field=problem.field, details=[problem]) from None
     except BinanceError as exc:
-        raise _unavailable(exc) from None
+        raise _unavailable(exc, base_url) from None
     if not isinstance(restrictions, Mapping):
         raise UpstreamUnavailable("binance_unavailable", "Binance answered the permission check "
                                   "with an unexpected body; try again later.")
@@ -190,7 +197,7 @@ def validate_key(credentials: Credentials, base_url: str,
         problem = _auth_problem(exc)
         raise KeyRefused("key_refused", problem.message, field=problem.field, details=[problem]) from None
     except BinanceError as exc:
-        raise _unavailable(exc) from None
+        raise _unavailable(exc, base_url) from None
     uid = account.get("uid") if isinstance(account, Mapping) else None
     if uid is None or isinstance(uid, float):
         raise UpstreamUnavailable("binance_unavailable", "Binance did not return the account id; "
@@ -205,8 +212,6 @@ def validate_key(credentials: Credentials, base_url: str,
         warnings.append(ACCOUNT_INFO_WARNING)
     if restrictions.get("enableFutures") is not True and info.get("isFutureEnabled") is not False:
         warnings.append(FUTURES_WARNING)
-    if restrictions.get("enableVanillaOptions") is not True and info.get("isOptionsEnabled") is True:
-        warnings.append(OPTIONS_WARNING)
 
     permissions: dict[str, Any] = {k: v for k, v in restrictions.items() if isinstance(v, (bool, int, str))}
     permissions["account_info"] = {k: v for k, v in info.items() if isinstance(v, (bool, int, str))}
@@ -221,7 +226,19 @@ def _summary(problems: list[Problem]) -> str:
             + "; ".join(p.code for p in problems) + ".")
 
 
-def _unavailable(exc: BinanceError) -> UpstreamUnavailable:
+def _unavailable(exc: BinanceError, base_url: str = DEFAULT_BASE_URL) -> DomainError:
+    import requests
+
+    cause = exc.__cause__
+    unreachable = isinstance(cause, requests.ConnectionError) and not isinstance(cause, requests.Timeout)
+    if unreachable and base_url.rstrip("/") != DEFAULT_BASE_URL:
+        # An address the user typed (an emulator, a testnet): nothing listens there.
+        return InvalidValue("base_url_unreachable", f"Nothing answers at base_url {base_url} (connection "
+                            "refused or unknown host): check the address, or leave base_url out for "
+                            f"{DEFAULT_BASE_URL}.", field="base_url")
+    if unreachable:
+        return UpstreamUnavailable("binance_unreachable", "Binance cannot be reached from our servers "
+                                   "right now (connection failed); try again in a few minutes.")
     return UpstreamUnavailable(
         "binance_unavailable",
         "Binance could not check the key right now (" + type(exc).__name__ + "); try again in a minute.")

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
+from binsync.csv_safety import safe_cell
 from binsync.model import Leg, Source, Transaction, format_decimal, transaction_id
 
 if TYPE_CHECKING:
@@ -308,7 +309,7 @@ class WaltioCsvWriter:
 
     def write(self, tx: Transaction) -> None:
         for row in to_waltio_rows([tx]):
-            self._writer.writerow(row)
+            self._writer.writerow({key: safe_cell(value) for key, value in row.items()})  # formulas inert
             self.rows += 1
 
 

@@ -140,9 +140,10 @@ def start_sync(user_id: str, connection_id: str, mode: str, trigger: str, *,
         return RunModel.get(connection_id, run_id)
 
     name = execution_name(run_id)
-    ids: dict[str, Any] = {"user_id": user_id, "connection_id": connection_id, "run_id": run_id}
-    if start_delay_seconds > 0:  # the weekly resync spreads its starts (events/resync.py)
-        ids["start_delay_seconds"] = int(start_delay_seconds)
+    # start_delay_seconds: the weekly resync spreads its starts (events/resync.py). Always sent, 0
+    # for no wait, so the state machine's SpreadStart never reads a missing path.
+    ids: dict[str, Any] = {"user_id": user_id, "connection_id": connection_id, "run_id": run_id,
+                           "start_delay_seconds": max(0, int(start_delay_seconds))}
     payload = json.dumps(ids)
     arn = os.environ["SYNC_STATE_MACHINE_ARN"]
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from binsync.connections.errors import InvalidValue
 from binsync.storage.models import AnnotationModel, PriceOverride, TransactionModel, account_key
 
 # Fields a PATCH may set; absent fields are kept, null clears.
@@ -27,6 +28,17 @@ def get_annotation(user_id: str, tx: TransactionModel) -> AnnotationModel | None
     return ann if ann.user_id == user_id else None
 
 
+def refuse_foreign_prices(tx: TransactionModel, prices: list[dict[str, Any]]) -> None:
+    """A price is for an asset of the transaction's legs; any other would never be used."""
+    assets = {str(leg.get("asset", "")).upper() for leg in (tx.body or {}).get("legs") or []}
+    for n, price in enumerate(prices):
+        if str(price.get("asset", "")).upper() not in assets:
+            held = ", ".join(sorted(assets)) or "none: this transaction moves no asset"
+            raise InvalidValue("price_asset_not_in_transaction",
+                               f"prices.{n}.asset: this transaction has no {price.get('asset')} leg "
+                               f"(its assets: {held})", field=f"prices.{n}.asset")
+
+
 def annotate(user_id: str, tx: TransactionModel, changes: Mapping[str, Any]) -> AnnotationModel | None:
     """Apply a partial update; an annotation left empty is deleted. Returns what is stored."""
     current = get_annotation(user_id, tx)
@@ -39,6 +51,7 @@ def annotate(user_id: str, tx: TransactionModel, changes: Mapping[str, Any]) -> 
         note = changes["note"] or None
     if "prices" in changes:
         prices = [dict(p) for p in (changes["prices"] or [])]
+        refuse_foreign_prices(tx, prices)
     akey = account_key(user_id, tx.binance_uid)
     if label is None and note is None and not prices:
         if current is not None:

@@ -1,6 +1,6 @@
 """Exports of a user's transactions: a plain CSV (one row per leg) and the Waltio import format.
 
-Waltio (spec/binance-statement.md §9): the rows come from the statement package's writer
+Waltio (docs/statement-formats.md §9): the rows come from the statement package's writer
 (`binsync.statement.waltio.to_waltio_rows`, the format its Waltio reader re-imports, with
 `ID Externe` = the transaction id so a re-import de-duplicates); this module lays the user's
 annotations over them: a label that is valid for the row's type (`Dépôt`, `Retrait`, `Échange`)
@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from binsync.csv_safety import safe_cell, safe_row
 from binsync.model import Transaction, format_decimal, iso_ms
 
 WALTIO_HEADER: tuple[str, ...] = (
@@ -40,8 +41,11 @@ EXCHANGE_LABELS = frozenset({"Achat de crypto", "Swap"})
 
 TRANSACTIONS_HEADER: tuple[str, ...] = (
     "id", "time", "kind", "account", "asset", "amount", "wallet", "role", "source", "source_ref",
-    "native_id", "description", "label", "note", "price_override", "price_currency",
+    "native_id", "description", "label", "note", "price_override", "price_currency", "detail_of",
 )
+# A transaction without legs (the detail of a record that carries the balance change, e.g. a
+# futures fill whose money moves in futures income) is one row with no asset and no amount,
+# and `detail_of` names the endpoint whose rows carry its money; nothing is left out.
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,8 @@ class Annotated:
 
 
 def safe_text(value: str | None) -> str:
-    """Free text (descriptions, user labels and notes) made inert for spreadsheets: a cell
-    starting with = + - @ would otherwise be run as a formula (CSV injection)."""
-    text = value or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Free text made inert for spreadsheets (every cell goes through `safe_cell` in `to_csv`)."""
+    return safe_cell(value or "")
 
 
 def _prices(annotation: dict[str, Any] | None) -> dict[str, str]:
@@ -107,13 +109,16 @@ def transaction_rows(items: Iterable[Annotated]) -> Iterator[list[str]]:
         tx, annotation = item.tx, item.annotation or {}
         prices = _prices(annotation)
         currencies = {p["asset"]: p.get("currency", "") for p in annotation.get("prices") or []}
-        for leg in tx.legs:
+        detail_of = str((tx.meta or {}).get("detail_of") or ("" if tx.legs else "no balance change"))
+        for leg in tx.legs or [None]:
             yield [
-                tx.id, iso_ms(tx.time_ms), tx.kind, tx.account, leg.asset, format_decimal(leg.amount),
-                leg.wallet, leg.role, tx.source.kind, tx.source.ref, str(tx.source.native_id or ""),
+                tx.id, iso_ms(tx.time_ms), tx.kind, tx.account, leg.asset if leg else "",
+                format_decimal(leg.amount) if leg else "", leg.wallet if leg else "", leg.role if leg else "",
+                tx.source.kind, tx.source.ref, str(tx.source.native_id or ""),
                 safe_text(tx.description), safe_text(annotation.get("label")),
                 safe_text(annotation.get("note")),
-                prices.get(leg.asset, ""), currencies.get(leg.asset, ""),
+                prices.get(leg.asset, "") if leg else "", currencies.get(leg.asset, "") if leg else "",
+                detail_of,
             ]
 
 
@@ -121,12 +126,44 @@ def to_csv(header: Iterable[str], rows: Iterable[list[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(list(header))
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     return out.getvalue()
 
 
-def waltio_csv(items: Iterable[Annotated]) -> str:
-    return to_csv(WALTIO_HEADER, waltio_rows(items))
+@dataclass
+class Omitted:
+    """What an export format cannot carry: transactions with no row, counted with the reason."""
+
+    count: int = 0
+    reasons: dict[str, int] | None = None
+
+    def add(self, reason: str) -> None:
+        self.count += 1
+        self.reasons = self.reasons or {}
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def header(self) -> str:
+        """`41 (futures.income detail: 30; no balance change: 11)` for the X-Binsync-Omitted header."""
+        parts = "; ".join(f"{reason}: {n}" for reason, n in sorted((self.reasons or {}).items()))
+        return f"{self.count} ({parts})" if self.count else "0"
+
+
+def omission_reason(tx: Transaction) -> str:
+    detail_of = (tx.meta or {}).get("detail_of")
+    return f"detail of {detail_of}, whose rows carry the money" if detail_of else "no balance change"
+
+
+def waltio_csv(items: Iterable[Annotated], omitted: Omitted | None = None) -> str:
+    """Waltio has a row only for a balance change: a transaction without one (a detail record,
+    a zero-amount event) is counted in `omitted` with its reason instead of vanishing."""
+    def counted(items: Iterable[Annotated]) -> Iterator[list[str]]:
+        for item in items:
+            rows = list(waltio_rows([item]))
+            if not rows and omitted is not None:
+                omitted.add(omission_reason(item.tx))
+            yield from rows
+
+    return to_csv(WALTIO_HEADER, counted(items))
 
 
 def transactions_csv(items: Iterable[Annotated]) -> str:

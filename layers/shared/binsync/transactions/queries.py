@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
@@ -48,12 +49,20 @@ class Page:
     next_cursor: str | None
 
 
-def encode_cursor(sk: str, order: str) -> str:
-    raw = json.dumps({"v": 1, "sk": sk, "o": order}, separators=(",", ":")).encode()
+def filter_fingerprint(flt: TxFilter | None) -> str:
+    """A short digest of the filters a cursor was made for: a cursor only continues its own list."""
+    if flt is None:
+        return ""
+    return hashlib.sha256(repr(astuple(flt)).encode()).hexdigest()[:16]
+
+
+def encode_cursor(sk: str, order: str, flt: TxFilter | None = None) -> str:
+    raw = json.dumps({"v": 1, "sk": sk, "o": order, "f": filter_fingerprint(flt)},
+                     separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, order: str) -> str:
+def decode_cursor(cursor: str, order: str, flt: TxFilter | None = None) -> str:
     bad = InvalidInput("invalid_cursor", "cursor is not a cursor returned by this API (or was made "
                        "for the other order)", field="cursor")
     try:
@@ -62,6 +71,10 @@ def decode_cursor(cursor: str, order: str) -> str:
         raise bad from None
     if not isinstance(data, dict) or data.get("v") != 1 or data.get("o") != order:
         raise bad
+    if data.get("f", "") != filter_fingerprint(flt):
+        raise InvalidInput("cursor_filter_mismatch", "cursor continues a list with other filters: send "
+                           "the same from, to, kind, asset, wallet, source and connection_id as the page "
+                           "it came from, or start again without a cursor", field="cursor")
     sk = data.get("sk")
     if not isinstance(sk, str) or not SK_RE.match(sk):
         raise bad
@@ -115,7 +128,7 @@ def iterate(user_id: str, flt: TxFilter, *, order: str = "asc", cursor: str | No
         raise InvalidInput("invalid_range", "to must be after from", field="to")
     after = before = None
     if cursor:
-        sk = decode_cursor(cursor, order)
+        sk = decode_cursor(cursor, order, flt)
         after, before = (sk, None) if order == "asc" else (None, sk)
     lo, hi = _bounds(flt, after, before)
     if lo > hi:
@@ -147,13 +160,13 @@ def list_page(user_id: str, flt: TxFilter, *, limit: int = 100, order: str = "as
             if tx.user_id != user_id:  # defence in depth: the key condition already scopes it
                 continue
             if len(items) == limit:
-                return Page(items, encode_cursor(items[-1].sk, order))
+                return Page(items, encode_cursor(items[-1].sk, order, flt))
             items.append(tx)
         last = page.get("LastEvaluatedKey")
         if last is None:
             return Page(items, None)
         if page_iter.total_scanned_count >= SCAN_BUDGET:
-            return Page(items, encode_cursor(last["sk"]["S"], order))
+            return Page(items, encode_cursor(last["sk"]["S"], order, flt))
     return Page(items, None)
 
 

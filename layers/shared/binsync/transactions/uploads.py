@@ -18,7 +18,7 @@ import boto3
 from botocore.config import Config
 from pynamodb.exceptions import DoesNotExist
 
-from binsync.connections.errors import InvalidInput, NotFound
+from binsync.connections.errors import InvalidInput, InvalidValue, NotFound
 from binsync.connections.lifecycle import get_connection
 from binsync.statement import limits
 from binsync.storage.models import UploadModel
@@ -69,7 +69,8 @@ def create_upload(user_id: str, connection_id: str, file_name: str, file_format:
         except ZoneError as exc:
             raise InvalidInput("invalid_tz", str(exc), field="tz") from None
     if size > limit:
-        raise InvalidInput("file_too_large", f"size: files up to {limit} bytes are accepted", field="size")
+        raise InvalidValue("file_too_large", f"size must be at most {limit} bytes ({limit // 2**20} MB); "
+                           "split the statement into several files (one per year)", field="size")
     if "/" in file_name or "\\" in file_name or file_name.startswith("."):
         raise InvalidInput("invalid_file_name", "file_name must be a plain file name", field="file_name")
     connection = get_connection(user_id, connection_id)
@@ -87,12 +88,33 @@ def create_upload(user_id: str, connection_id: str, file_name: str, file_format:
     return Ticket(upload, url, {"Content-Type": content_type, "Content-Length": str(size)}, URL_EXPIRES_S)
 
 
+# A ticket whose URL expired without a PUT can never be used: it is `expired`, not `waiting`
+# for ever. Checked lazily when the upload is read (no scheduler needed); a PUT that S3 accepted
+# in time has already moved it to `parsing` (the object's notification), so nothing valid expires.
+EXPIRED_AFTER_S = URL_EXPIRES_S + 60  # the URL's life, plus the clock skew S3 tolerates
+
+
+def expire_if_unused(upload: UploadModel, now_ms: int | None = None) -> UploadModel:
+    now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+    if upload.status == "waiting" and now_ms - upload.created_at > EXPIRED_AFTER_S * 1000:
+        report = {"error": f"The upload URL expired ({URL_EXPIRES_S // 60} minutes) before the file was "
+                  "sent; ask for a new upload (POST /uploads)."}
+        try:
+            upload.update(actions=[UploadModel.status.set("expired"), UploadModel.report.set(report),
+                                   UploadModel.finished_at.set(now_ms)],
+                          condition=UploadModel.status == "waiting")
+        except Exception:  # the PUT arrived meanwhile: its status wins
+            upload.refresh()
+    return upload
+
+
 def get_upload(user_id: str, upload_id: str) -> UploadModel:
     try:
-        return UploadModel.get(user_id, upload_id)
+        return expire_if_unused(UploadModel.get(user_id, upload_id))
     except DoesNotExist:
         raise NotFound("upload_not_found", "No such upload.", field="upload_id") from None
 
 
 def list_uploads(user_id: str) -> list[UploadModel]:
-    return sorted(UploadModel.query(user_id), key=lambda u: (u.created_at, u.upload_id), reverse=True)
+    return sorted((expire_if_unused(u) for u in UploadModel.query(user_id)),
+                  key=lambda u: (u.created_at, u.upload_id), reverse=True)

@@ -62,15 +62,19 @@ def _with_annotations(user_id, chunk, annotation_view):
         yield export.Annotated(Transaction.from_dict(tx.body), annotation_view(anns.get(tx.tx_id)))
 
 
-def _csv(body: str, file_name: str) -> Response[str]:
+def _csv(body: str, file_name: str, omitted: export.Omitted | None = None) -> Response[str]:
     if len(body.encode("utf-8")) > MAX_EXPORT_BYTES:
         raise TooLarge("export_too_large", "This export is larger than one answer can carry; export it in "
                        "several parts with `from` and `to`.", field="from")
-    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body,
-                    headers={"Content-Disposition": f'attachment; filename="{file_name}"'})
+    headers = {"Content-Disposition": f'attachment; filename="{file_name}"'}
+    if omitted is not None:  # what the format cannot carry, said rather than dropped silently
+        headers["X-Binsync-Omitted"] = omitted.header()
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body, headers=headers)
 
 
 @router.get("/exports/transactions.csv", tags=TAG, summary="Transactions as CSV, one row per leg",
+            description="One row per leg; a transaction without legs is one row with `detail_of` naming "
+            "where its money moved. The same columns as `binsync sync --out FILE.csv`.",
             responses={200: CSV_RESPONSE, **error_responses(401, 404, 413, 422)})
 def export_transactions(from_: From = None, to: To = None, kind: KindQ = None, asset: AssetQ = None,
                         wallet: WalletQ = None, source: SourceQ = None,
@@ -81,10 +85,15 @@ def export_transactions(from_: From = None, to: To = None, kind: KindQ = None, a
 
 
 @router.get("/exports/waltio.csv", tags=TAG, summary="Transactions in Waltio's import format (18 columns)",
+            description="Waltio rows are balance changes: a transaction without one (the detail of a "
+            "record that carries the money, e.g. a futures fill) has no row. The `X-Binsync-Omitted` "
+            "header counts them with the reason; transactions.csv lists them with `detail_of`.",
             responses={200: CSV_RESPONSE, **error_responses(401, 404, 413, 422)})
 def export_waltio(from_: From = None, to: To = None, kind: KindQ = None, asset: AssetQ = None,
                   wallet: WalletQ = None, source: SourceQ = None,
                   connection_id: ConnectionQ = None) -> Response[str]:
     user_id = _user()
     flt = make_filter(from_, to, kind, asset, wallet, source, connection_id)
-    return _csv(export.waltio_csv(_annotated(user_id, flt)), "waltio.csv")
+    omitted = export.Omitted()
+    body = export.waltio_csv(_annotated(user_id, flt), omitted)
+    return _csv(body, "waltio.csv", omitted)

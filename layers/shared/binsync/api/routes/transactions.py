@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from binsync.api.auth import user_id_from_event
 from binsync.api.errors import error_responses
+from binsync.api.schemas import patterns
 from binsync.api.schemas.transactions import AnnotationPatch, TransactionOut, TransactionPage
 from binsync.api.views import transaction_view
 from binsync.connections.errors import InvalidInput
@@ -29,8 +30,7 @@ def _user() -> str:
     return user_id_from_event(router.current_event)
 
 
-TIME_PATTERN = (r"^(\d{1,15}|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?"
-                r"(Z|[+-]\d{2}(:?\d{2})?)?)$")
+TIME_PATTERN = patterns.TIME
 
 
 def to_ms(value: str | None, field: str) -> int | None:
@@ -66,7 +66,7 @@ From = Annotated[str | None, Query(alias="from", pattern=TIME_PATTERN,
 To = Annotated[str | None, Query(alias="to", pattern=TIME_PATTERN,
                                  description="Exclusive end, same formats as `from`")]
 KindQ = Annotated[Kind | None, Query(description="Transaction kind")]
-AssetQ = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9]{1,20}$", description="Asset on any leg")]
+AssetQ = Annotated[str | None, Query(pattern=patterns.ASSET, description="Asset on any leg")]
 WalletQ = Annotated[Wallet | None, Query(description="Wallet on any leg")]
 SourceQ = Annotated[SourceKind | None, Query(description="api | statement | manual")]
 ConnectionQ = Annotated[str | None, Query(max_length=64, description="Only the Binance account of this "

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from binsync.api.auth import user_id_from_event
 from binsync.api.errors import error_responses
 from binsync.api.schemas.uploads import UploadCreate, UploadList, UploadOut, UploadTicket
 from binsync.api.views import upload_view
-from binsync.transactions import uploads
+from binsync.transactions import erasure, uploads
 
 router = APIGatewayRouter()
 TAG = ["uploads"]
@@ -42,3 +42,16 @@ def list_uploads() -> UploadList:
             responses={200: {"description": "The upload"}, **error_responses(401, 404, 422)})
 def get_upload(upload_id: Annotated[str, Path(min_length=1, max_length=64)]) -> UploadOut:
     return upload_view(uploads.get_upload(_user(), upload_id))
+
+
+@router.delete("/uploads/<upload_id>", tags=TAG, summary="Delete an upload: its file and report, and "
+               "on request the account's statement-sourced transactions",
+               description="Statement rows are identified by content, not by upload (the same file twice "
+               "stores the same items), so `erase_transactions=true` erases every statement-sourced "
+               "transaction of the upload's Binance account; API records stay.",
+               responses={200: {"description": "What was deleted"}, **error_responses(401, 404, 422)})
+def delete_upload(upload_id: Annotated[str, Path(min_length=1, max_length=64)],
+                  erase_transactions: Annotated[bool, Query(description="Also erase the account's "
+                                                           "statement-sourced transactions")] = False,
+                  ) -> dict[str, Any]:
+    return erasure.delete_upload(_user(), upload_id, erase_transactions=erase_transactions)

@@ -6,11 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from binsync.api.schemas import patterns
 from binsync.api.schemas.syncs import CompletenessOut, RunOut
 
 KeyType = Literal["hmac", "rsa", "ed25519"]
 SyncMode = Literal["full", "since_last", "incremental"]
-API_KEY_PATTERN = r"^[\x21-\x7e]{8,256}$"
+API_KEY_PATTERN = patterns.API_KEY
 
 
 class KeyFields(BaseModel):
@@ -38,12 +39,27 @@ class MiningAccount(BaseModel):
                       description="Its algorithm, as Binance names it (e.g. sha256, ethash).")
 
 
+# Binance's documentation example key (signed-endpoint examples), never a real one: "Try it out"
+# in Swagger UI sends a body of the right shape, and Binance (or the emulator) refuses the key.
+CONNECTION_EXAMPLE = {
+    "api_key": "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
+    "api_secret": "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+    "key_type": "hmac",
+    "label": "main account",
+    "sync_mode": "full",
+    "start_sync": True,
+}
+
+
 class ConnectionCreate(KeyFields):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": CONNECTION_EXAMPLE})
+
     label: str = Field("", max_length=100)
     sync_mode: SyncMode = Field("full", description="Mode of the first sync: `full` (since the account "
                                 "opened), `since_last` (from the newest stored transaction, e.g. after a "
                                 "statement upload) or `incremental`.")
-    base_url: str | None = Field(None, max_length=200, description="Binance REST base URL; only "
+    base_url: str | None = Field(None, max_length=200, examples=["https://api.binance.com"],
+                                 description="Binance REST base URL; only "
                                  "https://api.binance.com unless the operator allows others "
                                  "(BINSYNC_ALLOW_BASE_URLS, e.g. the local emulator).")
     start_sync: bool = Field(True, description="Start the first sync right away.")

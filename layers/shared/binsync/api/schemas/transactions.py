@@ -6,8 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DECIMAL_PATTERN = r"^\d{1,30}(\.\d{1,30})?$"
-ASSET_PATTERN = r"^[A-Za-z0-9]{1,20}$"
+from binsync.api.schemas import patterns
+
+DECIMAL_PATTERN = patterns.DECIMAL
+ASSET_PATTERN = patterns.ASSET
 
 
 class LegOut(BaseModel):
@@ -29,7 +31,7 @@ class PriceOverride(BaseModel):
 
     asset: str = Field(pattern=ASSET_PATTERN)
     price: str = Field(pattern=DECIMAL_PATTERN, description="Unit price as a decimal string.")
-    currency: str = Field("EUR", pattern=r"^[A-Z]{3,5}$")
+    currency: str = Field("EUR", pattern=patterns.CURRENCY)
 
 
 class AnnotationOut(BaseModel):

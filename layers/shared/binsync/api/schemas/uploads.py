@@ -6,14 +6,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from binsync.api.schemas import patterns
+
 CONTENT_TYPES = (
     "text/csv",
     "application/zip",
     "application/x-zip-compressed",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-# `+` is allowed: Binance names the account's time zone in the file name, `...(UTC+5)...`
-FILE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]{0,150}\.(csv|CSV|zip|ZIP|xlsx|XLSX)$"
+FILE_NAME_PATTERN = patterns.FILE_NAME
 
 
 class UploadCreate(BaseModel):
@@ -24,7 +25,9 @@ class UploadCreate(BaseModel):
     file_name: str = Field(pattern=FILE_NAME_PATTERN, description="A .csv, .zip or .xlsx file name "
                            "(letters, digits, space, . _ - ( ) only).")
     format: Literal["auto", "statement", "waltio"] = "auto"
-    size: int = Field(gt=0, description="Exact size in bytes; the upload URL only accepts this size.")
+    size: int = Field(gt=0, strict=True, description="Exact size in bytes, a JSON integer (not a string); "
+                      "the upload URL only accepts this size. At most 50 MB (UPLOAD_MAX_BYTES): "
+                      "0 and larger sizes answer 422.")
     content_type: Literal[CONTENT_TYPES] = Field("text/csv",  # type: ignore[valid-type]
                                                  description="Content-Type the PUT must send.")
     tz: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_+:/ -]+$",
@@ -49,7 +52,9 @@ class UploadOut(BaseModel):
     connection_id: str | None = None
     file_name: str
     format: str
-    status: str = Field(description="waiting | parsing | done | failed | needs_timezone")
+    status: str = Field(description="waiting | parsing | done | failed | needs_timezone (the file's times are "
+                        "local and no zone is known: upload again with tz) | expired (the upload URL "
+                        "expired before the file was sent)")
     created_at: int
     finished_at: int | None = None
     report: dict[str, Any] | None = Field(None, description="Imported, merged as duplicate, rejected "
