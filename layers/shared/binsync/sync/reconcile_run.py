@@ -20,7 +20,7 @@ from binsync.sync.wallet_balances import read_live_balances
 log = logging.getLogger(__name__)
 
 
-def _text_ms(text: str) -> int:
+def text_ms(text: str) -> int:
     return timegm(time.strptime(text, "%Y-%m-%d %H:%M:%S")) * 1000
 
 
@@ -31,7 +31,7 @@ def statement_periods(user_id: str, connection_id: str) -> list[tuple[int, int]]
         period = (upload.report or {}).get("period") if upload.status == "done" else None
         if upload.connection_id == connection_id and period:
             try:
-                out.append((_text_ms(period["from"]), _text_ms(period["to"]) + 999))
+                out.append((text_ms(period["from"]), text_ms(period["to"]) + 999))
             except (KeyError, ValueError):
                 continue
     return out
