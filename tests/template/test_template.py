@@ -40,7 +40,7 @@ SECRET_PATH = ("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::Accou
 DYNAMO_ACCESS = {
     "ApiFunction": {"ConnectionsTable": "crud", "RunsTable": "crud", "TasksTable": "read",
                     "TransactionsTable": "crud", "AnnotationsTable": "crud", "UploadsTable": "crud",
-                    "IdempotencyTable": "crud"},
+                    "IdempotencyTable": "crud", "CoverageTable": "crud"},
     "PlanSyncFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "TasksTable": "crud",
                          "TransactionsTable": "read", "IdempotencyTable": "crud", "CoverageTable": "crud"},
     "FetchWindowFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "TasksTable": "crud",
