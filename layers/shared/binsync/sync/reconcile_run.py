@@ -37,6 +37,10 @@ def statement_periods(user_id: str, connection_id: str) -> list[tuple[int, int]]
     return out
 
 
+NO_MINING_ACCOUNT = ("not read: no mining account is named for this connection (Binance lists "
+                     "none by key: binance-api.md §5.11); pool income is paid to Funding")
+
+
 def unread_products(run: RunModel | None) -> dict[str, str]:
     out = {}
     for product, entry in ((run.coverage or {}) if run else {}).items():
@@ -83,6 +87,8 @@ def reconcile_connection(user_id: str, connection_id: str, *, run: RunModel | No
                   beyond_retention=list((run.beyond_retention or []) if run else []),
                   statement_periods=statement_periods(user_id, connection_id), listed_assets=listed,
                   unread_products=unread_products(run))
+    if not connection.mining_accounts:  # pool payouts move Funding: a difference there may be one
+        ctx.unread_products.setdefault("mining", NO_MINING_ACCOUNT)
     report = reconcile(ledger or stored_ledger(user_id, str(connection.binance_uid)), live, ctx)
     report["at"] = now
     return report
