@@ -177,3 +177,22 @@ def test_idempotency_key_makes_a_retried_start_answer_the_same_run(api):
     status, other = api.call("POST", f"/connections/{cid}/syncs", body={"mode": "full"},
                              headers={"Idempotency-Key": "retry-2"})
     assert status == 409 and other["error"]["code"] == "sync_running"
+
+
+def test_deleting_a_connection_removes_its_coverage_ledger(api):
+    """Issue 15: the ledger says what this key proved read; it goes with the connection, and a
+    key added again later starts from nothing proven (another connection's ledger stays)."""
+    from binsync.storage.models import CoverageModel
+    from binsync.sync import ledger
+
+    gone = api.register(uid=903)["connection_id"]
+    kept = api.register(uid=904)["connection_id"]
+    for cid in (gone, kept):
+        api.finish_runs(cid)
+        ledger.record_statement(cid, "spot", 1_600_000_000_000, 1_700_000_000_000, upload_id="u1")
+        ledger.declare_user_files(ledger.load(cid), 1_700_000_000_000, run_id="r1")
+    assert len(list(CoverageModel.query(gone))) == 2
+    status, _ = api.call("DELETE", f"/connections/{gone}")
+    assert status == 200
+    assert list(CoverageModel.query(gone)) == []
+    assert {item.scope for item in CoverageModel.query(kept)} == {"statement|spot", ledger.USER_FILES_SCOPE}

@@ -134,7 +134,7 @@ PRODUCT_EXPECTED: dict[str, tuple[dict, list]] = {
     "soft_staking.rewards": ({}, [("soft_staking:BNB:1754007978000", "reward", [("BNB", "0.00000557", "spot", "in")]),
                                   ("soft_staking:SUI:1754007978000", "reward", [("SUI", "0.00274257", "spot", "in")])]),
     "mining.other": ({"algo": "sha256", "userName": "test"}, [
-        ("mining_other:BTC:1607443200000:4", "mining", [("BTC", "0.0011859", "mining", "in")])]),
+        ("mining_other:BTC:1607443200000:4", "mining", [("BTC", "0.0011859", "funding", "in")])]),
     "wallet.travel_rule_deposits": ({}, [("skip", "depositStatus=0")]),
     "mining.cloud_mining": ({}, [("cloud_mining:121230610120", "pay", [("USDT", "-25.0068", "spot", "out")]),
                                  ("cloud_mining:119991507468", "pay", [("USDT", "0.027", "spot", "in")])]),

@@ -88,7 +88,7 @@ EXPECTED: dict[str, tuple[dict, list]] = {
                                                                  ("BUSD", "-0.002", "spot", "fee"),
                                                                  ("BTC", "0.005", "spot", "in")])]),
     "mining.payments": ({"algo": "sha256", "userName": "miner1"}, [
-        ("mining:BTC:1586188800000:31", "mining", [("BTC", "8.6083060304", "mining", "in")])]),
+        ("mining:BTC:1586188800000:31", "mining", [("BTC", "8.6083060304", "funding", "in")])]),
     "loans.income": ({}, [("loan_income:borrowIn:80423589583", "borrow", [("BUSD", "100", "spot", "in")])]),
     "rebates.tax_query": ({}, [("rebate:1:USDT:1637651320000:0.0001126", "rebate",
                                 [("USDT", "0.0001126", "spot", "in")])]),

@@ -40,15 +40,16 @@ SECRET_PATH = ("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::Accou
 DYNAMO_ACCESS = {
     "ApiFunction": {"ConnectionsTable": "crud", "RunsTable": "crud", "TasksTable": "read",
                     "TransactionsTable": "crud", "AnnotationsTable": "crud", "UploadsTable": "crud",
-                    "IdempotencyTable": "crud"},
+                    "IdempotencyTable": "crud", "CoverageTable": "crud"},
     "PlanSyncFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "TasksTable": "crud",
                          "TransactionsTable": "read", "IdempotencyTable": "crud", "CoverageTable": "crud"},
     "FetchWindowFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "TasksTable": "crud",
                             "TransactionsTable": "crud", "IdempotencyTable": "crud"},
     "FinishSyncFunction": {"ConnectionsTable": "crud", "RunsTable": "crud", "TasksTable": "read",
                            "TransactionsTable": "read", "IdempotencyTable": "crud", "CoverageTable": "crud"},
-    "ParseStatementFunction": {"ConnectionsTable": "read", "TransactionsTable": "crud",
-                               "UploadsTable": "crud", "IdempotencyTable": "crud"},
+    "ParseStatementFunction": {"ConnectionsTable": "crud", "TransactionsTable": "crud",
+                               "UploadsTable": "crud", "IdempotencyTable": "crud", "CoverageTable": "crud",
+                               "RunsTable": "read", "TasksTable": "read"},
     "ScheduleResyncFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "IdempotencyTable": "crud"},
     "OnSyncFailedFunction": {"ConnectionsTable": "crud", "RunsTable": "crud", "IdempotencyTable": "crud"},
 }
@@ -59,6 +60,7 @@ SECRET_ACTIONS = {
     "PlanSyncFunction": {"secretsmanager:GetSecretValue"},
     "FetchWindowFunction": {"secretsmanager:GetSecretValue"},
     "FinishSyncFunction": {"secretsmanager:GetSecretValue"},
+    "ParseStatementFunction": {"secretsmanager:GetSecretValue"},
 }
 BUCKET_ARN = "arn:${AWS::Partition}:s3:::binsync-${Stage}-uploads-${AWS::AccountId}-${AWS::Region}"
 # S3 access per function: (action, object prefix); a bucket-level ListBucket must be limited to a

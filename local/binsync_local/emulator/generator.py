@@ -23,6 +23,7 @@ from .universe import FIAT, STABLE, build_universe, price_decimals, quantize_pri
 
 DAY = 86_400_000
 HOUR = 3_600_000
+PAYOUT = MINING_PAYOUT_WALLET = "funding"  # as binsync.normalise.mining: Binance pays pool income there
 E8 = Decimal("1E-8")
 E2 = Decimal("0.01")
 
@@ -951,7 +952,8 @@ class Gen:
             is_iso = i % 4 == 1  # every 4th loan isolated; `small` (2 loans) gets one
             wallet = "margin_isolated" if is_iso else "margin_cross"
             sym = "BNBUSDT" if is_iso else None
-            asset = "USDT" if i % 3 else "BTC"
+            # an isolated pair lends only its own base or quote (BNB or USDT in BNBUSDT)
+            asset = "USDT" if i % 3 else ("BNB" if is_iso else "BTC")
             principal = self.amount(rng.uniform(100, 2000), prices[asset])
             t0 = self.t_between(lo, hi - 10 * DAY)
             days = rng.randint(1, 8)
@@ -1604,6 +1606,10 @@ class Gen:
             self.add("trade", t, legs, [rec], self.net_rows(t, legs, "Auto-Invest Transaction"))
 
     def mining(self) -> None:
+        """Daily pool payouts. Binance sends settled mining income to the Funding wallet ("After
+        settlement is complete, mining income is sent directly to your Binance Funding wallet",
+        Binance FAQ 360041383531 "How to check my mining earnings"); the pool account itself
+        has no balance endpoint (binance-api.md §5.11 lists earnings and statistics only)."""
         rng = self.rng
         lo = max(self.opened + 60 * DAY, self.now - 400 * DAY)
         day0 = lo - lo % DAY
@@ -1622,24 +1628,24 @@ class Gen:
                 "coinName": "BTC",
                 "status": 2,
             }
-            leg = ("BTC", profit, "mining", "in")
+            leg = ("BTC", profit, MINING_PAYOUT_WALLET, "in")
             rec = ApiRecord("mining.payments", f"mining:BTC:{t}:0", raw, t, (), 0, (leg,))
-            self.add("mining", t, [leg], [rec], [(t, "mining", "Pool Distribution", "BTC", profit, "")])
+            self.add("mining", t, [leg], [rec], [(t, PAYOUT, "Pool Distribution", "BTC", profit, "")])
             if i % 5 == 2:  # an extra bonus (Extra Bonus List: type 2, activity bonus)
                 bonus = Decimal(rng.randint(1_000, 20_000)).scaleb(-8)
                 braw = {"time": t, "coinName": "BTC", "type": 2, "profitAmount": bonus, "status": 2}
-                bleg = ("BTC", bonus, "mining", "in")
+                bleg = ("BTC", bonus, MINING_PAYOUT_WALLET, "in")
                 brec = ApiRecord("mining.other", f"mining_other:BTC:{t}:2", braw, t, (), 0, (bleg,))
-                self.add("mining", t, [bleg], [brec], [(t, "mining", "Pool Distribution", "BTC", bonus, "")])
+                self.add("mining", t, [bleg], [brec], [(t, PAYOUT, "Pool Distribution", "BTC", bonus, "")])
             if i % 7 == 3:  # an account earning (Mining Account Earning: type 0, referral)
                 earned = Decimal(rng.randint(1_000, 9_000)).scaleb(-8)
                 puid = 59_985_472
                 eraw = {"time": t, "coinName": "BTC", "type": 0, "puid": puid, "subName": "miner",
                         "amount": earned}
-                eleg = ("BTC", earned, "mining", "in")
+                eleg = ("BTC", earned, MINING_PAYOUT_WALLET, "in")
                 erec = ApiRecord("mining.account_earnings", f"mining_account:BTC:{t}:0:{puid}", eraw, t, (),
                                  0, (eleg,))
-                self.add("mining", t, [eleg], [erec], [(t, "mining", "Pool Distribution", "BTC", earned, "")])
+                self.add("mining", t, [eleg], [erec], [(t, PAYOUT, "Pool Distribution", "BTC", earned, "")])
 
     def crypto_loans(self, prices: dict[str, float]) -> None:
         rng = self.rng

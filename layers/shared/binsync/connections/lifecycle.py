@@ -24,6 +24,7 @@ from binsync.connections.errors import Conflict, InvalidInput, KeyRefused, NotFo
 from binsync.storage.models import (
     AnnotationModel,
     ConnectionModel,
+    CoverageModel,
     RunModel,
     TaskModel,
     TransactionModel,
@@ -375,6 +376,9 @@ def delete_connection(user_id: str, connection_id: str, *, purge_annotations: bo
 
     replacement = plan.other_connections[0] if plan.other_connections else None
     detach_connection(user_id, connection.binance_uid, connection_id, replacement)
+    with CoverageModel.batch_write() as batch:  # what the ledger proved read is this key's own
+        for item in CoverageModel.query(connection_id, attributes_to_get=["connection_id", "scope"]):
+            batch.delete(item)
     connection.delete()
     log.info("connection deleted", extra={"connection_id": connection_id,
                                           "transactions_deleted": 0 if plan.transactions_covered

@@ -52,6 +52,39 @@ def reconcile_after_import(user_id: str, connection_id: str) -> dict[str, Any]:
         return {"error": type(exc).__name__, "message": str(exc)[:300]}
 
 
+def record_coverage(connection_id: str, upload_id: str, period: dict[str, str] | None,
+                    wallets: set[str]) -> list[str]:
+    """The file's period recorded in the ledger for every product whose wallets it shows.
+
+    A statement holds every balance change of the wallets (Accounts) it lists over its period,
+    so it covers the products that move those wallets (`PRODUCT_WALLETS`). A product whose
+    wallets never appear in the file is not claimed: the export may have been limited to some
+    Accounts or coins (binance-statement.md §1).
+    """
+    from binsync.sync import ledger
+    from binsync.sync.reconcile_run import text_ms
+    from binsync.sync.reconcile_wallets import PRODUCT_WALLETS
+
+    if not period or not wallets:
+        return []
+    start, end = text_ms(period["from"]), text_ms(period["to"]) + 999
+    products = sorted(p for p, moved in PRODUCT_WALLETS.items() if wallets & set(moved))
+    for product in products:
+        ledger.record_statement(connection_id, product, start, end, upload_id=upload_id)
+    return products
+
+
+def reassess_after_import(user_id: str, connection_id: str,
+                          reconciliation: dict[str, Any]) -> dict[str, Any] | None:
+    """The connection's completeness with this file's periods covered; informs, never fails."""
+    from binsync.sync.reassess import reassess_connection
+
+    try:
+        return reassess_connection(user_id, connection_id, reconciliation)
+    except Exception as exc:
+        return {"error": type(exc).__name__, "message": str(exc)[:300]}
+
+
 class BadKey(ValueError):
     """The object key is not uploads/<user_id>/<upload_id>/<file name>."""
 
@@ -168,6 +201,7 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
     counts = {"new": 0, "updated": 0, "unchanged": 0}
     merged = MergeResult()
     own_ids: set[str] = set()
+    wallets: set[str] = set()  # the Accounts the file shows: the products it covers
     digest = None
     try:
         spool, digest, size = _download(s3, bucket, key, version, limit)
@@ -183,6 +217,7 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
                     uid = tx.account
                 chunk.append(tx)
                 own_ids.add(tx.id)
+                wallets.update(leg.wallet for leg in tx.legs)
                 if len(chunk) >= CHUNK:
                     _store(upload.user_id, uid, upload.connection_id, chunk, counts, merged)
                     chunk = []
@@ -231,7 +266,12 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
     }
     upload.update(actions=[UploadModel.status.set("done"), UploadModel.report.set(report)])
     if upload.connection_id:  # every wallet again, now with this file's period covered
+        report["covers_products"] = record_coverage(upload.connection_id, upload_key.upload_id,
+                                                    stats["period"], wallets)
         report["reconciliation"] = reconcile_after_import(upload.user_id, upload.connection_id)
+        completeness = reassess_after_import(upload.user_id, upload.connection_id, report["reconciliation"])
+        if completeness is not None:
+            report["completeness"] = completeness.get("state") or completeness
     actions = [UploadModel.status.set("done"), UploadModel.report.set(report),
                UploadModel.finished_at.set(int(time.time() * 1000)), UploadModel.content_sha256.set(digest)]
     if not upload.binance_uid and stats["uid"]:

@@ -142,6 +142,13 @@ def record_coverage(run: RunModel, summary: dict[str, Any],
     """Add what the run proved read to the connection's ledger; the run's completeness state."""
     known = ledger.load(run.connection_id)
     ledger.record_tasks(known, summary["task_rows"], run_id=run.run_id, run_window_end=run.window_end)
+    return assess_run(run, summary, known, reconciliation)
+
+
+def assess_run(run: RunModel, summary: dict[str, Any], known: ledger.Ledger,
+               reconciliation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The completeness state of a run's data against the ledger as it stands now (a statement
+    uploaded later covers the run's statement-only periods: binsync.sync.reassess)."""
     gaps = completeness.run_gaps(summary["task_rows"], known, beyond=summary["beyond_retention"],
                                  coverage=summary["coverage"], window_end=run.window_end,
                                  floor_ms=int(run.window_start or ledger.BINANCE_LAUNCH_MS),

@@ -20,7 +20,7 @@ from binsync.sync.wallet_balances import read_live_balances
 log = logging.getLogger(__name__)
 
 
-def _text_ms(text: str) -> int:
+def text_ms(text: str) -> int:
     return timegm(time.strptime(text, "%Y-%m-%d %H:%M:%S")) * 1000
 
 
@@ -31,10 +31,14 @@ def statement_periods(user_id: str, connection_id: str) -> list[tuple[int, int]]
         period = (upload.report or {}).get("period") if upload.status == "done" else None
         if upload.connection_id == connection_id and period:
             try:
-                out.append((_text_ms(period["from"]), _text_ms(period["to"]) + 999))
+                out.append((text_ms(period["from"]), text_ms(period["to"]) + 999))
             except (KeyError, ValueError):
                 continue
     return out
+
+
+NO_MINING_ACCOUNT = ("not read: no mining account is named for this connection (Binance lists "
+                     "none by key: binance-api.md §5.11); pool income is paid to Funding")
 
 
 def unread_products(run: RunModel | None) -> dict[str, str]:
@@ -83,6 +87,8 @@ def reconcile_connection(user_id: str, connection_id: str, *, run: RunModel | No
                   beyond_retention=list((run.beyond_retention or []) if run else []),
                   statement_periods=statement_periods(user_id, connection_id), listed_assets=listed,
                   unread_products=unread_products(run))
+    if not connection.mining_accounts:  # pool payouts move Funding: a difference there may be one
+        ctx.unread_products.setdefault("mining", NO_MINING_ACCOUNT)
     report = reconcile(ledger or stored_ledger(user_id, str(connection.binance_uid)), live, ctx)
     report["at"] = now
     return report

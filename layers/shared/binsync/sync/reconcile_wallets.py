@@ -41,7 +41,7 @@ PRODUCT_WALLETS: dict[str, tuple[str, ...]] = {
     "fiat": ("spot", "funding"), "convert": ("spot", "funding"), "p2p": ("funding", "spot"),
     "pay": ("funding", "spot"), "margin": ("margin_cross", "margin_isolated"), "usdm": ("usdm",),
     "coinm": ("coinm",), "options": ("options",), "earn": ("earn", "spot", "funding"),
-    "staking": ("spot", "earn"), "auto_invest": ("spot", "funding", "earn"), "mining": ("mining",),
+    "staking": ("spot", "earn"), "auto_invest": ("spot", "funding", "earn"), "mining": ("funding",),
     "loans": ("spot", "loan"), "rebates": ("spot",),
 }
 CAUSE_WORDS = {

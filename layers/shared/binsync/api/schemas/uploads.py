@@ -52,9 +52,9 @@ class UploadOut(BaseModel):
     connection_id: str | None = None
     file_name: str
     format: str
-    status: str = Field(description="waiting | parsing | done | failed | needs_timezone (the file's times are "
-                        "local and no zone is known: upload again with tz) | expired (the upload URL "
-                        "expired before the file was sent)")
+    status: str = Field(description="waiting | parsing | done | failed | needs_timezone (the file's times "
+                        "are local and no zone is known: upload again with tz) | expired (the upload "
+                        "URL expired before the file was sent)")
     created_at: int
     finished_at: int | None = None
     report: dict[str, Any] | None = Field(None, description="Imported, merged as duplicate, rejected "
