@@ -12,6 +12,7 @@ from collections.abc import Callable
 from binsync.model import Transaction
 
 from .base import Row, RowContext, RowError, Skip, dstr, leg, require_status
+from .derived_keys import ident_or_derived
 
 COMPLETED = ("SUCCESS", "PAID")  # docs/ledger.md principle 5, earn/staking
 
@@ -46,12 +47,14 @@ def flexible_rewards(row: Row, ctx: RowContext) -> Transaction:
 
 def locked_rewards(row: Row, ctx: RowContext) -> Transaction:
     asset, amount = row.text("asset"), row.dec("amount", nonneg=True)
-    time_ms, reward_type = row.ms("time"), row.text("type")
+    time_ms, reward_type = row.ms("time"), row.get("type")
     position = row.ident("positionId")
+    # `type` is absent in some recorded responses: the amount then tells rewards of one time apart.
+    type_key = row.text("type") if reward_type is not None else ident_or_derived(row, "type", ("amount",))
     meta = {"type": reward_type, "positionId": position, "lockPeriod": row.get("lockPeriod")}
-    return ctx.tx(f"earn_locked_reward:{position}:{time_ms}:{reward_type}", "reward",
+    return ctx.tx(f"earn_locked_reward:{position}:{time_ms}:{type_key}", "reward",
                   [leg(asset, amount, "spot")], time_ms, meta=meta,
-                  description=f"Simple Earn locked {reward_type} {dstr(amount)} {asset}")
+                  description=f"Simple Earn locked {reward_type or 'reward'} {dstr(amount)} {asset}")
 
 
 NORMALISERS = {

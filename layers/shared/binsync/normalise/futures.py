@@ -11,6 +11,10 @@ from collections.abc import Callable
 from binsync.model import Transaction
 
 from .base import Row, RowContext, RowError, dstr, leg
+from .derived_keys import ident_or_derived
+
+# Key of an income row recorded without `tranId` (docs/ledger.md); incomeType is already in the key.
+INCOME_KEY_FIELDS = ("symbol", "asset", "income", "time", "tradeId", "info")
 
 # incomeType -> kind (docs/ledger.md); every type spec §5.6.2 and §5.7.2 list (official page
 # and SDK enum). Legs: one leg of `income` in the family's wallet (fee types with role fee).
@@ -67,7 +71,8 @@ def _income(product: str) -> Callable[[Row, RowContext], Transaction]:
 
     def normalise(row: Row, ctx: RowContext) -> Transaction:
         income_type = row.text("incomeType")
-        tran_id = row.ident("tranId")  # a string in some doc versions, a number in others
+        # a string in some doc versions, a number in others, absent in some recorded responses
+        tran_id = ident_or_derived(row, "tranId", INCOME_KEY_FIELDS)
         asset, amount = row.text("asset"), row.dec("income")
         kind = INCOME_KINDS.get(income_type.upper(), "other")
         meta = {"incomeType": income_type, "symbol": row.get("symbol"), "info": row.get("info"),

@@ -8,7 +8,11 @@ from decimal import Decimal
 from binsync.model import Transaction
 
 from .base import Row, RowContext, RowError, Skip, dstr, fee_legs, leg, to_flag
+from .derived_keys import ident_or_derived
 from .spot import describe_fill, fill_legs, market
+
+# Key of an interest row recorded without `txId` (docs/ledger.md).
+INTEREST_KEY_FIELDS = ("asset", "isolatedSymbol", "type", "interest", "principal", "interestAccuredTime")
 
 # transFrom/transTo of /sapi/v1/margin/transfer (spec §5.5.6) -> our wallets. Sub-account and
 # mother-account sides (SUB_SPOT, SUB_MARGIN, MOTHER_SPOT) and FIAT have no wallet in
@@ -94,7 +98,8 @@ def interest(row: Row, ctx: RowContext) -> Transaction:
     meta = {"asset": row.text("asset"), "rawAsset": row.get("rawAsset"), "interest": row.get("interest"),
             "principal": row.get("principal"), "interestRate": row.get("interestRate"),
             "type": row.get("type"), "isolatedSymbol": row.get("isolatedSymbol")}
-    return ctx.tx(f"margin_interest:{row.ident('txId')}", "interest", [], row.ms("interestAccuredTime"),
+    tx_id = ident_or_derived(row, "txId", INTEREST_KEY_FIELDS)
+    return ctx.tx(f"margin_interest:{tx_id}", "interest", [], row.ms("interestAccuredTime"),
                   meta=meta, detail_of="margin.borrow_repay",
                   description=f"Margin interest {row.get('interest')} {meta['asset']} (accrued)")
 

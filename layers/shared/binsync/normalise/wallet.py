@@ -7,6 +7,10 @@ from decimal import Decimal
 from binsync.model import Leg, Transaction
 
 from .base import Row, RowContext, RowError, Skip, dstr, fee_legs, leg
+from .derived_keys import ident_or_derived
+
+# Key of a deposit recorded without `id` (docs/ledger.md): what identifies it on chain and in time.
+DEPOSIT_KEY_FIELDS = ("txId", "coin", "network", "address", "addressTag", "amount", "insertTime")
 
 # walletType coding of the capital endpoints (spec §5.3.2: "1: 资金钱包 0:现货钱包").
 CAPITAL_WALLETS = {0: "spot", 1: "funding"}
@@ -50,7 +54,8 @@ def deposits(row: Row, ctx: RowContext) -> Transaction | Skip:
         "completeTime": row.ms("completeTime") if row.has("completeTime") else None,
     }
     # insertTime is when Binance credited the balance; completeTime (unlock) can be later.
-    return ctx.tx(f"deposit:{row.ident('id')}", "deposit", [leg(coin, amount, wallet)],
+    deposit_id = ident_or_derived(row, "id", DEPOSIT_KEY_FIELDS)
+    return ctx.tx(f"deposit:{deposit_id}", "deposit", [leg(coin, amount, wallet)],
                   row.first_ms("insertTime", "completeTime"), meta=meta,
                   description=f"Deposit {dstr(amount)} {coin}")
 

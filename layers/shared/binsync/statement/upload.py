@@ -31,7 +31,9 @@ from typing import Any
 
 from binsync.model import Transaction
 from binsync.statement import limits
+from binsync.statement.fragments import keep_fuller
 from binsync.statement.merge import MergeResult, reconcile_statement_transactions
+from binsync.statement.near_duplicates import flag_near_duplicates
 from binsync.statement.parser import StatementParser, UidMismatchError, ZoneRequiredError
 from binsync.statement.reader import FormatError
 from binsync.storage.models import ConnectionModel, UploadModel
@@ -39,6 +41,7 @@ from binsync.storage.models import ConnectionModel, UploadModel
 CHUNK = 500
 SOURCE_REF = "binance-statement"
 DEFAULT_MAX_BYTES = limits.MAX_UPLOAD_BYTES  # one limit: the API signs URLs for no more
+NEAR_DUPLICATES_LISTED = 200  # the report lists this many; the count is exact
 REFUSALS = (FormatError, UidMismatchError, limits.FileRefused)
 
 
@@ -169,11 +172,18 @@ def _download(s3: Any, bucket: str, key: str, version: str | None, limit: int) -
 
 
 def _store(user_id: str, uid: str, connection_id: str | None, chunk: list[Transaction],
-           counts: dict[str, int], merged: MergeResult) -> None:
+           counts: dict[str, int], merged: MergeResult, near: list[dict[str, Any]]) -> None:
     from binsync.storage.writer import write_transactions
 
     # a concatenation of overlapping exports yields the same event twice: one item
     unique = list({tx.id: tx for tx in chunk}.values())
+    # an event cut by an export boundary: the fuller version is kept, whichever file came first
+    fuller = keep_fuller(user_id, uid, unique)
+    unique = fuller.to_write
+    counts["fragments_dropped"] += fuller.dropped
+    counts["fragments_completed"] += fuller.replaced
+    unique, found = flag_near_duplicates(user_id, uid, unique)  # stored, marked, and reported
+    near.extend(found)
     written = write_transactions(unique, user_id=user_id, connection_id=connection_id)
     counts["new"] += written.new
     counts["updated"] += written.updated
@@ -198,8 +208,9 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
     # the zone: header, then the file name, then the upload's explicit tz (statement.timezone)
     parser = StatementParser(uid=uid, expected_uid=uid, source_ref=SOURCE_REF,
                              file_name=upload.file_name or upload_key.file_name, tz=upload.time_zone)
-    counts = {"new": 0, "updated": 0, "unchanged": 0}
+    counts = {"new": 0, "updated": 0, "unchanged": 0, "fragments_dropped": 0, "fragments_completed": 0}
     merged = MergeResult()
+    near: list[dict[str, Any]] = []  # statement events an API event matches in amounts, not in time
     own_ids: set[str] = set()
     wallets: set[str] = set()  # the Accounts the file shows: the products it covers
     digest = None
@@ -219,10 +230,10 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
                 own_ids.add(tx.id)
                 wallets.update(leg.wallet for leg in tx.legs)
                 if len(chunk) >= CHUNK:
-                    _store(upload.user_id, uid, upload.connection_id, chunk, counts, merged)
+                    _store(upload.user_id, uid, upload.connection_id, chunk, counts, merged, near)
                     chunk = []
             if chunk:
-                _store(upload.user_id, uid or "unknown", upload.connection_id, chunk, counts, merged)
+                _store(upload.user_id, uid or "unknown", upload.connection_id, chunk, counts, merged, near)
     except ZoneRequiredError as exc:
         # Local times, zone unknown: not guessed. Nothing was read past the header, so nothing is
         # stored; the report asks for the zone and the user uploads again with `tz`.
@@ -253,6 +264,12 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
         "already_present": counts["unchanged"] + counts["updated"],
         "merged_as_duplicate": merged_here,
         "merged_earlier_uploads": len(merged.merged_statement_ids - own_ids),
+        # events cut by an export boundary (statement.fragments): rows already stored, or completed
+        "fragments_already_stored": counts["fragments_dropped"],
+        "fragments_completed": counts["fragments_completed"],
+        # stored with meta.near_duplicate_of: the user confirms (delete) or dismisses each one
+        "near_duplicate_count": len(near),
+        "near_duplicates": near[:NEAR_DUPLICATES_LISTED],
         "rejected_count": stats["rejected_count"],
         "rejected": stats["rejected"],
         "unknown_operations": stats["unknown_operations"],
