@@ -64,7 +64,9 @@ BUCKET_ARN = "arn:${AWS::Partition}:s3:::binsync-${Stage}-uploads-${AWS::Account
 # S3 access per function: (action, object prefix); a bucket-level ListBucket must be limited to a
 # prefix by condition, written ("s3:ListBucket", "?<prefix>").
 S3_ACCESS = {
-    "ApiFunction": {("s3:PutObject", "uploads/*"), ("s3:GetObject", "uploads/*")},
+    "ApiFunction": {("s3:PutObject", "uploads/*"), ("s3:GetObject", "uploads/*"),
+                    ("s3:GetObject", "bodies/*"), ("s3:DeleteObject", "bodies/*"),
+                    ("s3:DeleteObjectVersion", "bodies/*"), ("s3:ListBucketVersions", "?bodies/*")},
     "PlanSyncFunction": {("s3:PutObject", "plans/*"), ("s3:GetObject", "reference/*"),
                          ("s3:PutObject", "reference/*"), ("s3:ListBucket", "?reference/*")},
     "FetchWindowFunction": {("s3:GetObject", "reference/*"), ("s3:PutObject", "bodies/*")},
