@@ -75,6 +75,16 @@ def test_bad_cursors_are_400_naming_the_cursor(api, seeded, cursor):
     assert body["error"]["field"] == "cursor"
 
 
+@pytest.mark.parametrize("sk", ["9999999999999#abc", "4102444800000#abc"])  # year 2286, 2100-01-01
+def test_a_cursor_beyond_the_supported_dates_is_400_naming_the_cursor(api, seeded, sk):
+    from binsync.transactions.queries import encode_cursor
+
+    status, body = api.call("GET", "/transactions", query={"cursor": encode_cursor(sk, "asc")})
+    assert status == 400
+    assert body["error"]["code"] == "invalid_cursor" and body["error"]["field"] == "cursor"
+    assert "supported dates" in body["error"]["message"]
+
+
 def test_bad_ranges_and_values(api, seeded):
     status, body = api.call("GET", "/transactions", query={"from": START + HOUR, "to": START})
     assert status == 400 and body["error"]["field"] == "to"

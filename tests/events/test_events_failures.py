@@ -44,6 +44,7 @@ def _run(run_id: str):
     ("TIMED_OUT", None, "transient"),
     ("FAILED", "KeyError", "transient"),
     ("ABORTED", None, "aborted"),
+    ("FAILED", "ItemTooLarge", "permanent"),
 ])
 def test_only_credentials_and_permissions_disable(status, error, category):
     assert classify(status, error).category == category
@@ -256,3 +257,28 @@ def test_the_sample_failure_event_disables_its_connection(aws):
     conn = ConnectionModel.get(user_id, "c-01HZX3K9")
     assert conn.status == "disabled" and conn.status_changed_at == detail["stopDate"]
     assert "2026-01-05 at 09:15 UTC" in conn.status_reason
+
+
+def test_a_record_too_large_to_store_is_permanent_named_and_never_counted(aws):
+    """Issue 17 item 2: the same transaction fails every sync, so it is not "transient"."""
+    make_connection("user-a", "c1")
+    make_run("c1", f"{T0:013d}-eeee0001", status="failed", error={"type": "RateLimited",
+                                                                  "category": "transient"})
+    run_id = f"{T0 + 1000:013d}-eeee0002"
+    named = "A record of this account is too large for binsync to store (transaction tx-9 ...)."
+    make_run("c1", run_id, error={"type": "ItemTooLarge", "message": "transaction tx-9 at 1 ...",
+                                  "user_message": named})
+    for _ in range(2):  # redelivered: the same
+        outcome = handle_failure(_facts(run_id, error="ItemTooLarge"))
+        assert (outcome.action, outcome.category) == ("permanent", "permanent")
+        assert outcome.consecutive_transient_failures is None
+    conn = _conn()
+    assert conn.status == "active" and not conn.warnings
+    assert failures.count_transient_failures("c1")[0] == 1  # only the RateLimited run before it
+    run = _run(run_id)
+    assert run.error["category"] == "permanent" and run.error["type"] == "ItemTooLarge"
+    assert run.error["user_message"] == named  # the finish step's message naming the record
+    # A later transient failure counts from the earlier one, skipping the permanent one.
+    later = f"{T0 + 2000:013d}-eeee0003"
+    make_run("c1", later)
+    assert handle_failure(_facts(later, error="TransientError")).consecutive_transient_failures == 2

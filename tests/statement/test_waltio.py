@@ -128,3 +128,18 @@ def test_csv_is_plain_rfc4180():
     write_waltio_csv([_tx("deposit", ("BTC", "1E-8", "spot", "in"))], buf)
     header, row = list(csv.reader(io.StringIO(buf.getvalue())))
     assert header == list(WALTIO_HEADER) and row[3] == "0.00000001"
+
+
+def test_dates_outside_the_supported_range_are_refused_by_line_like_statement_rows():
+    """Issue 17 item 4: a pre-1970 row was stored but never listed; a year-9999 one broke the
+    `from` filter and the API's own cursor."""
+    text = ("Type,Date,Fuseau horaire,Montant reçu,Monnaie ou jeton reçu\n"
+            "Dépôt,31/12/1969 23:59:59,GMT,1,BTC\n"
+            "Dépôt,01/01/9999 00:00:00,GMT,2,BTC\n"
+            "Dépôt,01/01/1970 00:30:00,GMT+1:00,3,BTC\n"
+            "Dépôt,01/01/2025 00:00:00,GMT,4,BTC\n")
+    txs, stats = parse(text.encode(), uid="1")
+    assert [r.line for r in stats.rejected] == [2, 3, 4]
+    assert all("outside the supported range" in r.reason and r.reason.startswith("Date")
+               for r in stats.rejected)
+    assert [legs_of(tx) for tx in txs] == [{("BTC", "4", "spot", "in")}]  # the valid row is kept

@@ -81,3 +81,25 @@ def test_3000_fills_in_one_second_are_imported_through_s3(cloud: Any) -> None:
     assert legs["USDT"] == Decimal("-30000") and legs["BNB"] == Decimal("-0.03")
     full = large_items.full_body(item.body)
     assert len(full["source"]["raw"]) == 9000 and len(json.dumps(full)) > 400_000
+
+
+def test_a_task_failing_with_item_too_large_ends_the_run_as_item_too_large(cloud: Any) -> None:
+    """Not SyncIncomplete (transient): the run names the transaction and says what to do."""
+    from binsync.storage.models import ConnectionModel, RunModel, TaskModel
+    from binsync.sync.finish import finish_run
+
+    now = int(time.time() * 1000)
+    ConnectionModel(USER, "c1", binance_uid=UID, secret_name="s", created_at=now).save()
+    run_id = f"{now:013d}-ffff0001"
+    RunModel("c1", run_id, user_id=USER, binance_uid=UID, mode="incremental", status="running",
+             started_at=now, window_end=now).save()
+    message = "transaction tx-9 at 1700000000000 has 6000 legs: 412345 bytes without its raw records"
+    TaskModel(run_id, "t1", endpoint="spot.dust", status="failed",
+              error={"type": "ItemTooLarge", "message": message}).save()
+    TaskModel(run_id, "t2", endpoint="spot.deposits", status="done").save()
+    result = finish_run(USER, "c1", run_id)
+    assert (result["outcome"], result["error"]) == ("failed", "ItemTooLarge")
+    error = RunModel.get("c1", run_id).error
+    assert error["type"] == "ItemTooLarge" and "tx-9" in error["message"]
+    assert "tx-9" in error["user_message"] and "syncing again will not fix it" in error["user_message"]
+    assert json.loads(result["cause"])["type"] == "ItemTooLarge"

@@ -57,16 +57,19 @@ SECRET_ACTIONS = {
     "ApiFunction": {"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue",
                     "secretsmanager:GetSecretValue", "secretsmanager:DeleteSecret",
                     "secretsmanager:TagResource"},
-    "PlanSyncFunction": {"secretsmanager:GetSecretValue"},
-    "FetchWindowFunction": {"secretsmanager:GetSecretValue"},
-    "FinishSyncFunction": {"secretsmanager:GetSecretValue"},
+    # the reconciliation after a statement import reads the key (statement/upload.py)
     "ParseStatementFunction": {"secretsmanager:GetSecretValue"},
 }
+# Sync workers reach secrets only through the tenant role (one user per session).
+TENANT_ROLE_ARN = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}-tenant"
+TENANT_ASSUMERS = {"PlanSyncFunction", "FetchWindowFunction", "FinishSyncFunction"}
 BUCKET_ARN = "arn:${AWS::Partition}:s3:::binsync-${Stage}-uploads-${AWS::AccountId}-${AWS::Region}"
 # S3 access per function: (action, object prefix); a bucket-level ListBucket must be limited to a
 # prefix by condition, written ("s3:ListBucket", "?<prefix>").
 S3_ACCESS = {
-    "ApiFunction": {("s3:PutObject", "uploads/*"), ("s3:GetObject", "uploads/*")},
+    "ApiFunction": {("s3:PutObject", "uploads/*"), ("s3:GetObject", "uploads/*"),
+                    ("s3:GetObject", "bodies/*"), ("s3:DeleteObject", "bodies/*"),
+                    ("s3:DeleteObjectVersion", "bodies/*"), ("s3:ListBucketVersions", "?bodies/*")},
     "PlanSyncFunction": {("s3:PutObject", "plans/*"), ("s3:GetObject", "reference/*"),
                          ("s3:PutObject", "reference/*"), ("s3:ListBucket", "?reference/*")},
     "FetchWindowFunction": {("s3:GetObject", "reference/*"), ("s3:PutObject", "bodies/*")},
@@ -260,6 +263,9 @@ def test_each_function_has_only_the_access_it_needs(cfn: dict[str, Any], functio
             for r in resources:
                 assert "${AWS::StackName}-sync" in r or r.endswith("SyncStateMachine.Name"), r
             assert function in ("ApiFunction", "ScheduleResyncFunction", "OnSyncFailedFunction")
+        elif service == "sts":
+            assert function in TENANT_ASSUMERS, function
+            assert actions == {"sts:AssumeRole", "sts:TagSession"} and resources == {TENANT_ROLE_ARN}
         elif service == "sqs":
             assert actions == {"sqs:SendMessage"} and resources == {"FailedEventsQueue.Arn"}
         else:
@@ -315,3 +321,67 @@ def test_bucket_listing_is_limited_to_a_prefix(cfn: dict[str, Any]) -> None:
                     assert prefixes, (name, st)
                     assert all(p.endswith("/*") and p != "/*" for p in prefixes), (name, prefixes)
     assert listings >= 1
+
+
+# ---------------------------------------------------------------------------- tenant isolation
+def tenant_statements(cfn: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    policy, = cfn["Resources"]["TenantRole"]["Properties"]["Policies"]
+    return {st["Sid"]: st for st in policy["PolicyDocument"]["Statement"]}
+
+
+def test_workers_assume_the_tenant_role_and_read_no_secret_themselves(cfn: dict[str, Any]) -> None:
+    for function in TENANT_ASSUMERS:
+        grants = statements(cfn, f"{function}Role")
+        assert not any(a.startswith("secretsmanager:") for actions, _ in grants for a in actions)
+        assert ({"sts:AssumeRole", "sts:TagSession"}, {TENANT_ROLE_ARN}) in grants
+    role = cfn["Resources"]["TenantRole"]["Properties"]
+    assert render(role["RoleName"]) == "${AWS::StackName}-tenant"
+    for function in TENANT_ASSUMERS:
+        variables = cfn["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert render(variables["TENANT_ROLE_ARN"]) == TENANT_ROLE_ARN
+
+
+def test_only_the_sync_workers_may_assume_the_tenant_role_and_only_with_a_user_tag(
+        cfn: dict[str, Any]) -> None:
+    trust, = cfn["Resources"]["TenantRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Effect"] == "Allow"
+    assert set(trust["Action"]) == {"sts:AssumeRole", "sts:TagSession"}
+    assert {render(p) for p in trust["Principal"]["AWS"]} == {f"{f}Role.Arn" for f in TENANT_ASSUMERS}
+    assert trust["Condition"]["StringLike"] == {"aws:RequestTag/user": "?*"}
+    assert trust["Condition"]["ForAllValues:StringEquals"] == {"aws:TagKeys": ["user"]}
+
+
+def test_a_tenant_session_reads_only_its_own_user_secrets(cfn: dict[str, Any]) -> None:
+    statements_by_sid = tenant_statements(cfn)
+    secrets = [st for st in statements_by_sid.values()
+               if any(a.startswith("secretsmanager:") for a in st["Action"])]
+    assert len(secrets) == 1
+    assert secrets[0]["Action"] == ["secretsmanager:GetSecretValue"]
+    # `${!x}` is CloudFormation's escape: the deployed policy holds the IAM variable ${x}.
+    assert render(secrets[0]["Resource"]) == (
+        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+        ":secret:binsync/${Stage}/users/${!aws:PrincipalTag/user}/*")
+
+
+def test_a_tenant_session_touches_only_items_keyed_by_its_user(cfn: dict[str, Any]) -> None:
+    dynamo = [st for st in tenant_statements(cfn).values()
+              if any(a.startswith("dynamodb:") for a in st["Action"])]
+    assert len(dynamo) == 1
+    st = dynamo[0]
+    assert not any(a in ("dynamodb:Scan", "dynamodb:*") for a in st["Action"])  # a scan has no leading key
+    assert {render(r) for r in st["Resource"]} == {
+        "TransactionsTable.Arn", "${TransactionsTable.Arn}/index/by_id", "ConnectionsTable.Arn"}
+    assert st["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:PrincipalTag/user}"]}}
+
+
+@pytest.mark.parametrize("table", ["TransactionsTable", "ConnectionsTable"])
+def test_leading_keys_condition_matches_the_key_design(sam_template: dict[str, Any], table: str) -> None:
+    """LeadingKeys is the partition key: it isolates a user only where that key is the user id
+    (and on the by_id index, whose partition key is user_id too)."""
+    props = sam_template["Resources"][table]["Properties"]
+    hash_key, = (k["AttributeName"] for k in props["KeySchema"] if k["KeyType"] == "HASH")
+    assert hash_key == "user_id"
+    if table == "TransactionsTable":
+        by_id, = (i for i in props["GlobalSecondaryIndexes"] if i["IndexName"] == "by_id")
+        assert by_id["KeySchema"][0] == {"AttributeName": "user_id", "KeyType": "HASH"}

@@ -9,6 +9,7 @@ from binsync.api.schemas.connections import ConnectionOut
 from binsync.api.schemas.syncs import RunOut
 from binsync.api.schemas.transactions import AnnotationOut, TransactionOut
 from binsync.api.schemas.uploads import UploadOut
+from binsync.storage import large_items
 from binsync.storage.models import AnnotationModel, ConnectionModel, RunModel, TransactionModel, UploadModel
 from binsync.transactions.annotations import annotation_view
 
@@ -42,6 +43,8 @@ def connection_view(conn: ConnectionModel, *, same_account_as: list[str],
 def transaction_view(tx: TransactionModel, annotation: AnnotationModel | None, *,
                      with_raw: bool = False) -> TransactionOut:
     body = dict(tx.body or {})
+    if with_raw:
+        body = large_items.full_body(body)  # a raw record over an item was kept in S3
     source = dict(body.get("source") or {})
     if not with_raw:
         source.pop("raw", None)

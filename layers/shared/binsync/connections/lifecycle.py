@@ -21,6 +21,7 @@ from pynamodb.exceptions import DoesNotExist
 from binsync.binance.signing import Credentials
 from binsync.connections import registration, secrets
 from binsync.connections.errors import Conflict, InvalidInput, KeyRefused, NotFound
+from binsync.storage import large_items
 from binsync.storage.models import (
     AnnotationModel,
     ConnectionModel,
@@ -360,6 +361,7 @@ def delete_connection(user_id: str, connection_id: str, *, purge_annotations: bo
     _stop_runs(plan.runs)
     secrets.delete_credentials(connection.secret_name)
     if not plan.transactions_covered:
+        large_items.delete_full_bodies([tx.body for tx in plan.api_transactions if tx.body])
         with TransactionModel.batch_write() as batch:
             for tx in plan.api_transactions:
                 batch.delete(tx)

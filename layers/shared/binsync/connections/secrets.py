@@ -17,7 +17,7 @@ import boto3
 from aws_lambda_powertools.utilities import parameters
 
 from binsync.binance.signing import Credentials
-from binsync.connections import redaction
+from binsync.connections import redaction, tenant_scope
 
 # Any process that handles secrets redacts them from every log record (botocore at DEBUG logs
 # request and response bodies).
@@ -64,6 +64,23 @@ def store_credentials(user_id: str, connection_id: str, credentials: Credentials
     return name
 
 
+_tenant_providers: dict[str, tuple[parameters.SecretsProvider, float]] = {}
+
+
+def _tenant_provider(user_id: str) -> parameters.SecretsProvider | None:
+    """A secrets provider on the user's scoped session (None locally), renewed before the
+    session's credentials expire; its cache is the user's own."""
+    cached = _tenant_providers.get(user_id)
+    if cached and cached[1] > time.time():
+        return cached[0]
+    session = tenant_scope.tenant_session(user_id)
+    if session is None:
+        return None
+    provider = parameters.SecretsProvider(boto3_session=session)
+    _tenant_providers[user_id] = (provider, time.time() + tenant_scope.SESSION_SECONDS - 120)
+    return provider
+
+
 def load_credentials(name: str, *, force_fetch: bool = False,
                      changed_at_ms: int | None = None) -> Credentials:
     """The credentials in secret `name`. `changed_at_ms`: when the connection's key last changed
@@ -73,7 +90,13 @@ def load_credentials(name: str, *, force_fetch: bool = False,
         force_fetch = True
     if force_fetch:
         _fetched_at_ms[name] = int(time.time() * 1000)
-    raw = parameters.get_secret(name, transform="json", max_age=CACHE_SECONDS, force_fetch=force_fetch)
+    # Deployed, the read goes through a session scoped to the secret's user (tenant_scope): the
+    # worker's own role may not read any secret.
+    provider = _tenant_provider(tenant_scope.user_of_secret(name))
+    if provider is not None:
+        raw = provider.get(name, transform="json", max_age=CACHE_SECONDS, force_fetch=force_fetch)
+    else:
+        raw = parameters.get_secret(name, transform="json", max_age=CACHE_SECONDS, force_fetch=force_fetch)
     redaction.remember_key(raw.get("api_key"), raw.get("secret"))
     return Credentials(api_key=raw["api_key"], secret=raw["secret"], key_type=raw.get("key_type", "hmac"))
 

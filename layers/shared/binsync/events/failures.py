@@ -9,6 +9,8 @@ EventBridge rule and functions/on_sync_failed). The failure is classified:
 - everything else (rate limits, Binance 5xx, timeouts, Lambda errors, bugs) is *transient*: the
   key is not at fault, so the connection stays active; the run of consecutive such failures is
   counted on the connection and, from `warning_threshold()` on, shown as a warning;
+- permanent errors (ItemTooLarge: a transaction too large to store) recur at every sync, so
+  retrying is pointless: recorded with what to do, never counted as transient, never disabling;
 - ABORTED is deliberate (a user or a deletion stopped it): recorded, never counted.
 
 Redelivery safety (EventBridge is at-least-once): every write sets values derived only from the
@@ -37,10 +39,13 @@ CREDENTIALS = "credentials"
 PERMISSIONS = "permissions"
 TRANSIENT = "transient"
 ABORTED = "aborted"
+PERMANENT = "permanent"
 DISABLING = frozenset({CREDENTIALS, PERMISSIONS})
 
 # Error names raised by the sync (binsync.binance.errors, statemachine/sync.asl.json).
 _DISABLING_ERRORS = {"CredentialsInvalid": CREDENTIALS, "PermissionMissing": PERMISSIONS}
+# Errors that the same data raises again at every sync (binsync.storage.large_items).
+_PERMANENT_ERRORS = {"ItemTooLarge": "a record too large to store"}
 
 # Prefix of the connection warning for repeated transient failures, so it can be replaced or
 # removed without touching the registration warnings kept in the same list.
@@ -152,7 +157,7 @@ def cause_details(cause: str | None) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Classification:
-    category: str  # credentials | permissions | transient | aborted
+    category: str  # credentials | permissions | transient | permanent | aborted
     error: str  # the error name (CredentialsInvalid, States.Timeout, ...)
     summary: str  # what happened, in a few words
 
@@ -168,6 +173,8 @@ def classify(status: str, error: str | None) -> Classification:
         return Classification(category, name, "Binance rejected the API key")
     if category == PERMISSIONS:
         return Classification(category, name, "Binance refused a read with this API key")
+    if name in _PERMANENT_ERRORS:
+        return Classification(PERMANENT, name, _PERMANENT_ERRORS[name])
     return Classification(TRANSIENT, name or "Unknown", _transient_summary(name))
 
 
@@ -258,6 +265,9 @@ def _run_user_message(kind: Classification, reason: str | None) -> str:
         return reason
     if kind.category == ABORTED:
         return "This sync was stopped before it finished."
+    if kind.category == PERMANENT:
+        return (f"This sync stopped on {kind.summary}; every other record was stored. Syncing again "
+                "will not fix it: contact support with this run id so the record can be stored.")
     return (f"This sync stopped early: {kind.summary}. The key is fine; the next sync (weekly, or "
             "one you start) fetches this period again.")
 
@@ -269,7 +279,7 @@ def _run_user_message(kind: Classification, reason: str | None) -> str:
 class FailureOutcome:
     execution_arn: str
     status: str
-    action: str  # disabled | already_disabled | stale | counted | aborted | ignored
+    action: str  # disabled | already_disabled | stale | counted | permanent | aborted | ignored
     category: str | None = None
     error: str | None = None
     user_id: str | None = None
@@ -322,6 +332,8 @@ def handle_failure(facts: FailedExecution) -> FailureOutcome:
 
     if kind.category == ABORTED:
         outcome.action = "aborted"
+    elif kind.category == PERMANENT:
+        outcome.action = "permanent"  # the key is fine; the counter is not touched
     elif kind.category in DISABLING:
         outcome.action = _disable(conn, reason or "", facts.stop_ms)
     else:
@@ -351,7 +363,9 @@ def _record_run(connection_id: str, run_id: str, facts: FailedExecution, kind: C
         "type": kind.error,
         "category": kind.category,
         "message": message[:2000],
-        "user_message": _run_user_message(kind, reason),
+        # a permanent error's own message names the record (binsync.sync.finish)
+        "user_message": ((kind.category == PERMANENT and _str(previous.get("user_message")))
+                         or _run_user_message(kind, reason)),
         "execution_arn": facts.execution_arn,
         "execution_status": facts.status,
     }
@@ -409,8 +423,8 @@ def count_transient_failures(connection_id: str) -> tuple[int, Classification | 
         category = error.get("category")
         if category is None:
             category = classify("FAILED", _str(error.get("type"))).category
-        if category == ABORTED:
-            continue
+        if category in (ABORTED, PERMANENT):
+            continue  # neither says anything about Binance or the key being unreliable
         if category in DISABLING:
             break
         count += 1

@@ -31,6 +31,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from binsync.csv_safety import safe_cell
 from binsync.model import Leg, Source, Transaction, format_decimal, transaction_id
+from binsync.statement import limits
 
 if TYPE_CHECKING:
     from binsync.statement.parser import StatementParser
@@ -152,6 +153,8 @@ def iter_waltio_transactions(table: Table, parser: StatementParser) -> Iterator[
             kind_text = cell(cells, "type")
             folded = _fold(kind_text)
             sec = parse_time(cell(cells, "date")) - _tz_offset(cell(cells, "tz"))
+            if limits.time_error(sec, cell(cells, "date")):  # as statement rows: refused by name
+                raise ValueError(f"Date: {limits.time_error(sec, cell(cells, 'date'))}")
             received = _amount(cell(cells, "received"), "Montant reçu")
             sent = _amount(cell(cells, "sent"), "Montant envoyé")
             fee = _amount(cell(cells, "fee"), "Frais")

@@ -62,3 +62,22 @@ def full_body(body: dict[str, Any], *, s3: Any = None) -> dict[str, Any]:
         return body
     obj = (s3 or clients.client("s3")).get_object(Bucket=os.environ["UPLOADS_BUCKET"], Key=pointer["s3_key"])
     return json.loads(obj["Body"].read())
+
+
+def delete_full_bodies(bodies: list[dict[str, Any]], *, s3: Any = None) -> int:
+    """Remove the S3 copies these stored bodies point to, every version (the bucket is
+    versioned: a plain delete would only hide them). Returns the number of objects removed."""
+    keys = [pointer["s3_key"] for body in bodies
+            if isinstance(body, dict) and (pointer := (body.get("meta") or {}).get("full_body"))]
+    if not keys:
+        return 0
+    client = s3 or clients.client("s3")
+    bucket = os.environ["UPLOADS_BUCKET"]
+    for key in keys:
+        pages = client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key)
+        versions = [{"Key": v["Key"], "VersionId": v["VersionId"]} for page in pages
+                    for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])] if v["Key"] == key]
+        for start in range(0, len(versions), 1000):
+            batch = versions[start:start + 1000]
+            client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+    return len(keys)

@@ -45,6 +45,7 @@ def summarise(run: RunModel) -> dict[str, Any]:
     beyond = list(run.beyond_retention or [])
     records_by_endpoint_variant: dict[tuple[str, str], int] = defaultdict(int)
     incomplete = []
+    too_large: list[str] = []  # permanent: the same record fails every sync (large_items)
     traded: set[str] = set()
     gaps: dict[str, list[dict[str, Any]]] = defaultdict(list)  # product -> what was not read
     income_symbols: dict[str, set[str]] = defaultdict(set)     # usdm/coinm -> symbols income named
@@ -61,6 +62,8 @@ def summarise(run: RunModel) -> dict[str, Any]:
         records_by_endpoint_variant[(task.endpoint, variant)] += int(task.records or 0)
         if task.status != "done":
             incomplete.append(task.task_id)
+            if (task.error or {}).get("type") == "ItemTooLarge":
+                too_large.append(str(task.error.get("message") or task.task_id))
         if task.error and task.error.get("beyond_api_reach"):
             beyond.append({"product": product, "endpoint": task.endpoint, "symbol": task.symbol,
                            "before": None, "reason": task.error["reason"]})
@@ -101,7 +104,7 @@ def summarise(run: RunModel) -> dict[str, Any]:
             coverage[product] = {**entry, "complete": not entry.get("not_planned"), "tasks": 0, "records": 0}
     known = {"margin_isolated": isolated_pairs, **{f: set(v) for f, v in income_symbols.items()}}
     return {"counts": dict(counts), "coverage": coverage, "beyond_retention": beyond,
-            "incomplete": incomplete, "traded_markets": traded, "task_rows": rows,
+            "incomplete": incomplete, "too_large": too_large, "traded_markets": traded, "task_rows": rows,
             "gaps": {p: g for p, g in gaps.items() if g},
             "known_symbols": {k: sorted(v) for k, v in known.items() if v}}
 
@@ -221,6 +224,17 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     error: dict[str, Any] | None = None
     if run.error and run.error.get("type") in AUTH_ERRORS:
         error = dict(run.error)
+    elif summary["too_large"]:
+        # Retrying cannot help: the same transaction fails every sync. Its own error (category
+        # permanent in events.failures), naming the transactions, never counted as transient.
+        named = "; ".join(summary["too_large"][:5])
+        error = {"type": "ItemTooLarge",
+                 "message": (f"{len(summary['too_large'])} tasks hold a transaction too large to "
+                             f"store: {named}"),
+                 "user_message": ("A record of this account is too large for binsync to store (" + named
+                                  + "). Every other record of those periods is stored; syncing again will "
+                                  "not fix it. Contact support with this run id so the record can be "
+                                  "stored by hand or split.")}
     elif summary["incomplete"]:
         error = {"type": "SyncIncomplete",
                  "message": f"{len(summary['incomplete'])} tasks did not complete: "

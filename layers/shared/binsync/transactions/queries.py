@@ -78,6 +78,13 @@ def decode_cursor(cursor: str, order: str, flt: TxFilter | None = None) -> str:
     sk = data.get("sk")
     if not isinstance(sk, str) or not SK_RE.match(sk):
         raise bad
+    # Every stored time is in the supported range (statement.limits), so a cursor beyond it was
+    # not made here; refused before it reaches a key condition.
+    from binsync.statement.limits import END_SUPPORTED_SEC, FIRST_SUPPORTED_SEC
+
+    if not FIRST_SUPPORTED_SEC * 1000 <= int(sk[:13]) < END_SUPPORTED_SEC * 1000:
+        raise InvalidInput("invalid_cursor", "cursor points outside the supported dates "
+                           "(1970-01-01 to 2099-12-31)", field="cursor")
     return sk
 
 
