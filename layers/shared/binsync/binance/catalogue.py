@@ -827,7 +827,8 @@ _ALL += [
         choice="\"Max 30 day difference between startTime and endTime\"; bare list (no total): a short page "
                "ends the window (max 100 documented). The time is nested: its details' latest "
                "transactionDateTime ❓ (which time the window filters on is undocumented).",
-        extra={"statement_only": "index-linked plan redemptions: GET /sapi/v1/lending/auto-invest/redeem/"
+        extra={"time_nested": "transactionDetails[].transactionDateTime",
+               "statement_only": "index-linked plan redemptions: GET /sapi/v1/lending/auto-invest/redeem/"
                                  "history requires the requestId of the user's own redeem call and no "
                                  "endpoint lists those ids; only the statement carries them"}),
 ]

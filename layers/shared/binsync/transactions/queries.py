@@ -71,20 +71,20 @@ def decode_cursor(cursor: str, order: str, flt: TxFilter | None = None) -> str:
         raise bad from None
     if not isinstance(data, dict) or data.get("v") != 1 or data.get("o") != order:
         raise bad
-    if data.get("f", "") != filter_fingerprint(flt):
-        raise InvalidInput("cursor_filter_mismatch", "cursor continues a list with other filters: send "
-                           "the same from, to, kind, asset, wallet, source and connection_id as the page "
-                           "it came from, or start again without a cursor", field="cursor")
     sk = data.get("sk")
     if not isinstance(sk, str) or not SK_RE.match(sk):
         raise bad
     # Every stored time is in the supported range (statement.limits), so a cursor beyond it was
-    # not made here; refused before it reaches a key condition.
+    # not made here, whatever its filters; refused before it reaches a key condition.
     from binsync.statement.limits import END_SUPPORTED_SEC, FIRST_SUPPORTED_SEC
 
     if not FIRST_SUPPORTED_SEC * 1000 <= int(sk[:13]) < END_SUPPORTED_SEC * 1000:
         raise InvalidInput("invalid_cursor", "cursor points outside the supported dates "
                            "(1970-01-01 to 2099-12-31)", field="cursor")
+    if data.get("f", "") != filter_fingerprint(flt):
+        raise InvalidInput("cursor_filter_mismatch", "cursor continues a list with other filters: send "
+                           "the same from, to, kind, asset, wallet, source and connection_id as the page "
+                           "it came from, or start again without a cursor", field="cursor")
     return sk
 
 
