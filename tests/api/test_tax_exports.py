@@ -63,3 +63,48 @@ def test_tax_exports_refuse_unknown_parameters(api):
     for path in ("/exports/koinly.csv", "/exports/cointracking.csv"):
         status, _headers, body = api.raw("GET", path, query={"kinds": "trade"})
         assert status == 422 and body["error"]["field"] == "query.kinds"
+
+
+def _store(user: str, uid: str, tx) -> None:
+    from binsync.storage.models import TransactionModel, account_key, transaction_sk
+
+    TransactionModel(
+        user,
+        transaction_sk(tx.time_ms, tx.id),
+        tx_id=tx.id,
+        account_key=account_key(user, uid),
+        binance_uid=uid,
+        time_ms=tx.time_ms,
+        kind=tx.kind,
+        assets=sorted({leg.asset for leg in tx.legs}),
+        wallets=sorted({leg.wallet for leg in tx.legs}),
+        source_kind=tx.source.kind,
+        source_ref=tx.source.ref,
+        body=tx.to_dict(),
+    ).save()
+
+
+def test_an_internal_transfer_is_counted_in_the_omitted_header(api):
+    from decimal import Decimal
+
+    from binsync.model import Leg, Source, Transaction, transaction_id
+
+    _seed(api)
+    transfer = Transaction(
+        id=transaction_id("555", "api", "transfer-x"),
+        account="555",
+        time_ms=START + 30 * 60_000,
+        kind="transfer",
+        legs=(Leg("USDT", Decimal("-5"), "spot", "out"), Leg("USDT", Decimal("5"), "funding", "in")),
+        source=Source("api", "transfer.endpoint"),
+        description="spot to funding",
+    )
+    _store("user-a", "555", transfer)
+    for path, header in (
+        ("/exports/koinly.csv", KOINLY_HEADER),
+        ("/exports/cointracking.csv", COINTRACKING_HEADER),
+    ):
+        status, headers, body = api.raw("GET", path, query={"to": START + 3 * HOUR})
+        assert status == 200
+        assert headers["X-Binsync-Omitted"] == "1 (no net balance change (internal transfer): 1)"
+        assert len(_rows(body, header)) == 3
