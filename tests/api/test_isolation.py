@@ -40,6 +40,10 @@ ROUTES: list[tuple[str, str, Any, Any, str]] = [
     ("GET", "/exports/transactions.csv", None, {"connection_id": "{connection_id}"}, "404"),
     ("GET", "/exports/waltio.csv", None, None, "csv-empty"),
     ("GET", "/exports/waltio.csv", None, {"connection_id": "{connection_id}"}, "404"),
+    ("GET", "/exports/koinly.csv", None, None, "csv-empty"),
+    ("GET", "/exports/koinly.csv", None, {"connection_id": "{connection_id}"}, "404"),
+    ("GET", "/exports/cointracking.csv", None, None, "csv-empty"),
+    ("GET", "/exports/cointracking.csv", None, {"connection_id": "{connection_id}"}, "404"),
     ("GET", "/me", None, None, "me"),
 ]
 

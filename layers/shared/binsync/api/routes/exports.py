@@ -1,4 +1,5 @@
-"""/exports: the user's transactions as CSV (one row per leg) and in Waltio's import format."""
+"""/exports: the user's transactions as CSV (one row per leg) and in Waltio's, Koinly's and
+CoinTracking's import formats."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from binsync.api.routes.transactions import (
 from binsync.connections.errors import DomainError
 from binsync.model import Transaction
 from binsync.transactions import export, queries
+from binsync.transactions.tax_formats import cointracking_csv, koinly_csv
 
 router = APIGatewayRouter()
 TAG = ["exports"]
@@ -97,3 +99,31 @@ def export_waltio(from_: From = None, to: To = None, kind: KindQ = None, asset: 
     omitted = export.Omitted()
     body = export.waltio_csv(_annotated(user_id, flt), omitted)
     return _csv(body, "waltio.csv", omitted)
+
+
+_ONE_ROW = ("One row per transaction carries one received, one sent and one fee asset, netted "
+            "across Binance wallets; a transaction it cannot express (several assets, fees in two "
+            "assets, no net balance change) has no row and is counted with its reason in the "
+            "`X-Binsync-Omitted` header.")
+
+
+@router.get("/exports/koinly.csv", tags=TAG,
+            summary="Transactions in Koinly's universal CSV format (12 columns)",
+            description=_ONE_ROW, responses={200: CSV_RESPONSE, **error_responses(401, 404, 413, 422)})
+def export_koinly(from_: From = None, to: To = None, kind: KindQ = None, asset: AssetQ = None,
+                  wallet: WalletQ = None, source: SourceQ = None,
+                  connection_id: ConnectionQ = None) -> Response[str]:
+    flt = make_filter(from_, to, kind, asset, wallet, source, connection_id)
+    omitted = export.Omitted()
+    return _csv(koinly_csv(_annotated(_user(), flt), omitted), "koinly.csv", omitted)
+
+
+@router.get("/exports/cointracking.csv", tags=TAG,
+            summary="Transactions in CoinTracking's CSV import format (12 columns)",
+            description=_ONE_ROW, responses={200: CSV_RESPONSE, **error_responses(401, 404, 413, 422)})
+def export_cointracking(from_: From = None, to: To = None, kind: KindQ = None, asset: AssetQ = None,
+                        wallet: WalletQ = None, source: SourceQ = None,
+                        connection_id: ConnectionQ = None) -> Response[str]:
+    flt = make_filter(from_, to, kind, asset, wallet, source, connection_id)
+    omitted = export.Omitted()
+    return _csv(cointracking_csv(_annotated(_user(), flt), omitted), "cointracking.csv", omitted)
