@@ -29,8 +29,10 @@ from typing import Any
 import pytest
 from binsync.transactions.export import TRANSACTIONS_HEADER
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+# BINSYNC_CHROMIUM / BINSYNC_CHROMEDRIVER point elsewhere (e.g. a path that does not exist, to see the skip).
+CHROMIUM = os.environ.get("BINSYNC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = (os.environ.get("BINSYNC_CHROMEDRIVER") or shutil.which("chromedriver")
+                or "/usr/bin/chromedriver")
 MISSING = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
 try:
     from selenium import webdriver
@@ -42,6 +44,7 @@ except ImportError:  # pragma: no cover - selenium is in requirements-dev.txt
     webdriver = None  # type: ignore[assignment]
 
 pytestmark = [
+    pytest.mark.slow,  # about a minute: the emulated small account's full sync at --time-scale 60
     pytest.mark.skipif(bool(MISSING), reason="the browser test needs Debian's chromium and chromium-driver "
                        f"(apt-get install chromium chromium-driver); missing: {', '.join(MISSING)}"),
     pytest.mark.skipif(webdriver is None, reason="selenium is not installed (requirements-dev.txt)"),
