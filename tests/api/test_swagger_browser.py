@@ -98,8 +98,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         driver.quit()
 
 
-def _wait(driver: Any, condition: Any, timeout: float = WAIT) -> Any:
-    return WebDriverWait(driver, timeout).until(condition)
+def _wait(driver: Any, condition: Any, timeout: float = WAIT, message: str = "") -> Any:
+    return WebDriverWait(driver, timeout).until(condition, message)
 
 
 def _click(driver: Any, element: WebElement) -> None:
@@ -150,7 +150,8 @@ def _requested_urls(driver: Any) -> list[str]:
 def test_swagger_ui_registers_syncs_lists_and_exports_from_the_page(served, browser):
     api, emulator = served["api_url"], served["emulator"]
     browser.get(served["swagger"])
-    _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info .title")))
+    _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info .title")),
+          message="Swagger UI did not render: its JS and CSS must load without internet")
     assert "binsync API" in browser.find_element(By.CSS_SELECTOR, ".swagger-ui .info .title").text
 
     # Authorize: the bearer token (locally the token is the user id).
