@@ -15,7 +15,7 @@ import pytest
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.model import transaction_id
 from binsync.storage.models import RunModel, TaskModel, TransactionModel, account_key
-from binsync_local.cli.sync_cmd import ProgressBar, allow_base_url, follow_run
+from binsync_local.cli.sync_cmd import ProgressBar, allow_base_url, follow_run, register_key
 from binsync_local.emulator.generator import generate_account
 from binsync_local.emulator.server import EmulatorServer
 
@@ -146,10 +146,8 @@ def test_an_export_still_processing_is_handed_back_to_the_state_machine_and_resu
     try:
         allow_base_url(server.base_url)
         creds = server.credentials
-        status, _, body = cloud.api_request("POST", "/connections", user=USER, body={
-            "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
-            "sync_mode": "full"})
-        assert status == 201, body
+        body = register_key(cloud, base_url=server.base_url, api_key=creds["api_key"],
+                            api_secret=creds["api_secret"], key_type="hmac", mode="full", user=USER)
         run = follow_run(cloud, body["connection_id"], body["current_run"]["run_id"], timeout=300,
                          progress=ProgressBar(False))
         used = sum(server.state.exports.used.values())

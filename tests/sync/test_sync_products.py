@@ -15,7 +15,7 @@ import pytest
 from binsync.model import Transaction
 from binsync.normalise import legs_sum
 from binsync.storage.models import TransactionModel, account_key
-from binsync_local.cli.sync_cmd import ProgressBar, allow_base_url, follow_run
+from binsync_local.cli.sync_cmd import ProgressBar, allow_base_url, follow_run, register_key
 from binsync_local.emulator.generator import generate_account
 from binsync_local.emulator.products import SYNCED_ENDPOINTS
 from binsync_local.emulator.server import EmulatorServer
@@ -33,10 +33,8 @@ def test_full_sync_stores_every_new_product_record_once(cloud, monkeypatch, seed
     try:
         allow_base_url(server.base_url)
         creds = server.credentials
-        status, _, body = cloud.api_request("POST", "/connections", user=USER, body={
-            "api_key": creds["api_key"], "api_secret": creds["api_secret"], "base_url": server.base_url,
-            "sync_mode": "full"})
-        assert status == 201, body
+        body = register_key(cloud, base_url=server.base_url, api_key=creds["api_key"],
+                            api_secret=creds["api_secret"], key_type="hmac", mode="full", user=USER)
         run = follow_run(cloud, body["connection_id"], body["current_run"]["run_id"], timeout=300,
                          progress=ProgressBar(False))
     finally:
