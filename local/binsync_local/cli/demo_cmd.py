@@ -222,8 +222,12 @@ def upload_file(cloud: Any, connection_id: str, user_id: str, name: str, data: b
 
 
 def upload_statements(cloud: Any, account: Any, connection_id: str, user_id: str) -> dict[str, Any]:
-    files = [upload_file(cloud, connection_id, user_id, name, data)
-             for name, data in statement_files(account)]
+    pending = statement_files(account)
+    files = []
+    for i, (name, data) in enumerate(pending, 1):
+        files.append(upload_file(cloud, connection_id, user_id, name, data))
+        done = files[-1]
+        sys.stderr.write(f"  {i}/{len(pending)} {name}: {done.get('status')} in {done.get('seconds')} s\n")
     total = {k: sum(int(f.get(k) or 0) for f in files)
              for k in ("rows", "imported", "merged_as_duplicate", "already_present", "rejected_count")}
     return {"files": files, **total,
@@ -321,7 +325,9 @@ def print_report(report: dict[str, Any], out: Any = sys.stdout) -> None:
         for b in beyond:
             what = b.get("symbol") or ", ".join(f"{k}={v}" for k, v in (b.get("params") or {}).items())
             w(f"  {b['endpoint']:<28} {what:<18} before {_ms(b.get('before')):<11} {b['reason']}\n")
-    w(f"\n{completeness_line(s.get('completeness'))}\n")
+    w(f"\nafter the sync, {completeness_line(s.get('completeness'))}\n")
+    if report.get("completeness_after_statement"):
+        w(f"after the statement upload, {completeness_line(report['completeness_after_statement'])}\n")
     if report.get("statement"):
         print_statement(report["statement"], w)
     w(f"\nground truth check: {'PASS' if final['ok'] else 'FAIL'}\n")
@@ -364,6 +370,10 @@ def run(args: argparse.Namespace) -> int:
                 report["statement"] = upload_statements(cloud, account, view["connection_id"], DEFAULT_USER)
                 report["after_statement"] = ground_truth(account, DEFAULT_USER)
                 report["reconciliation"] = report["statement"]["reconciliation"]
+                # the connection's completeness, assessed again after the imports (statement/upload.py)
+                connection = cloud.api_request("GET", f"/connections/{view['connection_id']}",
+                                               user=DEFAULT_USER)[2]
+                report["completeness_after_statement"] = connection.get("completeness")
             if args.out:
                 report["exported"] = {"file": args.out,
                                       "transactions": export(stored_transactions(DEFAULT_USER), args.out)}
