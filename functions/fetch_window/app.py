@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from binsync.storage import tenant_tables
 from binsync.sync.fetch import run_batch
 
 logger = Logger()
@@ -24,5 +25,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.append_keys(run_id=event["run_id"], task_id=task_ids[0], batch_size=len(task_ids))
     remaining_s = context.get_remaining_time_in_millis() / 1000
     deadline = time.time() + remaining_s - max(HANDOVER_MARGIN_S, remaining_s / 10)
-    return run_batch(event["user_id"], event["connection_id"], event["run_id"], task_ids,
-                     deadline=deadline)
+    with tenant_tables.scoped_to(event["user_id"]):
+        return run_batch(event["user_id"], event["connection_id"], event["run_id"], task_ids,
+                         deadline=deadline)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from binsync.storage import tenant_tables
 from binsync.sync.finish import fail_run, finish_run
 
 logger = Logger()
@@ -19,6 +20,8 @@ logger = Logger()
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ids = (event["user_id"], event["connection_id"], event["run_id"])
     logger.append_keys(run_id=ids[2], connection_id=ids[1])
-    result = fail_run(*ids, event.get("error") or {}) if event.get("action") == "fail" else finish_run(*ids)
+    failing = event.get("action") == "fail"
+    with tenant_tables.scoped_to(event["user_id"]):  # the user's transactions only
+        result = fail_run(*ids, event.get("error") or {}) if failing else finish_run(*ids)
     logger.info("finished", extra={"outcome": result["outcome"], "error": result.get("error")})
     return result

@@ -41,12 +41,13 @@ DYNAMO_ACCESS = {
     "ApiFunction": {"ConnectionsTable": "crud", "RunsTable": "crud", "TasksTable": "read",
                     "TransactionsTable": "crud", "AnnotationsTable": "crud", "UploadsTable": "crud",
                     "IdempotencyTable": "crud", "CoverageTable": "crud"},
+    # The sync workers reach the transactions table only through the tenant role (below).
     "PlanSyncFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "TasksTable": "crud",
-                         "TransactionsTable": "read", "IdempotencyTable": "crud", "CoverageTable": "crud"},
+                         "IdempotencyTable": "crud", "CoverageTable": "crud"},
     "FetchWindowFunction": {"ConnectionsTable": "read", "RunsTable": "crud", "TasksTable": "crud",
-                            "TransactionsTable": "crud", "IdempotencyTable": "crud"},
+                            "IdempotencyTable": "crud"},
     "FinishSyncFunction": {"ConnectionsTable": "crud", "RunsTable": "crud", "TasksTable": "read",
-                           "TransactionsTable": "read", "IdempotencyTable": "crud", "CoverageTable": "crud"},
+                           "IdempotencyTable": "crud", "CoverageTable": "crud"},
     "ParseStatementFunction": {"ConnectionsTable": "crud", "TransactionsTable": "crud",
                                "UploadsTable": "crud", "IdempotencyTable": "crud", "CoverageTable": "crud",
                                "RunsTable": "read", "TasksTable": "read"},
@@ -370,18 +371,26 @@ def test_a_tenant_session_touches_only_items_keyed_by_its_user(cfn: dict[str, An
     st = dynamo[0]
     assert not any(a in ("dynamodb:Scan", "dynamodb:*") for a in st["Action"])  # a scan has no leading key
     assert {render(r) for r in st["Resource"]} == {
-        "TransactionsTable.Arn", "${TransactionsTable.Arn}/index/by_id", "ConnectionsTable.Arn"}
-    assert st["Condition"] == {
-        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:PrincipalTag/user}"]}}
+        "TransactionsTable.Arn", "ConnectionsTable.Arn",
+        *(f"${{TransactionsTable.Arn}}/index/{index}" for index in ("by_id", "by_account", "by_file"))}
+    # The user id itself, or an account key "<user id>#<uid>" (by_account, by_file); a tenant
+    # session is never made for a user id holding * ? or # (tests/sync/test_tenant_scope.py).
+    assert st["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [
+        "${aws:PrincipalTag/user}", "${aws:PrincipalTag/user}#*"]}}
 
 
 @pytest.mark.parametrize("table", ["TransactionsTable", "ConnectionsTable"])
 def test_leading_keys_condition_matches_the_key_design(sam_template: dict[str, Any], table: str) -> None:
     """LeadingKeys is the partition key: it isolates a user only where that key is the user id
-    (and on the by_id index, whose partition key is user_id too)."""
+    (the table and by_id) or begins with it and "#" (the account key of by_account and by_file)."""
     props = sam_template["Resources"][table]["Properties"]
     hash_key, = (k["AttributeName"] for k in props["KeySchema"] if k["KeyType"] == "HASH")
     assert hash_key == "user_id"
     if table == "TransactionsTable":
-        by_id, = (i for i in props["GlobalSecondaryIndexes"] if i["IndexName"] == "by_id")
-        assert by_id["KeySchema"][0] == {"AttributeName": "user_id", "KeyType": "HASH"}
+        hashes = {i["IndexName"]: i["KeySchema"][0] for i in props["GlobalSecondaryIndexes"]}
+        assert hashes["by_id"] == {"AttributeName": "user_id", "KeyType": "HASH"}
+        # account keys are "<user id>#<uid>" (binsync.storage.models.account_key)
+        assert hashes["by_account"] == {"AttributeName": "account_key", "KeyType": "HASH"}
+        assert hashes["by_file"] == {"AttributeName": "file_account_key", "KeyType": "HASH"}
+        from binsync.storage.models import account_key
+        assert account_key("user-a", "777") == "user-a#777"

@@ -73,11 +73,12 @@ def _tenant_provider(user_id: str) -> parameters.SecretsProvider | None:
     cached = _tenant_providers.get(user_id)
     if cached and cached[1] > time.time():
         return cached[0]
-    session = tenant_scope.tenant_session(user_id)
+    session = tenant_scope.cached_tenant_session(user_id)
     if session is None:
         return None
     provider = parameters.SecretsProvider(boto3_session=session)
-    _tenant_providers[user_id] = (provider, time.time() + tenant_scope.SESSION_SECONDS - 120)
+    _tenant_providers[user_id] = (provider, time.time() + tenant_scope.SESSION_SECONDS
+                                  - tenant_scope.RENEW_BEFORE_S)
     return provider
 
 

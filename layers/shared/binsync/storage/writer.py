@@ -24,7 +24,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from binsync.model import Transaction, format_decimal
-from binsync.storage import clients, large_items
+from binsync.storage import large_items, tenant_tables
 from binsync.storage.api_sources import merge_api_sources
 from binsync.storage.large_items import ItemTooLarge
 from binsync.storage.models import TransactionModel, account_key, transaction_sk
@@ -54,7 +54,7 @@ class WriteResult:
 
 
 def _client() -> Any:
-    return clients.client("dynamodb")
+    return tenant_tables.dynamodb_client()
 
 
 def _table_name() -> str:
