@@ -95,6 +95,7 @@ def _exercise(client: Any) -> list[Any]:
         # 14 bytes of names and keys plus the filler: exactly at moto's limit, then one byte over
         _answer(client.put_item, TableName=TABLE, Item=_sized(moto_dynamodb.ITEM_SIZE_LIMIT)),
         _answer(client.put_item, TableName=TABLE, Item=_sized(moto_dynamodb.ITEM_SIZE_LIMIT + 1)),
+        *_writes_between_range_queries(client),
         *_range_queries(client),
     ]
 
@@ -122,6 +123,44 @@ def _range_queries(client: Any) -> list[Any]:
     ]
 
 
+def _writes_between_range_queries(client: Any) -> list[Any]:
+    """Deletes, overwrites, new keys, a cancelled transaction and an upsert, each followed by the
+    same range query: a partition kept in key order must follow every write."""
+    pk = {"S": "u#w"}
+    _answer(client.batch_write_item, RequestItems={TABLE: [
+        {"PutRequest": {"Item": {"pk": pk, "sk": {"S": f"{n:013d}#tx{n}"}}}} for n in range(0, 30, 3)]})
+    query = {"TableName": TABLE, "KeyConditionExpression": "pk = :p AND sk BETWEEN :lo AND :hi",
+             "ExpressionAttributeValues": {":p": pk, ":lo": {"S": "0000000000006"},
+                                           ":hi": {"S": "0000000000021#tx21"}}}
+    key = {"pk": pk, "sk": {"S": "0000000000012#tx12"}}
+    new = {"pk": pk, "sk": {"S": "0000000000013#new"}, "gsi": {"S": "g#4"}}
+    cancelled = [
+        {"Put": {"TableName": TABLE, "Item": {"pk": pk, "sk": {"S": "0000000000014#t"}}}},
+        {"Delete": {"TableName": TABLE, "Key": key}},
+        {"ConditionCheck": {"TableName": TABLE, "Key": {"pk": pk, "sk": {"S": "0000000000015#tx15"}},
+                            "ConditionExpression": "attribute_not_exists(pk)"}},
+    ]
+    return [
+        _answer(client.delete_item, TableName=TABLE, Key=key),
+        _answer(client.query, **query),
+        _answer(client.delete_item, TableName=TABLE, Key=key),  # already gone
+        _answer(client.put_item, TableName=TABLE, Item=new),
+        _answer(client.put_item, TableName=TABLE, Item={**new, "gsi": {"S": "g#5"}}),  # overwrite
+        _answer(client.query, **query),
+        _answer(client.batch_write_item, RequestItems={TABLE: [
+            {"DeleteRequest": {"Key": {"pk": pk, "sk": new["sk"]}}},
+            {"PutRequest": {"Item": {**key, "gsi": {"S": "g#6"}}}}]}),
+        _answer(client.query, **query),
+        _answer(client.transact_write_items, TransactItems=cancelled),
+        _answer(client.query, **query),
+        _answer(client.update_item, TableName=TABLE, Key={"pk": pk, "sk": {"S": "0000000000007#upd"}},
+                UpdateExpression="SET gsi = :g", ExpressionAttributeValues={":g": {"S": "g#7"}}),
+        _answer(client.query, **query),
+        _answer(client.query, TableName=TABLE, KeyConditionExpression="pk = :p AND begins_with(sk, :pre)",
+                ExpressionAttributeValues={":p": pk, ":pre": {"S": "000000000001"}}),
+    ]
+
+
 def _sized(total_bytes: int) -> dict[str, Any]:
     return {"pk": {"S": "u#1"}, "sk": {"S": "big"}, "blob": {"S": "x" * (total_bytes - 14)}}
 
@@ -133,6 +172,7 @@ def _run(adjusted: bool) -> list[Any]:
         moto_dynamodb._direct_top_level_projection(adjusted)
         moto_dynamodb._uncopied_query_results(adjusted)
         moto_dynamodb._native_key_order(adjusted)
+        moto_dynamodb._sorted_partitions(adjusted)
         moto_dynamodb._partition_queries(adjusted)
         try:
             assert ("serialized" in DynamoHandler.__dict__) is adjusted
@@ -146,6 +186,7 @@ def _run(adjusted: bool) -> list[Any]:
             moto_dynamodb._direct_top_level_projection(False)
             moto_dynamodb._uncopied_query_results(False)
             moto_dynamodb._native_key_order(False)
+            moto_dynamodb._sorted_partitions(False)
             moto_dynamodb._partition_queries(False)
 
 
@@ -177,6 +218,15 @@ def test_the_exercise_reaches_the_awkward_values_and_the_errors(answers: Any) ->
     assert ranged[0] == [f"{n:013d}" for n in (6, 9, 12, 15, 18, 21)]
     assert ranged[1] == [f"{n:013d}" for n in (21, 18)] and ranged[2] == [f"{n:013d}" for n in (12, 15)]
     assert ranged[3] == [] and len(ranged[4]) == 8
+    writes = plain[-19:-6]
+    written = [[i["sk"]["S"] for i in answer.get("Items", [])] for answer in writes]
+    assert written[1] == [f"{n:013d}#tx{n}" for n in (6, 9, 15, 18, 21)]  # after the delete
+    assert "0000000000013#new" in written[5] and "0000000000012#tx12" not in written[5]
+    assert written[7] == [f"{n:013d}#tx{n}" for n in (6, 9, 12, 15, 18, 21)]
+    assert writes[8]["error"]["Code"] == "TransactionCanceledException"
+    assert written[9] == written[7]  # the cancelled transaction left the partition as it was
+    assert "0000000000007#upd" in written[11]
+    assert written[12] == ["0000000000012#tx12", "0000000000015#tx15", "0000000000018#tx18"]
 
 
 def test_item_sizes_are_motos_own():
