@@ -20,9 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from binsync.model import Transaction
+from binsync.statement.merge import _coalesce
 from binsync.storage.models import TransactionModel, account_key, transaction_sk
 
 PAD_S = 60  # a multi-second event (dust, Buy Crypto) spans seconds; its fragments lie this close
+COALESCE_GAP_S = 86_400
 
 
 @dataclass
@@ -62,19 +64,25 @@ def keep_fuller(user_id: str, binance_uid: str, transactions: Sequence[Transacti
         result.to_write = list(transactions)
         return result
     stored: list[Stored] = []
-    for lo, hi in _windows(candidates):
+    for lo, hi in _coalesce(_windows(candidates), max_gap=COALESCE_GAP_S):  # one Query per day or less
         stored.extend(_stored_statement_events(user_id, binance_uid, lo, hi))
+    # Only a stored event sharing a row with `tx` can contain it or be contained in it.
+    sharing: dict[str, list[int]] = {}
+    for index, (_, other) in enumerate(stored):
+        for row in other:
+            sharing.setdefault(row, []).append(index)
     deleted: set[str] = set()
     for tx in transactions:
         rows = _rows(tx.meta)
-        if not rows or not stored:
+        near = [stored[i] for i in sorted({i for row in rows for i in sharing.get(row, ())})]
+        if not rows or not near:
             result.to_write.append(tx)
             continue
-        if any(rows < other or (rows == other and model.tx_id != tx.id) for model, other in stored
+        if any(rows < other or (rows == other and model.tx_id != tx.id) for model, other in near
                if model.sk not in deleted):
             result.dropped += 1  # every row already stored in a fuller (or equal) event
             continue
-        for model, other in stored:
+        for model, other in near:
             if model.sk in deleted or not other < rows:
                 continue
             if model.sk != transaction_sk(tx.time_ms, tx.id):
