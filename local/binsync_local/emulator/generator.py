@@ -18,6 +18,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import ClassVar
 
 from .account import Account, ApiKey, ApiRecord, Event, LegT, Market
+from .products import generate_after_funding
 from .products import generate_all as generate_products
 from .universe import FIAT, STABLE, build_universe, price_decimals, quantize_price
 
@@ -147,6 +148,8 @@ class Gen:
         self.events: list[Event] = []
         self.noise: list[ApiRecord] = []
         self._seq: dict[str, int] = defaultdict(int)
+        self.master_email = ""  # set by products/sub_accounts.py (a master account)
+        self.sub_accounts: list[dict] = []
 
     # ---- helpers -----------------------------------------------------------------------------
     def n(self, key: str) -> int:
@@ -1863,6 +1866,7 @@ def generate_account(
     g.rebates(prices)
     generate_products(g, prices, seed)  # issue 14 families, one module each (products/)
     g.fund(prices)
+    generate_after_funding(g, prices, seed)  # sub-account transfers: never below the funded balances
     g.renumber([r for e in g.events for r in e.api if r.endpoint == "options.bill"], "options_bill:")
     keys = _make_keys(rng, uid, now_ms)
     digest = hashlib.sha256(f"{profile}:{seed}".encode()).hexdigest()[:6]
@@ -1877,4 +1881,6 @@ def generate_account(
         markets=markets,
         keys=keys,
         mining_user=f"miner{digest}",
+        master_email=g.master_email,
+        sub_accounts=g.sub_accounts,
     )

@@ -833,6 +833,47 @@ _ALL += [
                                  "endpoint lists those ids; only the statement carries them"}),
 ]
 
+# sub-account transfers seen from a master account (spec §5.13, §8 #20)
+# Both histories are filtered by one sub-account email per request ("fromEmail" or "toEmail"):
+# the planner makes one variant per discovered sub-account and direction (catalogue
+# `variants_from_scope`); the normaliser tells the master's side from the sub-account list
+# (`context_scope`), so a transfer between two sub-accounts moves no balance of this account.
+_SUB_TRANSFER = dict(
+    product="sub_account", family="sapi", weight=1, bucket=SAPI_IP, pagination="page", cursor_param="page",
+    id_fields=("tranId",),
+    extra={"variants_from_scope": {"scope": "sub_accounts", "params": ("fromEmail", "toEmail")},
+           "context_scope": "sub_accounts"},
+)
+_ALL += [
+    _ep(name="sub_account.list", product="sub_account", family="sapi", path="/sapi/v1/sub-account/list",
+        weight=1, bucket=SAPI_IP, history=False, pagination="page", page_size=200, default_page_size=1,
+        max_page_size=200, cursor_param="page", start_param=None, end_param=None,
+        rows_path=("subAccounts",), id_fields=("email",),
+        extra={"not_master_codes": (-8012, -9000), "not_master_message": "sub-account function is not enabled"},
+        choice="limit \"Default value: 1, Max value: 200\" (Binance docs, Query Sub-account List): 200 sent, "
+               "pages until a short one. A key of an account that is not a master answers HTTP 400 "
+               "{\"code\":-8012,\"msg\":\"Sub-account function is not enabled.\"} (observed; not in the spec): "
+               "read as \"no sub-accounts\", not as an error.",
+        notes="The sub-account scope of the transfer histories (sync/discovery.py)."),
+    _ep(name="sub_account.spot_transfers", path="/sapi/v1/sub-account/sub/transfer/history",
+        page_size=500, default_page_size=500, page_size_documented=False, max_window_ms=30 * DAY_MS,
+        default_window_ms=100 * DAY_MS, time_field="time",
+        choice="Max window ❓ ([LEGACY]: \"Default return the history with in 100 days\"): 30-day windows, both "
+               "times always sent. limit default 500 [LEGACY], maximum ❓: 500 sent, and a short page does not "
+               "end the walk (page_size_documented=False). fromEmail and toEmail \"cannot be sent at the same "
+               "time\": one variant per sub-account and direction.",
+        **_SUB_TRANSFER),
+    _ep(name="sub_account.universal_transfers", path="/sapi/v1/sub-account/universalTransfer",
+        page_size=500, default_page_size=500, max_page_size=500, page_size_documented=False,
+        max_window_ms=7 * DAY_MS, default_window_ms=7 * DAY_MS, rows_path=("result",),
+        total_path=("totalCount",), time_field="createTimeStamp",
+        choice="§8 #20: \"less than 7 days\" (official/[SDK]) vs 30 days: 7-day windows, accepted by both. limit "
+               "500 (official max) vs max 20 [LEGACY]: 500 sent, totalCount read, and a short page does not end "
+               "the walk. Depth: [LEGACY] \"Only get the latest history of past 30 days\" is not assumed "
+               "(the walk covers the sync window).",
+        **_SUB_TRANSFER),
+]
+
 ENDPOINTS: dict[str, Endpoint] = {ep.name: ep for ep in _ALL}
 if len(ENDPOINTS) != len(_ALL):  # pragma: no cover - a duplicate name is a programming error
     raise RuntimeError("duplicate endpoint name in the catalogue")

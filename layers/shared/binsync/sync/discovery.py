@@ -31,11 +31,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from binsync.binance.catalogue import ENDPOINTS
 from binsync.sync import binance_io
 
 log = logging.getLogger(__name__)
 
 CROSS, ISOLATED, USDM, COINM = "margin_cross", "margin_isolated", "usdm", "coinm"
+SUB_ACCOUNTS = "sub_accounts"
+# The product whose coverage records how a scope was chosen (the others: margin_* -> margin).
+SCOPE_PRODUCTS = {USDM: "usdm", COINM: "coinm", SUB_ACCOUNTS: "sub_account"}
 FUTURES_SCOPES = {USDM: ("usdm.exchange_info", "usdm.account"),
                   COINM: ("coinm.exchange_info", "coinm.account")}
 
@@ -119,6 +123,41 @@ def futures_scopes(client: Any, out: Scopes, known: Mapping[str, list[str]]) -> 
         out.notes[scope] = {"rule": "exchange_info_positions_income", "walked": len(symbols)}
 
 
+def is_not_master(exc: BaseException) -> bool:
+    """The answer of sub-account/list to a key of an account that is not a master (catalogue)."""
+    extra = ENDPOINTS["sub_account.list"].extra
+    code = getattr(exc, "code", None)
+    msg = str(getattr(exc, "msg", "") or "").lower()
+    return code in extra["not_master_codes"] or str(extra["not_master_message"]) in msg  # type: ignore[operator]
+
+
+def sub_account_emails(client: Any, known: Iterable[str] = ()) -> list[str]:
+    ep = ENDPOINTS["sub_account.list"]
+    size = int(ep.page_size or 200)
+    emails: set[str] = set(known)
+    for page in range(1, 10_001):  # 200 per page: far above any master's sub-accounts
+        body = _read(client, ep.name, {"page": page, "limit": size})
+        rows = (body.get("subAccounts") if isinstance(body, Mapping) else None) or []
+        emails.update(str(r["email"]) for r in rows if isinstance(r, Mapping) and r.get("email"))
+        if len(rows) < size:
+            break
+    return sorted(emails)
+
+
+def sub_account_scopes(client: Any, out: Scopes, known: Mapping[str, list[str]]) -> None:
+    try:
+        emails = sub_account_emails(client, known.get(SUB_ACCOUNTS, ()))
+        out.notes[SUB_ACCOUNTS] = {"rule": "sub_account_list", "walked": len(emails)}
+    except Exception as exc:
+        if not is_not_master(exc):
+            log.warning("sub-accounts could not be listed: %s", type(exc).__name__)
+            out.failed[SUB_ACCOUNTS] = f"the sub-account list could not be read ({type(exc).__name__})"
+            return
+        emails = sorted(set(known.get(SUB_ACCOUNTS, ())))
+        out.notes[SUB_ACCOUNTS] = {"rule": "not_a_master_account", "walked": len(emails)}
+    out.symbols[SUB_ACCOUNTS] = emails
+
+
 def discover(client: Any, products: Mapping[str, Any],
              known: Mapping[str, list[str]] | None = None) -> Scopes:
     """Every scope of the products the account has (account/info flags; unknown = try)."""
@@ -128,4 +167,5 @@ def discover(client: Any, products: Mapping[str, Any],
         margin_scopes(client, out, known)
     if products.get("isFutureEnabled") is not False:
         futures_scopes(client, out, known)
+    sub_account_scopes(client, out, known)
     return out

@@ -42,8 +42,13 @@ def _normalise(endpoint: str, rows: list[Any], uid: str, context: dict[str, Any]
     return normalise(endpoint, rows, uid=uid, context=context)
 
 
-def _context(task: TaskModel) -> dict[str, Any]:
+def _context(task: TaskModel, connection: ConnectionModel | None = None) -> dict[str, Any]:
     context: dict[str, Any] = {"params": dict(task.params or {})}
+    scope = ENDPOINTS[task.endpoint].extra.get("context_scope") if task.endpoint in ENDPOINTS else None
+    if scope and connection is not None:  # stored at plan time (plan.remember_context_scopes)
+        members = (connection.known_symbols or {}).get(str(scope))
+        if members is not None:
+            context[str(scope)] = list(members)
     if task.symbol:
         context["symbol"] = task.symbol
         market = markets.market_of(task.symbol)
@@ -132,7 +137,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
         else:
             pages = client.iter_pages(endpoint.name, start_ms=task.window_start, end_ms=task.window_end,
                                       symbol=task.symbol, params=dict(task.params or {}), cursor=task.cursor)
-        context = _context(task)
+        context = _context(task, connection)
         # An export's rows are the live endpoint's rows: its normaliser gives the same ids.
         normaliser = str(endpoint.extra.get("export_of") or endpoint.name)
         for page in pages:

@@ -205,7 +205,17 @@ def _variants(ep: Endpoint, inputs: PlanInputs | None = None) -> list[dict[str, 
     needs_pairs = ep.extra.get("isolated_variant_params")
     if isinstance(needs_pairs, dict):
         return _with_isolated_pairs(ep, needs_pairs, inputs)
+    from_scope = ep.extra.get("variants_from_scope")
+    if isinstance(from_scope, dict):
+        return _scope_variants(from_scope, inputs)
     return [dict(v) for v in ep.variants] or [{}]
+
+
+def _scope_variants(from_scope: Mapping[str, Any], inputs: PlanInputs | None) -> list[dict[str, Any]]:
+    """One variant per discovered scope member and parameter (sub-account transfers: fromEmail=e
+    and toEmail=e per sub-account e). An empty scope (not a master account) plans nothing."""
+    members = (inputs.symbols.get(str(from_scope["scope"])) if inputs else None) or []
+    return [{param: member} for member in dict.fromkeys(members) for param in from_scope["params"]]
 
 
 def _with_isolated_pairs(ep: Endpoint, needs_pairs: Mapping[str, tuple[str, ...]],
@@ -249,6 +259,9 @@ def _missing_scopes(ep: Endpoint, inputs: PlanInputs) -> list[str]:
     needed = set(scopes.values()) if isinstance(scopes, dict) and ep.requires_symbol else set()
     if ep.isolated_symbol_param:
         needed.add(ISOLATED_SCOPE)
+    from_scope = ep.extra.get("variants_from_scope")
+    if isinstance(from_scope, dict):
+        needed.add(str(from_scope["scope"]))
     return sorted(s for s in needed if s in inputs.unknown_scopes)
 
 
@@ -308,7 +321,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
             not_planned.append({"endpoint": ep.name, "product": ep.product,
                                 "reason": "the account's " + " and ".join(missing_scopes)
                                           + " symbols could not be discovered"})
-            if scoped is not None:
+            if scoped is not None or ep.extra.get("variants_from_scope"):
                 continue
         if ep.requires_symbol and scoped is None:
             listed = inputs.symbols.get(ep.name, inputs.symbols.get(ep.product))
