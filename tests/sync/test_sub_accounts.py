@@ -110,7 +110,8 @@ def test_the_normaliser_books_the_masters_side_only():
                        context={"params": {"fromEmail": SUBS[0]}, "sub_accounts": SUBS})
     assert not result.rejected and [i for i, _ in result.skipped] == [3]
     by_key = {t.source.native_id: t for t in result.transactions}
-    spot = {k: sum((leg.amount for leg in t.legs if leg.wallet == "spot"), Decimal(0)) for k, t in by_key.items()}
+    spot = {k: sum((leg.amount for leg in t.legs if leg.wallet == "spot"), Decimal(0))
+            for k, t in by_key.items()}
     assert spot == {"sub_transfer:1": Decimal("-1.5"), "sub_transfer:2": Decimal("0.25"), "sub_transfer:3": 0}
     assert by_key["sub_transfer:3"].legs == ()  # between two sub-accounts: nothing of the master moves
     # Conservation: what leaves the master reaches the sub-account (`external`), and back.
@@ -124,7 +125,7 @@ def test_the_universal_history_names_the_masters_wallet_and_unknowns_are_rejecte
            "status": "SUCCESS", "clientTranId": ""}
     result = normalise("sub_account.universal_transfers", [row], uid="9", context={"sub_accounts": SUBS})
     (tx,) = result.transactions
-    assert [(leg.wallet, leg.amount) for leg in tx.legs] == [("external", Decimal(-10)), ("usdm", Decimal(10))]
+    assert [(leg.wallet, leg.amount) for leg in tx.legs] == [("external", -10), ("usdm", 10)]
     # Without the sub-account list, or with two parties that are not sub-accounts, nothing is guessed.
     for context in ({}, {"sub_accounts": ["other@x.test"]}):
         result = normalise("sub_account.universal_transfers", [row], uid="9", context=context)

@@ -78,7 +78,8 @@ def _wallet(row: Row, field: str) -> str:
 
 
 def universal_transfers(row: Row, ctx: RowContext) -> Transaction | Skip:
-    return _transfer(row, ctx, src="fromEmail", dst="toEmail", qty_field="amount", time_field="createTimeStamp",
+    return _transfer(row, ctx, src="fromEmail", dst="toEmail", qty_field="amount",
+                     time_field="createTimeStamp",
                      src_wallet=_wallet(row, "fromAccountType"), dst_wallet=_wallet(row, "toAccountType"))
 
 

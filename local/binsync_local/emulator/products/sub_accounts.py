@@ -34,7 +34,8 @@ def _row(endpoint: str, tran: int, sender: str, receiver: str, asset: str, qty: 
                 "tranId": tran, "time": t}
     return {"tranId": tran, "fromEmail": sender, "toEmail": receiver, "asset": asset, "amount": str(qty),
             "createTimeStamp": t, "fromAccountType": master_wallet if master_sends else "SPOT",
-            "toAccountType": "SPOT" if master_sends else master_wallet, "status": "SUCCESS", "clientTranId": ""}
+            "toAccountType": "SPOT" if master_sends else master_wallet, "status": "SUCCESS",
+            "clientTranId": ""}
 
 
 def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict[str, int]) -> None:
@@ -63,7 +64,8 @@ def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict
                 if qty <= 0:
                     continue
                 tran = ids.next("sub_tran", 6_489_000_000, 10**5)
-                sender, receiver = (g.master_email, sub["email"]) if master_sends else (sub["email"], g.master_email)
+                parties = (g.master_email, sub["email"])
+                sender, receiver = parties if master_sends else parties[::-1]
                 raw = _row(endpoint, tran, sender, receiver, asset, qty, t, master_wallet, master_sends)
                 legs = ([(asset, -qty, wallet, "out"), (asset, qty, "external", "in")] if master_sends
                         else [(asset, -qty, "external", "out"), (asset, qty, wallet, "in")])
