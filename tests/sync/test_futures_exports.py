@@ -18,6 +18,7 @@ from binsync.sync import exports
 from binsync.sync.errors import RETRYABLE_ERRORS
 from binsync.sync.export_file import ExportFileError, parse_export
 from binsync.sync.export_plan import QUOTA_REASON, plan_exports
+from binsync.sync.export_quota import month_of, next_month
 from binsync.sync.planner import PlanInputs, build_plan
 from binsync_local.emulator.api import ApiError
 from binsync_local.emulator.exports import QUOTA_CODE, ExportJobs, to_csv
@@ -82,8 +83,9 @@ def test_exports_are_planned_only_past_the_horizon_newest_first_within_the_quota
     assert trades[0].window_end == NOW - ENDPOINTS["usdm.user_trades"].retention_ms - 1
     # 2019-09 (launch) .. the horizon is more than 5 years: the rest is named, not dropped.
     cut = [b for b in plan.beyond_retention if b["endpoint"] == "usdm.income_export"]
+    retry = next_month(month_of(NOW))
     assert cut == [{"product": "usdm", "endpoint": "usdm.income_export", "before": income[-1].window_start,
-                    "reason": QUOTA_REASON}]
+                    "retry_month": retry, "reason": QUOTA_REASON.format(month=retry)}]
     assert income[-1].window_start > USDM_LAUNCH_MS
     # The live endpoints' "beyond retention" entries are replaced by the exports'.
     assert not [b for b in plan.beyond_retention if b["endpoint"] in ("usdm.income", "usdm.user_trades")]

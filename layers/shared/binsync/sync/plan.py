@@ -17,7 +17,8 @@ from typing import Any
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage import clients
 from binsync.storage.models import ConnectionModel, RunModel
-from binsync.sync import binance_io, discovery, ledger, markets
+from binsync.sync import binance_io, discovery, export_quota, ledger, markets
+from binsync.sync.export_plan import export_endpoints
 from binsync.sync.modes import INCREMENTAL_OVERLAP_MS, resolve_start
 from binsync.sync.planner import MarketSelection, PlanInputs, build_plan, select_markets
 from binsync.sync.progress import add, now_ms
@@ -144,6 +145,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
         unknown_scopes=frozenset(scopes.failed),
         covered=known.coverage_map() if start.use_ledger else None,
         late_overlap_ms=INCREMENTAL_OVERLAP_MS,
+        export_quota_left=export_quota.remaining(connection.export_quota, export_endpoints(), now),
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]

@@ -115,6 +115,9 @@ class PlanInputs:
     # With it, each scope gets tasks only for what `intervals.to_read` says is missing.
     covered: Mapping[str, list[tuple[int, int]]] | None = None
     late_overlap_ms: int = 0  # re-read before the newest covered ms (records credited late)
+    # export endpoint -> download requests left this month (sync/export_quota.py); None: the
+    # catalogue's whole monthly quota
+    export_quota_left: Mapping[str, int] | None = None
 
 
 @dataclass
@@ -369,7 +372,8 @@ def build_plan(inputs: PlanInputs) -> Plan:
     export_tasks, export_beyond, covered = plan_exports(
         planned_names, inputs.start_ms, inputs.now_ms,
         lambda ep: gate(ep, inputs.permissions, inputs.products),
-        covered_of=None if inputs.covered is None else lambda *names: _known_of(inputs, *names))
+        covered_of=None if inputs.covered is None else lambda *names: _known_of(inputs, *names),
+        quota_left=inputs.export_quota_left)
     tasks.extend(export_tasks)
     beyond = [b for b in beyond if b["endpoint"] not in covered] + export_beyond
     for spec in export_tasks:

@@ -5,7 +5,7 @@ Per sub-account: rounds of "the sub-account sends, then the master sends back at
 whose master side may be the USD-M wallet), so the master's balances never go below what they
 were: this family runs after the funding pass and changes no other family's records. A few
 transfers between two sub-accounts move no balance of the master (records with no legs).
-Statement rows: one per master-side movement (operation name assumed, see STATEMENT_OPERATION).
+Statement rows: one per master-side movement (operation names assumed, see STATEMENT_OPERATION).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 ASSETS = ("USDT", "BTC", "BNB")
 SPOT, UNIVERSAL = "sub_account.spot_transfers", "sub_account.universal_transfers"
-# The statement's operation for these rows is not in the spec (binance-statement.md lists none):
-# the name Binance's transaction history shows; the parser keeps an unknown name as `other`.
-STATEMENT_OPERATION = "Sub-account Transfer"
+# The statement's operation for these rows is not in the spec (binance-statement.md names none):
+# assumed `Transfer In` / `Transfer Out`, the one-row transfers of §4.3 (an unknown name would be
+# kept as kind `other`, never merged with the API's record).
+STATEMENT_OPERATION = {True: "Transfer Out", False: "Transfer In"}
 
 
 def _row(endpoint: str, tran: int, sender: str, receiver: str, asset: str, qty: Decimal, t: int,
@@ -70,7 +71,7 @@ def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict
                 legs = ([(asset, -qty, wallet, "out"), (asset, qty, "external", "in")] if master_sends
                         else [(asset, -qty, "external", "out"), (asset, qty, wallet, "in")])
                 rec = ApiRecord(endpoint, f"sub_transfer:{tran}", raw, t, legs=tuple(legs))
-                g.add("transfer", t, legs, [rec], g.rows_of(t, legs, STATEMENT_OPERATION))
+                g.add("transfer", t, legs, [rec], g.rows_of(t, legs, STATEMENT_OPERATION[master_sends]))
     for _ in range(volumes["sub_between"] if len(subs) > 1 else 0):
         a, b = rng.sample(subs, 2)
         endpoint = rng.choice((SPOT, UNIVERSAL))
