@@ -82,7 +82,8 @@ def test_a_month_spent_on_the_website_is_not_asked_again_by_the_next_run(cloud, 
             "sync_mode": "full"})
         assert status == 201, body
         cid = body["connection_id"]
-        first = follow_run(cloud, cid, body["current_run"]["run_id"], timeout=300, progress=ProgressBar(False))
+        first = follow_run(cloud, cid, body["current_run"]["run_id"], timeout=300,
+                           progress=ProgressBar(False))
         assert first.status == "succeeded", first.error
         refused = dict(server.state.exports.refused)
         assert refused.get((creds["api_key"], INCOME.name, month)), "nothing refused: the test proves nothing"
@@ -90,7 +91,8 @@ def test_a_month_spent_on_the_website_is_not_asked_again_by_the_next_run(cloud, 
         ledger = ConnectionModel.get("uq", cid).export_quota
         assert ledger[month] == {INCOME.name: 5, TRADES.name: len(trades)}
 
-        status, _, sync = cloud.api_request("POST", f"/connections/{cid}/syncs", user="uq", body={"mode": "full"})
+        status, _, sync = cloud.api_request("POST", f"/connections/{cid}/syncs", user="uq",
+                                            body={"mode": "full"})
         assert status == 202, sync
         second = follow_run(cloud, cid, sync["run_id"], timeout=300, progress=ProgressBar(False))
         assert second.status == "succeeded", second.error
