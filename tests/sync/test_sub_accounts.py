@@ -130,3 +130,15 @@ def test_the_universal_history_names_the_masters_wallet_and_unknowns_are_rejecte
     for context in ({}, {"sub_accounts": ["other@x.test"]}):
         result = normalise("sub_account.universal_transfers", [row], uid="9", context=context)
         assert not result.transactions and len(result.rejected) == 1
+
+
+def test_a_sub_accounts_histories_start_at_its_creation():
+    created = NOW - 100 * DAY_MS
+    plan = _plan(symbols={"sub_accounts": SUBS}, scope_floors={"sub_accounts": {SUBS[0]: created}})
+    for name in NAMES:
+        first = {}
+        for t in plan.tasks:
+            if t.endpoint == name:
+                (email,) = t.params.values()
+                first[email] = min(first.get(email, t.window_start), t.window_start)
+        assert first == {SUBS[0]: created, SUBS[1]: START}

@@ -586,6 +586,21 @@ _ALL: list[Endpoint] = [
         weight=10, bucket=DAPI_IP, permission="futures", history=False, start_param=None, end_param=None,
         limit_param=None, required_params=("downloadId",), planned=False,
         notes="As usdm.income_export_link."),
+    _ep(name="coinm.trades_export", product="coinm", family="dapi", path="/dapi/v1/trade/asyn", weight=1000,
+        bucket=DAPI_IP, permission="futures", pagination="export", times_required=True, limit_param=None,
+        max_window_ms=365 * DAY_MS, id_fields=("symbol", "id"), time_field="time",
+        normaliser="coinm.user_trades", earliest_ms=COINM_LAUNCH_MS,
+        extra={"export_of": "coinm.user_trades", "link": "coinm.trades_export_link", "monthly_quota": 5},
+        choice="Not in the spec: Binance's COIN-M docs (\"Get Download Id For Futures Trade History\", GET "
+               "/dapi/v1/trade/asyn): \"Request Weight 5\", \"5 times per month, shared by front end download "
+               "page and rest api\", ≤1 year. Budgeted as its income twin (weight 1000, §8 #15). Planned like "
+               "usdm.trades_export, only past coinm.user_trades' horizon: none is documented (spec §5.7.1 "
+               "depth ❓), so today the live fromId chain reads every fill and no export is needed. File format "
+               "❓: as usdm.income_export."),
+    _ep(name="coinm.trades_export_link", product="coinm", family="dapi", path="/dapi/v1/trade/asyn/id",
+        weight=10, bucket=DAPI_IP, permission="futures", history=False, start_param=None, end_param=None,
+        limit_param=None, required_params=("downloadId",), planned=False,
+        notes="\"Get Futures Trade Download Link by Id\" (Binance COIN-M docs); as usdm.income_export_link."),
 
     # ---------------- options (spec §5.8) ------------------------------------------------------
     _ep(name="options.user_trades", product="options", family="eapi", path="/eapi/v1/userTrades", weight=5,

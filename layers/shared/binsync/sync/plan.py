@@ -143,6 +143,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
         only=only_endpoints(),
         variants=mining_variants(connection.mining_accounts),
         unknown_scopes=frozenset(scopes.failed),
+        scope_floors=scopes.floors,
         covered=known.coverage_map() if start.use_ledger else None,
         late_overlap_ms=INCREMENTAL_OVERLAP_MS,
         export_quota_left=export_quota.remaining(connection.export_quota, export_endpoints(), now),

@@ -118,6 +118,9 @@ class PlanInputs:
     # export endpoint -> download requests left this month (sync/export_quota.py); None: the
     # catalogue's whole monthly quota
     export_quota_left: Mapping[str, int] | None = None
+    # scope -> member -> earliest time it can have records (discovery.Scopes.floors): the
+    # variants of that member start there (a sub-account's transfers start at its creation)
+    scope_floors: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -278,6 +281,16 @@ def _isolated_variants(ep: Endpoint, inputs: PlanInputs) -> list[dict[str, Any]]
     return [{**params, ep.isolated_symbol_param: pair} for pair in pairs for params in _variants(ep, inputs)]
 
 
+def _variant_floor(ep: Endpoint, params: Mapping[str, Any], inputs: PlanInputs) -> int | None:
+    """The earliest time the scope member a variant names can have records, if known."""
+    from_scope = ep.extra.get("variants_from_scope")
+    if not isinstance(from_scope, dict):
+        return None
+    floors = inputs.scope_floors.get(str(from_scope["scope"])) or {}
+    members = [params[p] for p in from_scope["params"] if p in params]
+    return floors.get(members[0]) if members else None
+
+
 def _priority(ep: Endpoint) -> tuple[int, int]:
     # Endpoints on a per-account (UID) bucket with a high weight are the critical path: no
     # number of IPs speeds them up, so they start first; cheap IP-bucket work fills in around.
@@ -363,8 +376,12 @@ def build_plan(inputs: PlanInputs) -> Plan:
         for symbol, params in [*_symbol_variants(ep, symbols, inputs),
                                *((None, p) for p in _isolated_variants(ep, inputs))]:
             scope_spans = spans
+            floor = _variant_floor(ep, params, inputs)
+            scope_start = max(start, floor) if floor is not None and ep.start_param is not None else start
+            if scope_start != start:  # nothing of this scope member can be older
+                scope_spans = windows(scope_start, inputs.now_ms, task_span(ep, inputs.task_span_ms))
             if inputs.covered is not None and ep.start_param is not None:
-                scope_spans = _missing_windows(ep, inputs, start, symbol, params)
+                scope_spans = _missing_windows(ep, inputs, scope_start, symbol, params)
             for w_start, w_end in scope_spans:
                 tasks.append(TaskSpec(ep.name, w_start, w_end, symbol, params))
     # Futures history past the live horizons: asynchronous exports (export_plan.py).
