@@ -58,7 +58,7 @@ def test_spent_requests_and_refusals_are_remembered_for_later_runs(cloud):
     export_quota.exhaust("u", "c", TRADES, NOW)  # refused: the website spent the month
     ledger = ConnectionModel.get("u", "c").export_quota
     assert export_quota.remaining(ledger, export_endpoints(), NOW) == {
-        INCOME.name: 2, TRADES.name: 0, "coinm.income_export": 5}
+        INCOME.name: 2, TRADES.name: 0, "coinm.income_export": 5, "coinm.trades_export": 5}
     # A new month starts at the whole quota; months before the previous one are dropped.
     later = NOW + 70 * 86_400_000
     assert export_quota.remaining(ledger, export_endpoints(), later)[TRADES.name] == 5
