@@ -114,6 +114,7 @@ FILTERS: dict[str, dict[str, Callable[[ApiRecord], Any]]] = {
     "loans.stable_repay": {"orderId": _raw("orderId"), "loanCoin": _raw("loanCoin")},
     "loans.stable_ltv": {"orderId": _raw("orderId"), "loanCoin": _raw("loanCoin")},
     "loans.vip_repay": {"orderId": _raw("orderId"), "loanCoin": _raw("loanCoin")},
+    "loans.vip_accrued_interest": {"orderId": _raw("orderId"), "loanCoin": _raw("loanCoin")},
     "onchain.subscriptions": {"asset": _raw("asset"), "purchaseId": _raw("purchaseId")},
     "onchain.redemptions": {"asset": _raw("asset"), "redeemId": _raw("redeemId")},
     "onchain.rewards": {"asset": _raw("asset"), "positionId": _raw("positionId")},

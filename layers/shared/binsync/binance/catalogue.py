@@ -757,6 +757,15 @@ _ALL += [
         choice="VIP loans are not in loan/income: the repayment is booked from this history (-repayAmount "
                "loanCoin, spot). The borrow itself has no history endpoint (statement only).",
         **_LOAN_HISTORY),
+    _ep(name="loans.vip_accrued_interest", path="/sapi/v1/loan/vip/accruedInterest", time_field="accrualTime",
+        id_fields=("orderId", "accrualTime"),
+        choice="Spec §5.12: Weight(IP) 400, 90-day default and 90-day maximum; rows {loanCoin, principalAmount, "
+               "interestAmount, annualInterestRate, accrualTime, orderId} (Binance docs, Get VIP Loan Accrued "
+               "Interest). The interest accrues on the debt and is paid by the repayment (loans.vip_repay moves "
+               "it): a detail record with no legs, kept for the interest paid.",
+        **{**_LOAN_HISTORY, "max_window_ms": 90 * DAY_MS,
+           "notes": "\"If startTime and endTime are not sent, the recent 90-day data is returned\"; \"The max "
+                    "interval between startTime and endTime is 90 days\"; current ≤1000, limit ≤100."}),
     # travel-rule deposits (spec §5.3.1): same 90-day rules as deposit history
     _ep(name="wallet.travel_rule_deposits", product="wallet", family="sapi", path="/sapi/v1/localentity/deposit/history",
         weight=1, bucket=SAPI_IP, pagination="offset", page_size=1000, default_page_size=1000, max_page_size=1000,

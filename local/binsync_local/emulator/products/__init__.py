@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 SYNCED_ENDPOINTS: tuple[str, ...] = (
     "loans.flexible_borrow", "loans.flexible_repay", "loans.flexible_ltv", "loans.flexible_liquidation",
     "loans.stable_borrow", "loans.stable_repay", "loans.stable_ltv", "loans.vip_repay",
+    "loans.vip_accrued_interest",
     "margin.small_liability", "staking.eth_wrap", "staking.eth_unwrap", "staking.beth_rewards",
     "staking.sol_boost_rewards", "earn.bfusd_rewards", "earn.rwusd_rewards", "onchain.subscriptions",
     "onchain.redemptions", "onchain.rewards", "soft_staking.rewards", "mining.cloud_mining",
