@@ -6,7 +6,8 @@ plan discovered (context `sub_accounts`): the party that is not a sub-account is
 - master -> sub: the asset leaves the master's wallet (−qty) for the sub-account (`external`);
 - sub -> master: the asset arrives (+qty) from the sub-account;
 - sub -> sub: no balance of this account moves: a record with no legs (it is still the one
-  record Binance returned, and both directions' requests return it: one id, `sub_transfer:{tranId}`).
+  record Binance returned, and both directions' requests return it: one id, `sub_transfer:{tranId}`,
+  `sub_universal:{tranId}` for the universal history).
 A row whose parties are both unknown, or read without the sub-account list, is rejected (named),
 never booked on a guess. Only status SUCCESS is an event.
 
@@ -37,15 +38,15 @@ def _subs(ctx: RowContext) -> set[str]:
     return {str(s).lower() for s in subs}
 
 
-def _transfer(row: Row, ctx: RowContext, *, src: str, dst: str, qty_field: str, time_field: str,
-              src_wallet: str, dst_wallet: str) -> Transaction | Skip:
+def _transfer(row: Row, ctx: RowContext, *, prefix: str, src: str, dst: str, qty_field: str,
+              time_field: str, src_wallet: str, dst_wallet: str) -> Transaction | Skip:
     status = row.text("status", default="SUCCESS")
     if status.upper() != "SUCCESS":
         return Skip(f"status={status} (only SUCCESS is an event)")
     subs = _subs(ctx)
     sender, receiver = row.text(src), row.text(dst)
     asset, qty = row.text("asset"), row.dec(qty_field, nonneg=True)
-    key = f"sub_transfer:{row.ident('tranId')}"
+    key = f"{prefix}:{row.ident('tranId')}"
     meta = {"from": sender, "to": receiver, "fromAccountType": row.get("fromAccountType"),
             "toAccountType": row.get("toAccountType")}
     from_sub, to_sub = sender.lower() in subs, receiver.lower() in subs
@@ -65,8 +66,8 @@ def _transfer(row: Row, ctx: RowContext, *, src: str, dst: str, qty_field: str, 
 
 
 def spot_transfers(row: Row, ctx: RowContext) -> Transaction | Skip:
-    return _transfer(row, ctx, src="from", dst="to", qty_field="qty", time_field="time",
-                     src_wallet="spot", dst_wallet="spot")
+    return _transfer(row, ctx, prefix="sub_transfer", src="from", dst="to", qty_field="qty",
+                     time_field="time", src_wallet="spot", dst_wallet="spot")
 
 
 def _wallet(row: Row, field: str) -> str:
@@ -78,7 +79,8 @@ def _wallet(row: Row, field: str) -> str:
 
 
 def universal_transfers(row: Row, ctx: RowContext) -> Transaction | Skip:
-    return _transfer(row, ctx, src="fromEmail", dst="toEmail", qty_field="amount",
+    # Its own key prefix: the two histories are separate systems whose tranIds may collide.
+    return _transfer(row, ctx, prefix="sub_universal", src="fromEmail", dst="toEmail", qty_field="amount",
                      time_field="createTimeStamp",
                      src_wallet=_wallet(row, "fromAccountType"), dst_wallet=_wallet(row, "toAccountType"))
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 ASSETS = ("USDT", "BTC", "BNB")
 SPOT, UNIVERSAL = "sub_account.spot_transfers", "sub_account.universal_transfers"
+KEY = {SPOT: "sub_transfer", UNIVERSAL: "sub_universal"}  # native key prefixes (docs/ledger.md)
 # The statement's operation for these rows is not in the spec (binance-statement.md names none):
 # assumed `Transfer In` / `Transfer Out`, the one-row transfers of §4.3 (an unknown name would be
 # kept as kind `other`, never merged with the API's record).
@@ -70,7 +71,7 @@ def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict
                 raw = _row(endpoint, tran, sender, receiver, asset, qty, t, master_wallet, master_sends)
                 legs = ([(asset, -qty, wallet, "out"), (asset, qty, "external", "in")] if master_sends
                         else [(asset, -qty, "external", "out"), (asset, qty, wallet, "in")])
-                rec = ApiRecord(endpoint, f"sub_transfer:{tran}", raw, t, legs=tuple(legs))
+                rec = ApiRecord(endpoint, f"{KEY[endpoint]}:{tran}", raw, t, legs=tuple(legs))
                 g.add("transfer", t, legs, [rec], g.rows_of(t, legs, STATEMENT_OPERATION[master_sends]))
     for _ in range(volumes["sub_between"] if len(subs) > 1 else 0):
         a, b = rng.sample(subs, 2)
@@ -81,4 +82,4 @@ def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict
         qty = amount_of(rng.uniform(20, 500), prices[asset], 6)
         raw = _row(endpoint, tran, a["email"], b["email"], asset, qty, t)
         # Not a detail of another record: the one record of a movement that is not this account's.
-        g.add("transfer", t, [], [ApiRecord(endpoint, f"sub_transfer:{tran}", raw, t)], [])
+        g.add("transfer", t, [], [ApiRecord(endpoint, f"{KEY[endpoint]}:{tran}", raw, t)], [])
