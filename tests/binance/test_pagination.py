@@ -286,3 +286,22 @@ def test_a_short_page_ends_the_walk_only_when_the_maximum_page_size_is_documente
     fake.hooks["options.bill"] = capped
     rows, _ = walk(client_for(fake), "options.bill", params={"currency": "USDT"})
     assert len({r["id"] for r in rows}) == 450
+
+
+def test_an_undocumented_page_size_with_a_total_counts_rows_against_the_total():
+    """sub-account universalTransfer: max 500 (official) vs 20 ([LEGACY]). A server capping pages
+    at 20 loses nothing, and the total ends the window without one more (empty) request."""
+    fake = FakeBinance(FakeClock())
+    now = fake.now_ms()
+    ep = ENDPOINTS["sub_account.universal_transfers"]
+    assert ep.page_size_documented is False and ep.page_size == 500 and ep.total_path == ("totalCount",)
+    fake.rows[ep.name] = make_rows(ep.name, 45, now - 3 * DAY_MS, 60_000, fromEmail="a@x.test")
+
+    def capped(params: dict[str, str]):
+        return 200, {}, fake._serve(ep, {**params, "limit": "20"})[1]
+
+    fake.hooks[ep.name] = capped
+    rows, _ = walk(client_for(fake), ep.name, params={"fromEmail": "a@x.test"}, start_ms=now - 6 * DAY_MS,
+                   end_ms=now)
+    assert len({r["tranId"] for r in rows}) == 45 == len(rows)
+    assert [p["page"] for p in sent_to(fake, ep.path)] == ["1", "2", "3"]

@@ -31,6 +31,10 @@ def _tasks(account, ep: catalogue.Endpoint) -> list[tuple[str | None, dict]]:
         variants = [{"algo": "sha256", "userName": account.mining_user}]
     elif ep.extra.get("variants_from") == "mining_algos":
         variants = [{"algo": "sha256"}]
+    if ep.extra.get("variants_from_scope"):
+        # Every record once: the master's own transfers (no email: "fromEmail equal to the master
+        # account ... by default") and each sub-account's (fromEmail), sub-to-sub ones included.
+        variants = [{}, *({"fromEmail": s["email"]} for s in account.sub_accounts)]
     needs_pairs = ep.extra.get("isolated_variant_params") or {}
     if needs_pairs:  # isolated universal-transfer types name their pair(s) (spec §5.3.3)
         variants = [

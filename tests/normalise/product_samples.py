@@ -54,6 +54,15 @@ PRODUCT_SAMPLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "loans.vip_repay": ("""
 {"rows":[{"loanCoin":"BUSD","repayAmount":"10000","collateralCoin":"BNB","repayStatus":"Repaid","repayTime":1575018510000,"orderId":756783308056935434}],"total":1}
 """, ("rows",)),  # shape of the stable-rate repay row (spec §5.12 lists the VIP history without a sample)
+    "loans.vip_accrued_interest": ("""
+{"rows":[{"loanCoin":"USDT","principalAmount":"10000","interestAmount":"1.2","annualInterestRate":"0.001273","accrualTime":1575018510000,"orderId":756783308056935434}],"total":1}
+""", ("rows",)),  # Binance docs, Get VIP Loan Accrued Interest (spec §5.12 has no sample)
+    "sub_account.spot_transfers": ("""
+[{"from":"aaa@test.com","to":"bbb@test.com","asset":"BTC","qty":"10","status":"SUCCESS","tranId":6489943656,"time":1544433328000}]
+""", ()),  # [SPEC] §5.13
+    "sub_account.universal_transfers": ("""
+{"result":[{"tranId":92275823339,"fromEmail":"abctest@gmail.com","toEmail":"deftest@gmail.com","asset":"BNB","amount":"0.01","createTimeStamp":1640317374000,"fromAccountType":"USDT_FUTURE","toAccountType":"SPOT","status":"SUCCESS","clientTranId":"test"}],"totalCount":1}
+""", ("result",)),  # [SPEC] §5.13
     "margin.small_liability": ("""
 {"total":1,"rows":[{"asset":"ETH","amount":"0.00083434","targetAsset":"BUSD","targetAmount":"1.37576819","bizType":"EXCHANGE_SMALL_LIABILITY","timestamp":1672801339253}]}
 """, ("rows",)),  # [SPEC] §5.5.8
@@ -114,6 +123,14 @@ PRODUCT_EXPECTED: dict[str, tuple[dict, list]] = {
     "loans.stable_ltv": ({}, [("stable_loan_ltv:756783308056935400:1575018510000", "loan", "loans.income")]),
     "loans.vip_repay": ({}, [("vip_loan_repay:756783308056935434:1575018510000", "repay",
                               [("BUSD", "-10000", "spot", "out")])]),
+    "loans.vip_accrued_interest": ({}, [("vip_loan_interest:756783308056935434:1575018510000", "loan",
+                                         "loans.vip_repay")]),
+    # The sub-account list of the plan names bbb / deftest: the other party is the master.
+    "sub_account.spot_transfers": ({"sub_accounts": ["bbb@test.com"]}, [
+        ("sub_transfer:6489943656", "transfer", [("BTC", "-10", "spot", "out"), ("BTC", "10", "external", "in")])]),
+    "sub_account.universal_transfers": ({"sub_accounts": ["deftest@gmail.com"]}, [
+        ("sub_universal:92275823339", "transfer",
+         [("BNB", "-0.01", "usdm", "out"), ("BNB", "0.01", "external", "in")])]),
     "margin.small_liability": ({}, [("small_liability:1672801339253:ETH", "repay",
                                      [("BUSD", "-1.37576819", "margin_cross", "out")])]),
     "staking.eth_wrap": ({}, [("eth_wrap:1575018510000:21312.23223", "trade",

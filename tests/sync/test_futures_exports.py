@@ -7,6 +7,7 @@ developers.binance.com samples) written in the assumed layout (a header naming t
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -18,6 +19,7 @@ from binsync.sync import exports
 from binsync.sync.errors import RETRYABLE_ERRORS
 from binsync.sync.export_file import ExportFileError, parse_export
 from binsync.sync.export_plan import QUOTA_REASON, plan_exports
+from binsync.sync.export_quota import month_of, next_month
 from binsync.sync.planner import PlanInputs, build_plan
 from binsync_local.emulator.api import ApiError
 from binsync_local.emulator.exports import QUOTA_CODE, ExportJobs, to_csv
@@ -82,8 +84,9 @@ def test_exports_are_planned_only_past_the_horizon_newest_first_within_the_quota
     assert trades[0].window_end == NOW - ENDPOINTS["usdm.user_trades"].retention_ms - 1
     # 2019-09 (launch) .. the horizon is more than 5 years: the rest is named, not dropped.
     cut = [b for b in plan.beyond_retention if b["endpoint"] == "usdm.income_export"]
+    retry = next_month(month_of(NOW))
     assert cut == [{"product": "usdm", "endpoint": "usdm.income_export", "before": income[-1].window_start,
-                    "reason": QUOTA_REASON}]
+                    "retry_month": retry, "reason": QUOTA_REASON.format(month=retry)}]
     assert income[-1].window_start > USDM_LAUNCH_MS
     # The live endpoints' "beyond retention" entries are replaced by the exports'.
     assert not [b for b in plan.beyond_retention if b["endpoint"] in ("usdm.income", "usdm.user_trades")]
@@ -164,3 +167,31 @@ def test_the_emulator_enforces_the_monthly_quota_and_serves_the_old_records():
     old = [r for r in account.records("usdm.income") if now - 365 * DAY_MS <= r.time_ms < horizon]
     assert old and {transaction_id(UID, "api", r.native_key) for r in old} <= {
         t for t in _ids("usdm.income", rows)}
+
+
+def test_coinm_fills_past_a_horizon_would_come_from_the_coinm_trade_export(monkeypatch):
+    """COIN-M has a trade export (Binance COIN-M docs: GET /dapi/v1/trade/asyn, 5 a month). Its
+    live fills have no documented horizon (spec §5.7.1), so today none is planned; were a horizon
+    documented, the export is planned like USD-M's, past it, and the emulator serves the fills."""
+    live = {"coinm.user_trades"}
+    assert not plan_exports(live, 1_500_000_000_000, NOW, lambda ep: None)[0]
+    ep = ENDPOINTS["coinm.user_trades"]
+    monkeypatch.setitem(ENDPOINTS, ep.name, dataclasses.replace(ep, retention_ms=180 * DAY_MS))
+    tasks, beyond, covered = plan_exports(live, 1_500_000_000_000, NOW, lambda ep: None)
+    assert {t.endpoint for t in tasks} == {"coinm.trades_export"} and covered == live
+    assert tasks[0].window_end == NOW - 180 * DAY_MS - 1 and len(tasks) == 5
+    assert tasks[-1].window_start > ENDPOINTS["coinm.trades_export"].earliest_ms
+    assert [b["endpoint"] for b in beyond] == ["coinm.trades_export"]
+
+    account = generate_account("small", 7)
+    jobs = ExportJobs(account, ready_after_s=0)
+    now = account.now_ms
+    params = {"startTime": str(now - 364 * DAY_MS), "endTime": str(now - 1)}
+    answer = jobs.answer(ENDPOINTS["coinm.trades_export"], params, now, "key", "h")
+    download_id = answer.split('"downloadId":"')[1].split('"')[0]
+    link = jobs.answer(ENDPOINTS["coinm.trades_export_link"], {"downloadId": download_id}, now, "key", "h")
+    assert '"status":"completed"' in link
+    rows = parse_export("coinm.user_trades", jobs.file(f"/export-files/{download_id}.csv")).rows
+    fills = [r for r in account.records("coinm.user_trades") if now - 364 * DAY_MS <= r.time_ms]
+    assert fills and set(_ids("coinm.user_trades", rows)) == {
+        transaction_id(UID, "api", r.native_key) for r in fills}

@@ -93,6 +93,10 @@ class Account:
     account_type: str = "SPOT"
     vip_level: int = 0
     mining_user: str = ""
+    # A master account's email and its sub-accounts ({email, createTime, ...} as sub-account/list
+    # answers); no sub-accounts: not a master account (products/sub_accounts.py).
+    master_email: str = ""
+    sub_accounts: list[dict[str, Any]] = field(default_factory=list)
     _index: dict[str, list[ApiRecord]] | None = field(default=None, repr=False)
 
     # ---- derived views -------------------------------------------------------------------
@@ -136,6 +140,8 @@ class Account:
             return {"algo": "sha256", "userName": self.mining_user}
         if name == "mining.account_earnings":
             return {"algo": "sha256"}
+        if name.startswith("sub_account."):
+            return {"sub_accounts": [s["email"] for s in self.sub_accounts]}
         return {}
 
     @property

@@ -60,6 +60,7 @@ class ExportJobs:
         self.ready_after_polls = ready_after_polls
         self.jobs: dict[str, Job] = {}
         self.used: dict[tuple[str, str, str], int] = {}  # (key, endpoint, YYYY-MM) -> requests
+        self.refused: dict[tuple[str, str, str], int] = {}  # requests refused for the quota
         self._ids = itertools.count(546_975_389_218_332_672)
         self._lock = threading.Lock()
 
@@ -86,6 +87,7 @@ class ExportJobs:
         with self._lock:
             key = (api_key, ep.name, month)
             if self.used.get(key, 0) >= quota:
+                self.refused[key] = self.refused.get(key, 0) + 1
                 raise ApiError(QUOTA_CODE, f"Request Limitation is {quota} times per month, shared by front "
                                            "end download page and rest api.")
             self.used[key] = self.used.get(key, 0) + 1

@@ -380,6 +380,24 @@ class Reference:
             {"totalWalletBalance": "0", "assets": assets, "positions": []}, separators=(",", ":")
         )
 
+    def sub_account_list(self, params: dict[str, str]) -> str:
+        """GET /sapi/v1/sub-account/list: a master's sub-accounts, `page` / `limit` (default 1,
+        max 200); any other account is refused as Binance refuses it."""
+        from .api import NOT_MASTER
+
+        subs = self.account.sub_accounts
+        if not subs:
+            raise ApiError(*NOT_MASTER)
+        if params.get("email"):
+            subs = [s for s in subs if s["email"] == params["email"]]
+        try:
+            page = max(1, int(params.get("page") or 1))
+            limit = min(200, max(1, int(params.get("limit") or 1)))
+        except ValueError:
+            raise ApiError(-1100, "Illegal characters found in a parameter.") from None
+        rows = subs[(page - 1) * limit: page * limit]
+        return json.dumps({"subAccounts": rows}, separators=(",", ":"))
+
     def margin_pairs(self, isolated: bool) -> str:
         out = []
         for i, m in enumerate(self.listed):

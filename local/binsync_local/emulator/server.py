@@ -344,6 +344,7 @@ class Handler(BaseHTTPRequestHandler):
             "margin.all_pairs": lambda: ref.margin_pairs(isolated=False),
             "margin.isolated_all_pairs": lambda: ref.margin_pairs(isolated=True),
             "coinm.account": ref.coinm_account,
+            "sub_account.list": lambda: ref.sub_account_list(params),
         }
         fn = handlers.get(name)
         if fn is None:

@@ -586,6 +586,21 @@ _ALL: list[Endpoint] = [
         weight=10, bucket=DAPI_IP, permission="futures", history=False, start_param=None, end_param=None,
         limit_param=None, required_params=("downloadId",), planned=False,
         notes="As usdm.income_export_link."),
+    _ep(name="coinm.trades_export", product="coinm", family="dapi", path="/dapi/v1/trade/asyn", weight=1000,
+        bucket=DAPI_IP, permission="futures", pagination="export", times_required=True, limit_param=None,
+        max_window_ms=365 * DAY_MS, id_fields=("symbol", "id"), time_field="time",
+        normaliser="coinm.user_trades", earliest_ms=COINM_LAUNCH_MS,
+        extra={"export_of": "coinm.user_trades", "link": "coinm.trades_export_link", "monthly_quota": 5},
+        choice="Not in the spec: Binance's COIN-M docs (\"Get Download Id For Futures Trade History\", GET "
+               "/dapi/v1/trade/asyn): \"Request Weight 5\", \"5 times per month, shared by front end download "
+               "page and rest api\", ≤1 year. Budgeted as its income twin (weight 1000, §8 #15). Planned like "
+               "usdm.trades_export, only past coinm.user_trades' horizon: none is documented (spec §5.7.1 "
+               "depth ❓), so today the live fromId chain reads every fill and no export is needed. File format "
+               "❓: as usdm.income_export."),
+    _ep(name="coinm.trades_export_link", product="coinm", family="dapi", path="/dapi/v1/trade/asyn/id",
+        weight=10, bucket=DAPI_IP, permission="futures", history=False, start_param=None, end_param=None,
+        limit_param=None, required_params=("downloadId",), planned=False,
+        notes="\"Get Futures Trade Download Link by Id\" (Binance COIN-M docs); as usdm.income_export_link."),
 
     # ---------------- options (spec §5.8) ------------------------------------------------------
     _ep(name="options.user_trades", product="options", family="eapi", path="/eapi/v1/userTrades", weight=5,
@@ -742,6 +757,15 @@ _ALL += [
         choice="VIP loans are not in loan/income: the repayment is booked from this history (-repayAmount "
                "loanCoin, spot). The borrow itself has no history endpoint (statement only).",
         **_LOAN_HISTORY),
+    _ep(name="loans.vip_accrued_interest", path="/sapi/v1/loan/vip/accruedInterest", time_field="accrualTime",
+        id_fields=("orderId", "accrualTime"),
+        choice="Spec §5.12: Weight(IP) 400, 90-day default and 90-day maximum; rows {loanCoin, principalAmount, "
+               "interestAmount, annualInterestRate, accrualTime, orderId} (Binance docs, Get VIP Loan Accrued "
+               "Interest). The interest accrues on the debt and is paid by the repayment (loans.vip_repay moves "
+               "it): a detail record with no legs, kept for the interest paid.",
+        **{**_LOAN_HISTORY, "max_window_ms": 90 * DAY_MS,
+           "notes": "\"If startTime and endTime are not sent, the recent 90-day data is returned\"; \"The max "
+                    "interval between startTime and endTime is 90 days\"; current ≤1000, limit ≤100."}),
     # travel-rule deposits (spec §5.3.1): same 90-day rules as deposit history
     _ep(name="wallet.travel_rule_deposits", product="wallet", family="sapi", path="/sapi/v1/localentity/deposit/history",
         weight=1, bucket=SAPI_IP, pagination="offset", page_size=1000, default_page_size=1000, max_page_size=1000,
@@ -831,6 +855,47 @@ _ALL += [
                "statement_only": "index-linked plan redemptions: GET /sapi/v1/lending/auto-invest/redeem/"
                                  "history requires the requestId of the user's own redeem call and no "
                                  "endpoint lists those ids; only the statement carries them"}),
+]
+
+# sub-account transfers seen from a master account (spec §5.13, §8 #20)
+# Both histories are filtered by one sub-account email per request ("fromEmail" or "toEmail"):
+# the planner makes one variant per discovered sub-account and direction (catalogue
+# `variants_from_scope`); the normaliser tells the master's side from the sub-account list
+# (`context_scope`), so a transfer between two sub-accounts moves no balance of this account.
+_SUB_TRANSFER = dict(
+    product="sub_account", family="sapi", weight=1, bucket=SAPI_IP, pagination="page", cursor_param="page",
+    id_fields=("tranId",),
+    extra={"variants_from_scope": {"scope": "sub_accounts", "params": ("fromEmail", "toEmail")},
+           "context_scope": "sub_accounts"},
+)
+_ALL += [
+    _ep(name="sub_account.list", product="sub_account", family="sapi", path="/sapi/v1/sub-account/list",
+        weight=1, bucket=SAPI_IP, history=False, pagination="page", page_size=200, default_page_size=1,
+        max_page_size=200, cursor_param="page", start_param=None, end_param=None,
+        rows_path=("subAccounts",), id_fields=("email",),
+        extra={"not_master_codes": (-8012, -9000), "not_master_message": "sub-account function is not enabled"},
+        choice="limit \"Default value: 1, Max value: 200\" (Binance docs, Query Sub-account List): 200 sent, "
+               "pages until a short one. A key of an account that is not a master answers HTTP 400 "
+               "{\"code\":-8012,\"msg\":\"Sub-account function is not enabled.\"} (observed; not in the spec): "
+               "read as \"no sub-accounts\", not as an error.",
+        notes="The sub-account scope of the transfer histories (sync/discovery.py)."),
+    _ep(name="sub_account.spot_transfers", path="/sapi/v1/sub-account/sub/transfer/history",
+        page_size=500, default_page_size=500, page_size_documented=False, max_window_ms=30 * DAY_MS,
+        default_window_ms=100 * DAY_MS, time_field="time",
+        choice="Max window ❓ ([LEGACY]: \"Default return the history with in 100 days\"): 30-day windows, both "
+               "times always sent. limit default 500 [LEGACY], maximum ❓: 500 sent, and a short page does not "
+               "end the walk (page_size_documented=False). fromEmail and toEmail \"cannot be sent at the same "
+               "time\": one variant per sub-account and direction.",
+        **_SUB_TRANSFER),
+    _ep(name="sub_account.universal_transfers", path="/sapi/v1/sub-account/universalTransfer",
+        page_size=500, default_page_size=500, max_page_size=500, page_size_documented=False,
+        max_window_ms=7 * DAY_MS, default_window_ms=7 * DAY_MS, rows_path=("result",),
+        total_path=("totalCount",), time_field="createTimeStamp",
+        choice="§8 #20: \"less than 7 days\" (official/[SDK]) vs 30 days: 7-day windows, accepted by both. limit "
+               "500 (official max) vs max 20 [LEGACY]: 500 sent, totalCount read, and a short page does not end "
+               "the walk. Depth: [LEGACY] \"Only get the latest history of past 30 days\" is not assumed "
+               "(the walk covers the sync window).",
+        **_SUB_TRANSFER),
 ]
 
 ENDPOINTS: dict[str, Endpoint] = {ep.name: ep for ep in _ALL}

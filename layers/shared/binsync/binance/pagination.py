@@ -248,14 +248,22 @@ def advance(
         total = _int_or_none(dig(body, ep.total_path)) if ep.total_path else None
         pages = _int_or_none(dig(body, ep.page_count_path)) if ep.page_count_path else None
         done = _short(ep, n)
+        seen = None
         if not done and total is not None and size and ep.page_size_documented:
             done = page * size >= total
+        elif not done and total is not None:
+            # Page size undocumented: the server may cap pages below what we ask, so count the
+            # rows themselves against the total (one request less per window than an empty page).
+            seen = int(state.get("seen") or 0) + n
+            done = seen >= total
         if not done and pages is not None:
             done = page >= pages
         if not done and page >= MAX_PAGES_PER_WINDOW:
             raise _unwalkable(ep, f"more than {MAX_PAGES_PER_WINDOW} pages in one window")
         if done:
-            return rows, _next_window(ep, state), False
+            return rows, _next_window(ep, {k: v for k, v in state.items() if k != "seen"}), False
+        if seen is not None:
+            return rows, dict(state, pos=page + 1, seen=seen), False
         return rows, dict(state, pos=page + 1), False
 
     if _is_id_kind(ep):

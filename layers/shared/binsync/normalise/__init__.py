@@ -44,6 +44,7 @@ from . import (
     spot,
     staking,
     staking_extra,
+    sub_account,
     travel_rule,
     wallet,
     yields,
@@ -59,7 +60,7 @@ for _module in (spot, wallet, dust, fiat, convert, convert_transfer, p2p_pay, ma
                 earn, staking, auto_invest, mining, loans, rebates,
                 # issue 14: products that had no catalogue entry
                 crypto_loans, small_liability, staking_extra, yields, mining_extra, travel_rule,
-                dual_investment, auto_invest_extra):
+                dual_investment, auto_invest_extra, sub_account):
     REGISTRY.update(_module.NORMALISERS)
 
 # Account-state and reference endpoints: they describe, they hold no events (docs/ledger.md).

@@ -9,7 +9,8 @@ terms (rates, LTV, order id). Two histories carry movements loan/income has no t
 - a flexible-loan liquidation seizes `liquidationCollateralAmount` of the collateral (it leaves the
   loan wallet to pay the debt; `liquidationFee` is part of it); what is left comes back through
   loan/income `collateralReturnAfterLiquidation`.
-- VIP loans are not in loan/income: a repayment is `-repayAmount loanCoin` from spot.
+- VIP loans are not in loan/income: a repayment is `-repayAmount loanCoin` from spot; the interest
+  accrued on the debt is a detail of the repayments that pay it (no legs).
 
 History rows without an order id are keyed by (time, loan coin, collateral coin).
 """
@@ -97,6 +98,19 @@ def vip_repay(row: Row, ctx: RowContext) -> Transaction | Skip:
                   meta=meta, description=f"VIP loan repayment {dstr(amount)} {coin}")
 
 
+def vip_accrued_interest(row: Row, ctx: RowContext) -> Transaction | Skip:
+    """Interest accrued on a VIP loan: paid with the repayment (loans.vip_repay), so no legs."""
+    time_ms = row.ms("accrualTime")
+    order, coin = row.ident("orderId"), row.text("loanCoin")
+    interest = row.dec("interestAmount", nonneg=True)
+    meta = {"orderId": order, "loanCoin": coin, "interestAmount": dstr(interest),
+            "principalAmount": row.get("principalAmount"),
+            "annualInterestRate": row.get("annualInterestRate")}
+    return ctx.tx(f"vip_loan_interest:{order}:{time_ms}", "loan", [], time_ms, meta=meta,
+                  detail_of="loans.vip_repay",
+                  description=f"VIP loan interest accrued {dstr(interest)} {coin}")
+
+
 NORMALISERS = {
     "loans.flexible_borrow": _time_key("flex_loan_borrow", "borrowTime", "status",
                                        "Flexible loan borrowed"),
@@ -109,4 +123,5 @@ NORMALISERS = {
                                   with_time=True),
     "loans.stable_ltv": _detail("stable_loan_ltv", "adjustTime", None, "Loan LTV adjusted", with_time=True),
     "loans.vip_repay": vip_repay,
+    "loans.vip_accrued_interest": vip_accrued_interest,
 }

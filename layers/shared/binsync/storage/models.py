@@ -83,6 +83,8 @@ class ConnectionModel(Model):
     # ledger: discovery adds them to what the API lists now (sync/discovery.py).
     known_symbols = JSONAttribute(null=True)
     completeness = JSONAttribute(null=True)  # the last finished run's (binsync.sync.completeness)
+    # month -> export endpoint -> download requests spent (binsync.sync.export_quota)
+    export_quota = JSONAttribute(null=True)
 
     by_uid = ConnectionsByUid()
 

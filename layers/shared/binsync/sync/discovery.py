@@ -18,6 +18,12 @@ No user-made list: every scope comes from Binance's answers at plan time.
   family's account, and the symbols the income ledger named in earlier runs (`known`). A
   symbol the income ledger names during this run that was not walked is reported by Finish
   (`unwalked_income_symbols`) and planned by the next run.
+- Sub-accounts (`sub_accounts`): the emails `GET /sapi/v1/sub-account/list` lists (every page),
+  plus the sub-accounts of earlier runs (`known`), so the transfers with a sub-account deleted
+  since are still read. A listed sub-account's `createTime` is the floor of its transfer
+  histories (`floors`): no transfer with it can be older. An account that is not a master
+  answers that the sub-account function is not enabled: an empty scope (nothing to read),
+  neither an error nor a gap.
 
 A read that fails leaves the scope unknown (None): the planner then reports the endpoint as not
 planned with the reason, never as complete.
@@ -31,11 +37,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from binsync.binance.catalogue import ENDPOINTS
 from binsync.sync import binance_io
 
 log = logging.getLogger(__name__)
 
 CROSS, ISOLATED, USDM, COINM = "margin_cross", "margin_isolated", "usdm", "coinm"
+SUB_ACCOUNTS = "sub_accounts"
+# The product whose coverage records how a scope was chosen (the others: margin_* -> margin).
+SCOPE_PRODUCTS = {USDM: "usdm", COINM: "coinm", SUB_ACCOUNTS: "sub_account"}
 FUTURES_SCOPES = {USDM: ("usdm.exchange_info", "usdm.account"),
                   COINM: ("coinm.exchange_info", "coinm.account")}
 
@@ -45,6 +55,8 @@ class Scopes:
     symbols: dict[str, list[str]] = field(default_factory=dict)   # scope -> symbols (sorted)
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # scope -> how it was chosen
     failed: dict[str, str] = field(default_factory=dict)          # scope -> why it is unknown
+    # scope -> member -> the earliest time it can have records (a sub-account's createTime)
+    floors: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _nonzero(entry: Mapping[str, Any], fields: Iterable[str]) -> bool:
@@ -119,6 +131,53 @@ def futures_scopes(client: Any, out: Scopes, known: Mapping[str, list[str]]) -> 
         out.notes[scope] = {"rule": "exchange_info_positions_income", "walked": len(symbols)}
 
 
+def is_not_master(exc: BaseException) -> bool:
+    """The answer of sub-account/list to a key of an account that is not a master (catalogue)."""
+    extra = ENDPOINTS["sub_account.list"].extra
+    code = getattr(exc, "code", None)
+    msg = str(getattr(exc, "msg", "") or "").lower()
+    return code in extra["not_master_codes"] or str(extra["not_master_message"]) in msg  # type: ignore[operator]
+
+
+def sub_account_emails(client: Any, known: Iterable[str] = (),
+                       created: dict[str, int] | None = None) -> list[str]:
+    """Every sub-account email (and, into `created`, each listed one's createTime)."""
+    ep = ENDPOINTS["sub_account.list"]
+    size = int(ep.page_size or 200)
+    emails: set[str] = set(known)
+    for page in range(1, 10_001):  # 200 per page: far above any master's sub-accounts
+        body = _read(client, ep.name, {"page": page, "limit": size})
+        rows = (body.get("subAccounts") if isinstance(body, Mapping) else None) or []
+        for row in rows:
+            if not isinstance(row, Mapping) or not row.get("email"):
+                continue
+            emails.add(str(row["email"]))
+            try:
+                if created is not None and int(row["createTime"]) > 0:
+                    created[str(row["email"])] = int(row["createTime"])
+            except (KeyError, TypeError, ValueError):
+                pass  # no usable creation time: the sub-account's history is read from the start
+        if len(rows) < size:
+            break
+    return sorted(emails)
+
+
+def sub_account_scopes(client: Any, out: Scopes, known: Mapping[str, list[str]]) -> None:
+    try:
+        created: dict[str, int] = {}
+        emails = sub_account_emails(client, known.get(SUB_ACCOUNTS, ()), created)
+        out.notes[SUB_ACCOUNTS] = {"rule": "sub_account_list", "walked": len(emails)}
+        out.floors[SUB_ACCOUNTS] = created
+    except Exception as exc:
+        if not is_not_master(exc):
+            log.warning("sub-accounts could not be listed: %s", type(exc).__name__)
+            out.failed[SUB_ACCOUNTS] = f"the sub-account list could not be read ({type(exc).__name__})"
+            return
+        emails = sorted(set(known.get(SUB_ACCOUNTS, ())))
+        out.notes[SUB_ACCOUNTS] = {"rule": "not_a_master_account", "walked": len(emails)}
+    out.symbols[SUB_ACCOUNTS] = emails
+
+
 def discover(client: Any, products: Mapping[str, Any],
              known: Mapping[str, list[str]] | None = None) -> Scopes:
     """Every scope of the products the account has (account/info flags; unknown = try)."""
@@ -128,4 +187,5 @@ def discover(client: Any, products: Mapping[str, Any],
         margin_scopes(client, out, known)
     if products.get("isFutureEnabled") is not False:
         futures_scopes(client, out, known)
+    sub_account_scopes(client, out, known)
     return out

@@ -23,12 +23,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "usdm.user_trades": ("buyer", "commission", "commissionAsset", "id", "maker", "orderId", "price", "qty",
                          "quoteQty", "realizedPnl", "side", "positionSide", "symbol", "time", "marginAsset",
                          "baseQty", "pair"),
+    "coinm.user_trades": ("symbol", "id", "orderId", "pair", "side", "price", "qty", "realizedPnl",
+                          "marginAsset", "baseQty", "commission", "commissionAsset", "time", "positionSide",
+                          "buyer", "maker"),
 }
 # Columns a row cannot do without (the record's key and time).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "usdm.income": ("incomeType", "income", "asset", "time", "tranId"),
     "coinm.income": ("incomeType", "income", "asset", "time", "tranId"),
     "usdm.user_trades": ("symbol", "id", "time", "side", "price", "qty", "commission", "commissionAsset"),
+    "coinm.user_trades": ("symbol", "id", "time", "side", "price", "qty", "commission", "commissionAsset"),
 }
 INT_COLUMNS = frozenset({"time", "id", "orderId"})
 DIGIT_COLUMNS = frozenset({"tranId"})  # a number when it is one (the live endpoint sends either)

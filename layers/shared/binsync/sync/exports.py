@@ -15,7 +15,7 @@ checkpoint (`cursor`):
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -59,12 +59,15 @@ def live_endpoint(ep: Endpoint) -> str:
 
 def iter_export_pages(client: Any, ep: Endpoint, *, start_ms: int | None, end_ms: int | None,
                       cursor: dict[str, Any] | None, rejected: list[str],
-                      sleep: Any = time.sleep, clock: Any = time.monotonic) -> Iterator[Page]:
+                      sleep: Any = time.sleep, clock: Any = time.monotonic,
+                      spent: Callable[[], None] | None = None) -> Iterator[Page]:
     link_ep = ENDPOINTS[str(ep.extra["link"])]
     download_id = (cursor or {}).get("downloadId")
     if not download_id:
         body = client.request(ep, {"startTime": start_ms, "endTime": end_ms})
         download_id = str(body["downloadId"])
+        if spent is not None:  # one request of the monthly quota, counted across runs (export_quota.py)
+            spent()
         # Checkpoint the id before anything else can fail: the quota is spent once per window.
         yield Page(rows=[], cursor={"downloadId": download_id}, request_count=1, weight=ep.weight)
     polls = 0

@@ -25,7 +25,7 @@ from pynamodb.exceptions import UpdateError
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage.models import ConnectionModel, RunModel, TaskModel, TransactionModel, account_key
 from binsync.storage.writer import write_transactions
-from binsync.sync import binance_io, exports, markets
+from binsync.sync import binance_io, export_quota, exports, markets
 from binsync.sync.errors import AUTH_ERRORS, RETRYABLE_ERRORS, ConnectionGone
 from binsync.sync.progress import add
 from binsync.sync.task_notes import TaskWatch
@@ -42,14 +42,24 @@ def _normalise(endpoint: str, rows: list[Any], uid: str, context: dict[str, Any]
     return normalise(endpoint, rows, uid=uid, context=context)
 
 
-def _context(task: TaskModel) -> dict[str, Any]:
+def _context(task: TaskModel, connection: ConnectionModel | None = None) -> dict[str, Any]:
     context: dict[str, Any] = {"params": dict(task.params or {})}
+    scope = ENDPOINTS[task.endpoint].extra.get("context_scope") if task.endpoint in ENDPOINTS else None
+    if scope and connection is not None:  # stored at plan time (plan.remember_context_scopes)
+        members = (connection.known_symbols or {}).get(str(scope))
+        if members is not None:
+            context[str(scope)] = list(members)
     if task.symbol:
         context["symbol"] = task.symbol
         market = markets.market_of(task.symbol)
         if market:
             context.update(base=market["base"], quote=market["quote"])
     return context
+
+
+def _plan_time(run: RunModel) -> int:
+    """Binance's time when the run was planned: the month the plan counted the export quota in."""
+    return int(run.window_end or time.time() * 1000)
 
 
 def auth_failed(run: RunModel) -> bool:
@@ -126,13 +136,14 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     try:
         export_rejected: list[str] = []
         if endpoint.pagination == "export":  # futures history past the live horizon (exports.py)
-            pages = exports.iter_export_pages(client, endpoint, start_ms=task.window_start,
-                                              end_ms=task.window_end, cursor=task.cursor,
-                                              rejected=export_rejected)
+            pages = exports.iter_export_pages(
+                client, endpoint, start_ms=task.window_start, end_ms=task.window_end, cursor=task.cursor,
+                rejected=export_rejected,
+                spent=lambda: export_quota.spend(user_id, connection_id, endpoint, _plan_time(run)))
         else:
             pages = client.iter_pages(endpoint.name, start_ms=task.window_start, end_ms=task.window_end,
                                       symbol=task.symbol, params=dict(task.params or {}), cursor=task.cursor)
-        context = _context(task)
+        context = _context(task, connection)
         # An export's rows are the live endpoint's rows: its normaliser gives the same ids.
         normaliser = str(endpoint.extra.get("export_of") or endpoint.name)
         for page in pages:
@@ -164,7 +175,9 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
                     "reason": "market removed: Binance answers Invalid symbol; only in the statement"}
         elif endpoint.pagination == "export" and exports.is_quota_refusal(exc):
             # Not a failure of the sync: the window stays unread in the ledger, named as a gap,
-            # and a later run (next month's quota) or the statement fills it.
+            # and a later run (next month's quota) or the statement fills it. The quota is spent
+            # (by the website too): no later run of this month asks again.
+            export_quota.exhaust(user_id, connection_id, endpoint, _plan_time(run))
             note = {"incomplete": exports.quota_note(endpoint, task.window_start, task.window_end)}
         else:
             if name in AUTH_ERRORS:

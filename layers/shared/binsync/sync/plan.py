@@ -17,7 +17,8 @@ from typing import Any
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage import clients
 from binsync.storage.models import ConnectionModel, RunModel
-from binsync.sync import binance_io, discovery, ledger, markets
+from binsync.sync import binance_io, discovery, export_quota, ledger, markets
+from binsync.sync.export_plan import export_endpoints
 from binsync.sync.modes import INCREMENTAL_OVERLAP_MS, resolve_start
 from binsync.sync.planner import MarketSelection, PlanInputs, build_plan, select_markets
 from binsync.sync.progress import add, now_ms
@@ -96,6 +97,18 @@ def add_unproven_markets(selection: MarketSelection, market_map: dict[str, dict[
     return MarketSelection(symbols, note)
 
 
+def remember_context_scopes(connection: ConnectionModel, scopes: discovery.Scopes) -> None:
+    """Store the scopes normalisers read (catalogue `context_scope`: the sub-account emails) on
+    the connection now, so every task of this run finds them (fetch.py), merged with the earlier
+    runs' members (a member is never forgotten)."""
+    wanted = {str(ep.extra["context_scope"]) for ep in ENDPOINTS.values() if ep.extra.get("context_scope")}
+    known = dict(connection.known_symbols or {})
+    merged = {**known, **{scope: sorted(set(known.get(scope, [])) | set(scopes.symbols[scope]))
+                          for scope in wanted if scope in scopes.symbols}}
+    if merged != known:
+        connection.update(actions=[ConnectionModel.known_symbols.set(merged)])
+
+
 def _plan_key(run_id: str) -> str:
     return f"{os.environ.get('PLANS_PREFIX', 'plans/')}{run_id}.json"
 
@@ -121,6 +134,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
         selection = add_unproven_markets(selection, market_map, known)
 
     scopes = discovery.discover(client, products, connection.known_symbols or {})
+    remember_context_scopes(connection, scopes)
 
     plan = build_plan(PlanInputs(
         start_ms=start.start_ms, now_ms=now, permissions=permissions, products=products,
@@ -129,8 +143,10 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
         only=only_endpoints(),
         variants=mining_variants(connection.mining_accounts),
         unknown_scopes=frozenset(scopes.failed),
+        scope_floors=scopes.floors,
         covered=known.coverage_map() if start.use_ledger else None,
         late_overlap_ms=INCREMENTAL_OVERLAP_MS,
+        export_quota_left=export_quota.remaining(connection.export_quota, export_endpoints(), now),
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]
@@ -142,7 +158,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
                           **({"statement_only": c["statement_only"]} if "statement_only" in c else {})}
                 for product, c in plan.coverage.items()}
     for scope, note in scopes.notes.items():
-        product = "margin" if scope.startswith("margin") else scope
+        product = "margin" if scope.startswith("margin") else discovery.SCOPE_PRODUCTS.get(scope, scope)
         if product in coverage:
             coverage[product].setdefault("scopes", {})[scope] = note
     for skipped in plan.not_planned:

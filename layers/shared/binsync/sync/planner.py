@@ -115,6 +115,12 @@ class PlanInputs:
     # With it, each scope gets tasks only for what `intervals.to_read` says is missing.
     covered: Mapping[str, list[tuple[int, int]]] | None = None
     late_overlap_ms: int = 0  # re-read before the newest covered ms (records credited late)
+    # export endpoint -> download requests left this month (sync/export_quota.py); None: the
+    # catalogue's whole monthly quota
+    export_quota_left: Mapping[str, int] | None = None
+    # scope -> member -> earliest time it can have records (discovery.Scopes.floors): the
+    # variants of that member start there (a sub-account's transfers start at its creation)
+    scope_floors: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -205,7 +211,17 @@ def _variants(ep: Endpoint, inputs: PlanInputs | None = None) -> list[dict[str, 
     needs_pairs = ep.extra.get("isolated_variant_params")
     if isinstance(needs_pairs, dict):
         return _with_isolated_pairs(ep, needs_pairs, inputs)
+    from_scope = ep.extra.get("variants_from_scope")
+    if isinstance(from_scope, dict):
+        return _scope_variants(from_scope, inputs)
     return [dict(v) for v in ep.variants] or [{}]
+
+
+def _scope_variants(from_scope: Mapping[str, Any], inputs: PlanInputs | None) -> list[dict[str, Any]]:
+    """One variant per discovered scope member and parameter (sub-account transfers: fromEmail=e
+    and toEmail=e per sub-account e). An empty scope (not a master account) plans nothing."""
+    members = (inputs.symbols.get(str(from_scope["scope"])) if inputs else None) or []
+    return [{param: member} for member in dict.fromkeys(members) for param in from_scope["params"]]
 
 
 def _with_isolated_pairs(ep: Endpoint, needs_pairs: Mapping[str, tuple[str, ...]],
@@ -249,6 +265,9 @@ def _missing_scopes(ep: Endpoint, inputs: PlanInputs) -> list[str]:
     needed = set(scopes.values()) if isinstance(scopes, dict) and ep.requires_symbol else set()
     if ep.isolated_symbol_param:
         needed.add(ISOLATED_SCOPE)
+    from_scope = ep.extra.get("variants_from_scope")
+    if isinstance(from_scope, dict):
+        needed.add(str(from_scope["scope"]))
     return sorted(s for s in needed if s in inputs.unknown_scopes)
 
 
@@ -260,6 +279,16 @@ def _isolated_variants(ep: Endpoint, inputs: PlanInputs) -> list[dict[str, Any]]
         return []
     pairs = list(dict.fromkeys(inputs.symbols.get(ISOLATED_SCOPE, [])))
     return [{**params, ep.isolated_symbol_param: pair} for pair in pairs for params in _variants(ep, inputs)]
+
+
+def _variant_floor(ep: Endpoint, params: Mapping[str, Any], inputs: PlanInputs) -> int | None:
+    """The earliest time the scope member a variant names can have records, if known."""
+    from_scope = ep.extra.get("variants_from_scope")
+    if not isinstance(from_scope, dict):
+        return None
+    floors = inputs.scope_floors.get(str(from_scope["scope"])) or {}
+    members = [params[p] for p in from_scope["params"] if p in params]
+    return floors.get(members[0]) if members else None
 
 
 def _priority(ep: Endpoint) -> tuple[int, int]:
@@ -308,7 +337,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
             not_planned.append({"endpoint": ep.name, "product": ep.product,
                                 "reason": "the account's " + " and ".join(missing_scopes)
                                           + " symbols could not be discovered"})
-            if scoped is not None:
+            if scoped is not None or ep.extra.get("variants_from_scope"):
                 continue
         if ep.requires_symbol and scoped is None:
             listed = inputs.symbols.get(ep.name, inputs.symbols.get(ep.product))
@@ -347,8 +376,12 @@ def build_plan(inputs: PlanInputs) -> Plan:
         for symbol, params in [*_symbol_variants(ep, symbols, inputs),
                                *((None, p) for p in _isolated_variants(ep, inputs))]:
             scope_spans = spans
+            floor = _variant_floor(ep, params, inputs)
+            scope_start = max(start, floor) if floor is not None and ep.start_param is not None else start
+            if scope_start != start:  # nothing of this scope member can be older
+                scope_spans = windows(scope_start, inputs.now_ms, task_span(ep, inputs.task_span_ms))
             if inputs.covered is not None and ep.start_param is not None:
-                scope_spans = _missing_windows(ep, inputs, start, symbol, params)
+                scope_spans = _missing_windows(ep, inputs, scope_start, symbol, params)
             for w_start, w_end in scope_spans:
                 tasks.append(TaskSpec(ep.name, w_start, w_end, symbol, params))
     # Futures history past the live horizons: asynchronous exports (export_plan.py).
@@ -356,7 +389,8 @@ def build_plan(inputs: PlanInputs) -> Plan:
     export_tasks, export_beyond, covered = plan_exports(
         planned_names, inputs.start_ms, inputs.now_ms,
         lambda ep: gate(ep, inputs.permissions, inputs.products),
-        covered_of=None if inputs.covered is None else lambda *names: _known_of(inputs, *names))
+        covered_of=None if inputs.covered is None else lambda *names: _known_of(inputs, *names),
+        quota_left=inputs.export_quota_left)
     tasks.extend(export_tasks)
     beyond = [b for b in beyond if b["endpoint"] not in covered] + export_beyond
     for spec in export_tasks:

@@ -20,6 +20,7 @@ from . import (
     margin_small_liability,
     mining_extra,
     sol_boost,
+    sub_accounts,
     travel_rule,
     yields,
 )
@@ -31,13 +32,18 @@ if TYPE_CHECKING:
 SYNCED_ENDPOINTS: tuple[str, ...] = (
     "loans.flexible_borrow", "loans.flexible_repay", "loans.flexible_ltv", "loans.flexible_liquidation",
     "loans.stable_borrow", "loans.stable_repay", "loans.stable_ltv", "loans.vip_repay",
+    "loans.vip_accrued_interest",
     "margin.small_liability", "staking.eth_wrap", "staking.eth_unwrap", "staking.beth_rewards",
     "staking.sol_boost_rewards", "earn.bfusd_rewards", "earn.rwusd_rewards", "onchain.subscriptions",
     "onchain.redemptions", "onchain.rewards", "soft_staking.rewards", "mining.cloud_mining",
     "wallet.travel_rule_deposits", "dual_investment.positions", "auto_invest.rebalance",
+    "sub_account.spot_transfers", "sub_account.universal_transfers",
 )
 FAMILIES = (crypto_loans, margin_small_liability, eth_wrap, sol_boost, yields, mining_extra, travel_rule,
             dual_investment, auto_invest_rebalance)
+# Families that only add to balances (never below what they were): they run after the funding
+# pass, so the funding deposits, and every other family's records, stay as they were.
+AFTER_FUNDING = (sub_accounts,)
 
 # Counts per profile; `heavy` is five times `reference` except day-based series (bounded by time).
 VOLUMES: dict[str, dict[str, int]] = {
@@ -59,6 +65,9 @@ VOLUMES: dict[str, dict[str, int]] = {
         cloud_mining=3,
         dual_positions=4,
         rebalances=3,
+        sub_accounts=2,
+        sub_rounds=2,
+        sub_between=1,
     ),
     "reference": dict(
         flexible_loans=4,
@@ -78,10 +87,16 @@ VOLUMES: dict[str, dict[str, int]] = {
         cloud_mining=12,
         dual_positions=30,
         rebalances=24,
+        sub_accounts=3,
+        sub_rounds=8,
+        sub_between=4,
     ),
 }
 _DAY_BASED = {"beth_reward_days", "bfusd_days", "rwusd_days", "onchain_reward_days", "soft_staking_days"}
 VOLUMES["heavy"] = {k: v if k in _DAY_BASED else v * 5 for k, v in VOLUMES["reference"].items()}
+# Each sub-account costs two variants per transfer history over the whole window (7-day windows
+# for the universal one): heavy has more transfers, not more sub-accounts.
+VOLUMES["heavy"]["sub_accounts"] = VOLUMES["reference"]["sub_accounts"]
 
 
 def family_rng(g: Gen, seed: int, family: str) -> random.Random:
@@ -92,3 +107,10 @@ def generate_all(g: Gen, prices: dict[str, float], seed: int) -> None:
     volumes = VOLUMES[g.profile]
     for module in FAMILIES:
         module.generate(g, prices, family_rng(g, seed, module.__name__.rsplit(".", 1)[-1]), volumes)
+
+
+def generate_after_funding(g: Gen, prices: dict[str, float], seed: int) -> None:
+    volumes = VOLUMES[g.profile]
+    for module in AFTER_FUNDING:
+        module.generate(g, prices, family_rng(g, seed, module.__name__.rsplit(".", 1)[-1]), volumes)
+    g.events.sort(key=lambda e: e.time_ms)

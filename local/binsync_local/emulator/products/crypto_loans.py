@@ -257,6 +257,21 @@ class _Loans:
             }
             rec = ApiRecord("loans.vip_repay", f"vip_loan_repay:{order}:{t}", raw, t, legs=tuple(legs))
             g.add("repay", t, legs, [rec], g.rows_of(t, legs, "VIP Loan - Repay"))
+        self.vip_interest(order, principal, t0, t)
+
+    def vip_interest(self, order: int, principal: Decimal, start: int, end: int) -> None:
+        """Daily accruals of the interest the repayments include (0.4 % in all), as detail records.
+        Drawn from no random stream: adding them changes no other record."""
+        days = max(1, (end - start) // DAY)
+        daily = (principal * Decimal("0.004") / days).quantize(E8)
+        rate = _s((Decimal("0.004") * 365 / days).quantize(Decimal("0.000001")))
+        for k in range(1, days + 1):
+            t = start + k * DAY
+            raw = {"loanCoin": "USDT", "principalAmount": _s(principal), "interestAmount": _s(daily),
+                   "annualInterestRate": rate, "accrualTime": t, "orderId": order}
+            key = f"vip_loan_interest:{order}:{t}"
+            rec = ApiRecord("loans.vip_accrued_interest", key, raw, t, detail=True)
+            self.g.add("loan", t, [], [rec], [])
 
 
 def generate(g: Gen, prices: dict[str, float], rng: random.Random, volumes: dict[str, int]) -> None:
