@@ -72,8 +72,7 @@ def record_coverage(connection_id: str, upload_id: str, period: dict[str, str] |
         return []
     start, end = text_ms(period["from"]), text_ms(period["to"]) + 999
     products = sorted(p for p, moved in PRODUCT_WALLETS.items() if wallets & set(moved))
-    for product in products:
-        ledger.record_statement(connection_id, product, start, end, upload_id=upload_id)
+    ledger.record_statements(connection_id, products, start, end, upload_id=upload_id)
     return products
 
 

@@ -120,10 +120,18 @@ def declare_user_files(ledger: Ledger, end_ms: int, *, run_id: str) -> None:
 
 def record_statement(connection_id: str, product: str, start_ms: int, end_ms: int, *, upload_id: str) -> None:
     """A statement upload covers (account, product, period)."""
+    record_statements(connection_id, [product], start_ms, end_ms, upload_id=upload_id)
+
+
+def record_statements(connection_id: str, products: Iterable[str], start_ms: int, end_ms: int, *,
+                      upload_id: str) -> None:
+    """A statement upload covers (account, product, period) for each product: the ledger (every
+    scope of the connection, thousands on a large account) is read once, not once per product."""
     ledger = load(connection_id)
-    spans = intervals.add(ledger.statements.get(product, []), (int(start_ms), int(end_ms)))
-    ledger.statements[product] = spans
-    _save(ledger, STATEMENT_PREFIX + product, spans, run_id=upload_id, source="statement")
+    for product in products:
+        spans = intervals.add(ledger.statements.get(product, []), (int(start_ms), int(end_ms)))
+        ledger.statements[product] = spans
+        _save(ledger, STATEMENT_PREFIX + product, spans, run_id=upload_id, source="statement")
 
 
 def unread_reason(task: Any) -> str | None:
