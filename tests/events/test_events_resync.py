@@ -72,7 +72,7 @@ def test_keys_are_execution_names_and_offsets_are_stable_and_spread():
 def test_every_active_connection_gets_exactly_one_sync(aws):
     active = _population()
     tick = ScheduleTick(MONDAY)
-    report = run_resync(tick, spread=0, connections=resync.active_connections(page_size=2))
+    report = run_resync(tick, spread=0, connections=resync.slot_connections(2, page_size=2))
     assert {s["connection_id"] for s in report.started} == active
     started = _started_connections(aws)
     assert sorted(started) == sorted(active)  # one each, none for disabled or deleting ones
