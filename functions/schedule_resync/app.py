@@ -1,4 +1,4 @@
-"""EventBridge Scheduler target (weekly): start an incremental sync of every active connection.
+"""EventBridge Scheduler target (hourly): start the weekly incremental sync of this hour's slot.
 
 The event is the schedule's Input from template.yaml ({"scheduled_time": ..., "mode": ...,
 "execution_id": ..., "attempt": ...}) or Scheduler's default envelope. All rules live in

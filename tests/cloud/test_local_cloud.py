@@ -88,9 +88,9 @@ def test_template_is_brought_up_with_its_real_shape(cloud: Any) -> None:
         assert cloud.function(short).arn in definition
     assert "${" not in definition and "EXPRESS" not in definition  # all substituted, STANDARD locally
 
-    schedule_name = cloud.resources["ScheduleResyncFunctionWeekly"].name
+    schedule_name = cloud.resources["ScheduleResyncFunctionHourly"].name
     schedule = cloud.client("scheduler").get_schedule(Name=schedule_name)
-    assert schedule["ScheduleExpressionTimezone"] == "Europe/Paris"
+    assert schedule["ScheduleExpressionTimezone"] == "UTC"  # hour-of-week slots are UTC
     assert "<aws.scheduler.scheduled-time>" in schedule["Target"]["Input"]
     rule = cloud.client("events").describe_rule(Name=cloud.resources["OnSyncFailedFunctionSyncFailed"].name)
     assert json.loads(rule["EventPattern"])["detail"]["stateMachineArn"] == [cloud.state_machine_arn]

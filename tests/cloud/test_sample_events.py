@@ -67,7 +67,7 @@ def test_s3_sample_is_an_upload_the_template_routes_to_parse_statement(stack: St
 
 def test_scheduler_sample_is_the_template_input_as_delivered(stack: StackContext) -> None:
     event = sample("scheduler_weekly_resync.json")
-    weekly = stack.resources["ScheduleResyncFunction"]["Properties"]["Events"]["Weekly"]
+    weekly = stack.resources["ScheduleResyncFunction"]["Properties"]["Events"]["Hourly"]
     template_input = weekly["Properties"]["Input"]
     when = datetime.fromisoformat(event["scheduled_time"].replace("Z", "+00:00"))
     assert scheduler_input(template_input, when, execution_id=event["execution_id"],

@@ -36,10 +36,16 @@ class FakeContext:
         return 60_000
 
 
+# The tests' scheduled hour, Monday 02:00 UTC, is slot 2 of the week (binsync.events.slots).
+TEST_SLOT = 2
+
+
 def make_connection(user_id: str, connection_id: str, *, status: str = "active", uid: str = "1001",
                     **extra: Any) -> Any:
+    """A connection in the tests' resync slot (unless `resync_slot` says otherwise)."""
     from binsync.storage.models import ConnectionModel
 
+    extra.setdefault("resync_slot", TEST_SLOT)
     conn = ConnectionModel(user_id, connection_id, binance_uid=uid, secret_name=f"s/{connection_id}",
                            status=status, created_at=1_700_000_000_000, **extra)
     conn.save()

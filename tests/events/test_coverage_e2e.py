@@ -141,7 +141,10 @@ def _fault_free(cloud: Any, server: Any) -> dict[str, Any]:
 
 
 def _weekly(cloud: Any, cid: str, when: datetime) -> RunModel:
-    started = {s["connection_id"]: s["run_id"] for s in cloud.fire_schedule(when)["started"]}
+    from binsync.events import slots
+
+    hour = slots.slot_time(when, slots.slot_of(cid))  # the connection's weekly slot
+    started = {s["connection_id"]: s["run_id"] for s in cloud.fire_schedule(hour)["started"]}
     assert cid in started
     for other, run_id in started.items():  # the fault-free reference connection, once it exists
         _wait_run(cloud, other, run_id)

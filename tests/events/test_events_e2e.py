@@ -17,6 +17,13 @@ from binsync.storage.models import ConnectionModel, RunModel
 
 USER = "user-events"
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def _slot_hour(cid: str, week: datetime) -> datetime:
+    """The scheduled hour that resyncs `cid` in the week of `week` (its weekly slot)."""
+    from binsync.events import slots
+
+    return slots.slot_time(week, slots.slot_of(cid))
 # A few history endpoints keep the sync short; which ones does not matter here.
 ENDPOINTS = "wallet.deposits,wallet.withdrawals,convert.trade_flow,fiat.orders"
 
@@ -101,7 +108,7 @@ def test_revoked_mid_sync_disables_then_revalidate_reenables_and_syncs(world):
     assert ConnectionModel.get(USER, cid).attribute_values == stored.attribute_values
 
     # The weekly resync leaves it alone, and so does a manual sync.
-    assert cloud.fire_schedule(MONDAY)["started"] == []
+    assert cloud.fire_schedule(_slot_hour(cid, MONDAY))["started"] == []
     assert cloud.api_request("POST", f"/connections/{cid}/syncs", user=USER, body={"mode": "full"})[0] == 409
 
     # Revalidating before the fix is refused and keeps it disabled.
@@ -122,7 +129,7 @@ def test_revoked_mid_sync_disables_then_revalidate_reenables_and_syncs(world):
     assert ConnectionModel.get(USER, cid).consecutive_transient_failures == 0
 
     # Next week's resync includes it again.
-    week_later = cloud.fire_schedule(MONDAY.replace(day=30))
+    week_later = cloud.fire_schedule(_slot_hour(cid, MONDAY.replace(day=30)))
     assert [s["connection_id"] for s in week_later["started"]] == [cid]
     weekly = _wait_run(cid, week_later["started"][0]["run_id"])
     assert (weekly.status, weekly.mode, weekly.trigger) == ("succeeded", "incremental", "schedule")

@@ -72,7 +72,7 @@ def test_keys_are_execution_names_and_offsets_are_stable_and_spread():
 def test_every_active_connection_gets_exactly_one_sync(aws):
     active = _population()
     tick = ScheduleTick(MONDAY)
-    report = run_resync(tick, spread=0, connections=resync.active_connections(page_size=2))
+    report = run_resync(tick, spread=0, connections=resync.slot_connections(2, page_size=2))
     assert {s["connection_id"] for s in report.started} == active
     started = _started_connections(aws)
     assert sorted(started) == sorted(active)  # one each, none for disabled or deleting ones
@@ -168,3 +168,18 @@ def test_a_resync_short_of_time_stops_and_its_retry_finishes(aws):
     assert sorted(retry.already_started) == sorted(s["connection_id"] for s in first.started)
     assert len(retry.started) == 2
     assert len(aws.execution_names()) == 4
+
+
+def test_another_hour_of_the_same_week_starts_nothing_and_next_week_starts_again(aws):
+    """The weekly claim: a connection started by one hour (e.g. the backfill sweep) is not started
+    again by another hour of the same ISO week, whatever reads it; next week it is."""
+    make_connection("user-a", "c1")
+    conn = list(resync.slot_connections(2))
+    first = run_resync(ScheduleTick(MONDAY), spread=0, connections=conn)
+    assert [s["connection_id"] for s in first.started] == ["c1"]
+    later = run_resync(ScheduleTick("2026-11-26T15:00:00Z"), spread=0,
+                       connections=resync.slot_connections(2))
+    assert later.started == [] and later.already_started == ["c1"]
+    assert len(_started_connections(aws)) == 1
+    next_week = run_resync(ScheduleTick("2026-11-30T02:00:00Z"), spread=0)
+    assert [s["connection_id"] for s in next_week.started] == ["c1"]

@@ -158,8 +158,8 @@ def test_sam_expands_every_trigger(cfn: dict[str, Any]) -> None:
         assert fn["Properties"]["Runtime"] == "python3.12"
         assert fn["Properties"]["Handler"] == "app.lambda_handler"
         assert len(fn["Properties"]["Layers"]) == 1
-    assert res["ScheduleResyncFunctionWeekly"]["Type"] == "AWS::Scheduler::Schedule"
-    target = res["ScheduleResyncFunctionWeekly"]["Properties"]["Target"]
+    assert res["ScheduleResyncFunctionHourly"]["Type"] == "AWS::Scheduler::Schedule"
+    target = res["ScheduleResyncFunctionHourly"]["Properties"]["Target"]
     assert "<aws.scheduler.scheduled-time>" in target["Input"]
     rule = res["OnSyncFailedFunctionSyncFailed"]["Properties"]
     assert rule["EventPattern"]["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]

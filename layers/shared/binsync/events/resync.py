@@ -1,15 +1,24 @@
-"""The weekly resync: one incremental sync per active connection, spread over a time window.
+"""The weekly resync: one incremental sync per active connection and ISO week, by hourly slot.
 
 Binance history expires (futures income after 3 months, P2P after 6, dust after 100 records),
-so every active connection is resynced weekly. The schedule fires once; `run_resync` starts one
-execution per active connection, each told to wait a deterministic offset (hash of the
-connection id, stable from week to week) within `spread_seconds`, so a large user base does not
-hit Binance and Lambda at the same instant.
+so every active connection is resynced weekly. Each connection owns one hour of the week
+(events/slots.py, kept on the item and indexed by `by_resync_slot`); the schedule fires every
+hour and `run_resync` reads only that hour's slot through the index, in pages, so 100,000
+connections are ~600 starts an hour, never a scan of all of them. Inside the hour each start
+waits a deterministic offset (hash of the connection id, stable from week to week) of up to
+`spread_seconds`, so a slot does not hit Binance and Lambda at the same instant.
 
-Idempotent per scheduled time: the idempotency key `resync-<connection>-<scheduled time>` names
-the execution, and Step Functions refuses a second execution with the same name, so a
-redelivered or retried schedule event starts nothing twice, even after a partial first attempt.
-Disabled connections are not scanned; a connection already syncing is skipped and reported.
+Exactly once per ISO week: before starting, the connection is claimed for the week
+(`resync_tick` := this scheduled hour, conditioned on no other hour of the same week holding it),
+and the start's idempotency key `resync-<connection>-<scheduled hour>` names the execution,
+which Step Functions refuses to start twice. A redelivered or retried tick finds its own claim
+and gets the first run back; another hour of the same week finds the claim and starts nothing.
+
+Connections written before slots existed have no `resync_slot` and are not in the index: each
+tick also scans one of 168 segments of the table for them (a full pass a week), gives them their
+slot, and starts those whose slot is already due this week, so none misses the week of the change.
+Disabled connections are read but never started; a connection already syncing is skipped and
+reported.
 """
 
 from __future__ import annotations
@@ -17,11 +26,14 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+
+from binsync.events import slots
 from binsync.storage.models import ConnectionModel
 
 SPREAD_ENV = "RESYNC_SPREAD_SECONDS"
@@ -107,17 +119,84 @@ def start_delay_seconds(connection_id: str, spread: int) -> int:
     return int.from_bytes(digest[:8], "big") % spread
 
 
-def active_connections(page_size: int = 100) -> Iterator[ConnectionModel]:
-    """Every active connection of every user (pynamodb follows LastEvaluatedKey pages)."""
-    yield from ConnectionModel.scan(ConnectionModel.status == "active", page_size=page_size)
+PAGE_SIZE = 100  # items per index query / scan page (pynamodb follows LastEvaluatedKey)
+
+
+def slot_connections(slot: int, page_size: int = PAGE_SIZE) -> Iterator[ConnectionModel]:
+    """The active connections of one slot, through the index (keys, status and claim only)."""
+    yield from ConnectionModel.by_resync_slot.query(
+        slot, filter_condition=ConnectionModel.status == "active", page_size=page_size)
+
+
+def unslotted_connections(slot: int, page_size: int = PAGE_SIZE) -> Iterator[ConnectionModel]:
+    """Backfill: the items of scan segment `slot` (of 168) written before slots existed.
+
+    Each gets its slot; the active ones whose slot is due by now this week are yielded first and
+    given their slot only when the caller comes back for the next one, so a tick that stops
+    half-way (or crashes) finds them again on its retry instead of losing their week.
+    """
+    unslotted = ConnectionModel.resync_slot.does_not_exist()
+    for conn in ConnectionModel.scan(unslotted, segment=slot, total_segments=slots.SLOTS_PER_WEEK,
+                                     page_size=page_size):
+        own = slots.slot_of(conn.connection_id)
+        if conn.status == "active" and own <= slot:
+            yield conn
+        try:
+            conn.update(actions=[ConnectionModel.resync_slot.set(own)],
+                        condition=ConnectionModel.connection_id.exists())
+        except UpdateError:  # deleted since the scan
+            continue
+
+
+def due_connections(tick: ScheduleTick, page_size: int = PAGE_SIZE) -> Iterator[ConnectionModel]:
+    """This hour's connections: the backfilled ones first, then the slot's (each once)."""
+    slot = slots.slot_at(tick_time(tick))
+    seen: set[str] = set()
+    for source in (unslotted_connections(slot, page_size), slot_connections(slot, page_size)):
+        for conn in source:
+            if conn.connection_id not in seen:  # a backfilled one may be in the index already
+                seen.add(conn.connection_id)
+                yield conn
+
+
+def tick_time(tick: ScheduleTick) -> datetime:
+    return parse_time(tick.scheduled_time, "scheduled_time")
+
+
+def claimed_by_other_hour(conn: ConnectionModel, tick: ScheduleTick) -> bool:
+    """Whether another scheduled hour of this ISO week holds the connection's claim."""
+    claim = getattr(conn, "resync_tick", None)
+    if not claim or claim == tick.scheduled_time:
+        return False
+    return claim >= canonical(slots.week_start(tick_time(tick)))
+
+
+def claim_week(conn: ConnectionModel, tick: ScheduleTick) -> bool:
+    """Claim this week's resync for this hour; False when another hour of the week holds it
+    (or the connection is gone). The same hour may claim again: its retries go on."""
+    week_start = canonical(slots.week_start(tick_time(tick)))
+    free = (ConnectionModel.resync_tick.does_not_exist() | (ConnectionModel.resync_tick < week_start)
+            | (ConnectionModel.resync_tick == tick.scheduled_time))
+    try:
+        ConnectionModel(conn.user_id, conn.connection_id).update(
+            actions=[ConnectionModel.resync_tick.set(tick.scheduled_time)],
+            condition=ConnectionModel.connection_id.exists() & free)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 @dataclass
 class ResyncReport:
     scheduled_time: str
     spread_seconds: int
+    slot: int | None = None  # hour of the week read (None: connections given by the caller)
+    week: str = ""
     started: list[dict[str, Any]] = field(default_factory=list)  # {connection_id, run_id, delay}
-    already_started: list[str] = field(default_factory=list)  # this scheduled time, earlier delivery
+    # this week already: an earlier delivery of this hour, or another hour's claim
+    already_started: list[str] = field(default_factory=list)
     busy: list[dict[str, str]] = field(default_factory=list)  # a sync was already running
     not_syncable: list[dict[str, str]] = field(default_factory=list)  # disabled/deleted meanwhile
     errors: list[dict[str, str]] = field(default_factory=list)  # unexpected: retried by redelivery
@@ -130,6 +209,8 @@ class ResyncReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "scheduled_time": self.scheduled_time,
+            "slot": self.slot,
+            "week": self.week,
             "spread_seconds": self.spread_seconds,
             "started": self.started,
             "already_started": self.already_started,
@@ -165,23 +246,31 @@ TIME_RESERVE_MS = 15_000
 
 
 def run_resync(tick: ScheduleTick, *, spread: int | None = None, start: StartSync | None = None,
-               connections: Iterator[ConnectionModel] | None = None,
+               connections: Iterable[ConnectionModel] | None = None,
                time_left_ms: Callable[[], int] | None = None) -> ResyncReport:
-    """Start the scheduled incremental sync of every active connection.
+    """Start this week's incremental sync of the connections of the tick's slot (or of
+    `connections`, when given).
 
     With `time_left_ms` (the Lambda context's clock), it stops before the invocation times out and
     sets `deferred`: the caller raises, the schedule's retry starts over, and connections already
-    started answer from their idempotency key in two reads each, so every retry gets further.
+    started answer from their claim and idempotency key, so every retry gets further.
     """
     from binsync.sync.errors import ConnectionNotSyncable, SyncAlreadyRunning
 
     spread = spread_seconds() if spread is None else spread
     start = start or _default_start()
-    report = ResyncReport(tick.scheduled_time, spread)
-    for conn in connections if connections is not None else active_connections():
+    moment = tick_time(tick)
+    report = ResyncReport(tick.scheduled_time, spread, week=slots.iso_week(moment))
+    if connections is None:
+        report.slot = slots.slot_at(moment)
+        connections = due_connections(tick)
+    for conn in connections:
         if time_left_ms is not None and time_left_ms() < TIME_RESERVE_MS:
             report.deferred = True
             break
+        if claimed_by_other_hour(conn, tick) or not claim_week(conn, tick):
+            report.already_started.append(conn.connection_id)
+            continue
         key = idempotency_key(conn.connection_id, tick.scheduled_time)
         delay = start_delay_seconds(conn.connection_id, spread)
         before_ms = _now_ms()
@@ -192,7 +281,7 @@ def run_resync(tick: ScheduleTick, *, spread: int | None = None, start: StartSyn
         except SyncAlreadyRunning as exc:  # another sync (API, revalidate) is under way
             report.busy.append({"connection_id": conn.connection_id, "run_id": exc.run_id})
             continue
-        except ConnectionNotSyncable as exc:  # disabled or deleted since the scan
+        except ConnectionNotSyncable as exc:  # disabled or deleted since the read
             report.not_syncable.append({"connection_id": conn.connection_id, "reason": exc.reason})
             continue
         except Exception as exc:  # one bad connection must not stop the others

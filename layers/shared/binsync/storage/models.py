@@ -5,7 +5,8 @@ locally); the defaults are the local stack's names. Every user-facing table is p
 the user id taken from the authorizer, so a query can never reach another user's items.
 
 Keys:
-- Connections:  user_id / connection_id          (GSI by_uid: binance_uid / user_id)
+- Connections:  user_id / connection_id          (GSI by_uid: binance_uid / user_id;
+                GSI by_resync_slot: resync_slot, the hour of the week of its weekly resync)
 - Runs:         connection_id / run_id           (run ids sort by start time)
 - Tasks:        run_id / task_id                 (checkpoint of one planned task)
 - Transactions: user_id / sk = "<time_ms:013d>#<tx id>"  (GSI by_id: user_id+tx_id; GSI by_account)
@@ -26,8 +27,10 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
+
+from binsync.events.slots import slot_of
 
 STACK = os.environ.get("BINSYNC_STACK", "binsync")
 
@@ -47,6 +50,18 @@ class ConnectionsByUid(GlobalSecondaryIndex):
 
     binance_uid = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True)
+
+
+class ConnectionsByResyncSlot(GlobalSecondaryIndex):
+    """One hour of the week's connections (events/resync.py reads its own hour only). Sparse:
+    an item written before slots existed has no `resync_slot` and is not here until the hourly
+    sweep gives it one. Projects what the resync decides on, so a slot costs one query."""
+
+    class Meta:
+        index_name = "by_resync_slot"
+        projection = IncludeProjection(["status", "resync_tick"])
+
+    resync_slot = NumberAttribute(hash_key=True)
 
 
 class ConnectionModel(Model):
@@ -85,8 +100,20 @@ class ConnectionModel(Model):
     completeness = JSONAttribute(null=True)  # the last finished run's (binsync.sync.completeness)
     # month -> export endpoint -> download requests spent (binsync.sync.export_quota)
     export_quota = JSONAttribute(null=True)
+    # Weekly resync (events/slots.py, events/resync.py): the hour of the week it belongs to, and
+    # the scheduled hour that claimed this week's resync (ISO-8601; one claim per ISO week).
+    resync_slot = NumberAttribute(null=True)
+    resync_tick = UnicodeAttribute(null=True)
 
     by_uid = ConnectionsByUid()
+    by_resync_slot = ConnectionsByResyncSlot()
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, object]]:
+        # Every full write (save, batch save) carries the slot, whoever created the item: the
+        # slot is a function of the id, so no creator can give a wrong one or forget it.
+        if self.resync_slot is None and getattr(self, "connection_id", None):
+            self.resync_slot = slot_of(self.connection_id)
+        return super().serialize(null_check=null_check)
 
 
 class RunModel(Model):
