@@ -22,11 +22,11 @@ killed code stays frozen.
 
 from __future__ import annotations
 
+import contextvars
 import decimal
 import importlib.util
 import json
 import sys
-import contextvars
 import threading
 import time
 import traceback
