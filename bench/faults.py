@@ -81,7 +81,7 @@ def _lambda_timeout(cloud: Any) -> contextlib.AbstractContextManager[Any]:
     return killed_mid_page(cloud, "Sandbox.Timedout", "Task timed out after 900.00 seconds", half=False)
 
 
-BANNED_IPS = ("127.0.0.3", "127.0.0.5")  # 2 of the local cloud's 8 egress addresses
+BANNED_IPS = ("127.0.0.2", "127.0.0.3")  # 2 of the local cloud's 8 egress addresses (leased first)
 
 FAULTS: tuple[Fault, ...] = (
     Fault("429 storm", _faults(storm_after=30, storm_requests=40, seed=1)),

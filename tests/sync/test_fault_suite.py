@@ -35,6 +35,8 @@ def check_fault(cloud: Any, account: Any, monkeypatch: Any, fault: Any) -> None:
     # (a crash loses no count), and each 418 Binance sent counted once (no remembered ban).
     assert row.records_reported == row.stored, row
     assert row.http_418_reported == row.http_418_sent, row
+    if "418" in fault.name:
+        assert row.http_418_sent > 0, row  # the bans did happen
     if fault.credential:
         assert row.connection.startswith("disabled ("), row
     else:
