@@ -81,7 +81,8 @@ def _lambda_timeout(cloud: Any) -> contextlib.AbstractContextManager[Any]:
     return killed_mid_page(cloud, "Sandbox.Timedout", "Task timed out after 900.00 seconds", half=False)
 
 
-BANNED_IPS = ("127.0.0.2", "127.0.0.3")  # 2 of the local cloud's 8 egress addresses (leased first)
+# 7 of the local cloud's 8 egress addresses (127.0.0.2-9): whichever worker calls /api is banned
+BANNED_IPS = tuple(f"127.0.0.{i}" for i in range(2, 9))
 
 FAULTS: tuple[Fault, ...] = (
     Fault("429 storm", _faults(storm_after=30, storm_requests=40, seed=1)),
@@ -89,7 +90,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("timeouts on 2 % of requests", _faults(timeout_rate=0.02, hang_s=0.5, seed=3)),
     Fault("slow responses (+40 ms)", _faults(latency_ms=40, seed=4)),
     Fault("clock skew +3 s", _faults(clock_skew_ms=3_000, seed=5)),
-    Fault("418 bans of 2 of 8 IPs", _faults(ban_ips=BANNED_IPS, ban_after=20, ban_s=2.0, seed=8)),
+    Fault("418 bans of 7 of 8 IPs", _faults(ban_ips=BANNED_IPS, ban_after=20, ban_s=2.0, seed=8)),
     Fault("crash after half a page", _faults(seed=9), worker=_crash),
     Fault("Lambda timeout mid-task (Sandbox.Timedout)", _faults(seed=10), worker=_lambda_timeout),
     Fault("key revoked mid-sync", _faults(revoke_after=60, seed=6), credential=True),
