@@ -12,8 +12,9 @@ Used by tests/sync/test_fault_suite.py (profile `small`, a few faults) and by
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,9 @@ class Fault:
     name: str
     faults: Callable[[], Any]  # -> binsync_local.emulator.faults.Faults
     credential: bool = False  # the connection must end disabled, nothing stored damaged
+    # A fault of the worker rather than of Binance: a context manager around the first sync,
+    # given the cloud (see killed_mid_page).
+    worker: Callable[[Any], contextlib.AbstractContextManager[Any]] | None = None
 
 
 def _faults(**kwargs: Any) -> Callable[[], Any]:
@@ -38,12 +42,57 @@ def _faults(**kwargs: Any) -> Callable[[], Any]:
     return make
 
 
+@contextlib.contextmanager
+def killed_mid_page(cloud: Any, error_type: str, message: str, *, half: bool) -> Iterator[None]:
+    """The Lambda service kills the worker storing the second page of spot fills: after half of
+    that page (a crash: the process is gone) or after all of it but before its checkpoint (the
+    function's timeout). The invocation ends with the runtime's error and runs no further."""
+    from binsync.sync import fetch
+    from binsync_local.cloud.router import kill_invocation
+
+    real_write = fetch.write_transactions
+    state = {"pages": 0, "killed": False}
+
+    def write(transactions: Any, **kwargs: Any) -> Any:
+        if transactions and transactions[0].source.ref == "spot.my_trades" and not state["killed"]:
+            state["pages"] += 1
+            if state["pages"] == 2 and len(transactions) >= 2:
+                state["killed"] = True
+                real_write(transactions[: len(transactions) // 2] if half else transactions, **kwargs)
+                kill_invocation(error_type, message)
+        return real_write(transactions, **kwargs)
+
+    cloud.router.killable.add("fetch_window")
+    fetch.write_transactions = write
+    try:
+        yield
+    finally:
+        fetch.write_transactions = real_write
+        cloud.router.killable.discard("fetch_window")
+    if not state["killed"]:
+        raise RuntimeError("the worker fault never fired (no second page of spot fills)")
+
+
+def _crash(cloud: Any) -> contextlib.AbstractContextManager[Any]:
+    return killed_mid_page(cloud, "Runtime.ExitError", "Runtime exited with error: signal: killed", half=True)
+
+
+def _lambda_timeout(cloud: Any) -> contextlib.AbstractContextManager[Any]:
+    return killed_mid_page(cloud, "Sandbox.Timedout", "Task timed out after 900.00 seconds", half=False)
+
+
+# 7 of the local cloud's 8 egress addresses (127.0.0.2-9): whichever worker calls /api is banned
+BANNED_IPS = tuple(f"127.0.0.{i}" for i in range(2, 9))
+
 FAULTS: tuple[Fault, ...] = (
     Fault("429 storm", _faults(storm_after=30, storm_requests=40, seed=1)),
     Fault("5xx on 5 % of requests", _faults(error_rate=0.05, seed=2)),
     Fault("timeouts on 2 % of requests", _faults(timeout_rate=0.02, hang_s=0.5, seed=3)),
     Fault("slow responses (+40 ms)", _faults(latency_ms=40, seed=4)),
     Fault("clock skew +3 s", _faults(clock_skew_ms=3_000, seed=5)),
+    Fault("418 bans of 7 of 8 IPs", _faults(ban_ips=BANNED_IPS, ban_after=20, ban_s=2.0, seed=8)),
+    Fault("crash after half a page", _faults(seed=9), worker=_crash),
+    Fault("Lambda timeout mid-task (Sandbox.Timedout)", _faults(seed=10), worker=_lambda_timeout),
     Fault("key revoked mid-sync", _faults(revoke_after=60, seed=6), credential=True),
     Fault("read permission removed mid-sync", _faults(permissions_after=60, seed=7,
                                                       permissions={"enableReading": False}),
@@ -61,6 +110,9 @@ class Row:
     duplicated: int
     outcome: str
     connection: str
+    records_reported: int = 0  # sum of the runs' `records`: must equal `stored`
+    http_418_reported: int = 0  # sum of the runs' `http_418`: must equal what Binance sent
+    http_418_sent: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -115,17 +167,19 @@ def run_fault(cloud: Any, account: Any, fault: Fault, *, time_scale: float = 60)
         if status != 201:
             raise RuntimeError(f"registration refused: {status} {body}")
         connection_id = body["connection_id"]
-        runs = 1
-        run, describe = _wait(cloud, connection_id, body["current_run"]["run_id"])
+        with fault.worker(cloud) if fault.worker else contextlib.nullcontext():
+            run, describe = _wait(cloud, connection_id, body["current_run"]["run_id"])
+        done = [run]
         before = sorted(_stored_ids(uid))
         if fault.credential:
             server.state.faults = fault.faults()
-            runs += 1
             run, describe = _sync(cloud, connection_id)
+            done.append(run)
         if describe["status"] == "FAILED" and not fault.credential:
             server.state.faults = type(server.state.faults)()  # the network is back: a re-run resumes
-            runs += 1
             run, describe = _sync(cloud, connection_id)
+            done.append(run)
+        runs = len(done)
         if describe["status"] == "FAILED":
             cloud.fire_execution_status_change(run.execution_arn)  # disable-on-error, as EventBridge
         stored = _stored_ids(uid)
@@ -137,8 +191,10 @@ def run_fault(cloud: Any, account: Any, fault: Fault, *, time_scale: float = 60)
         if fault.credential:  # nothing stored before the fault may be damaged
             lost = len(set(before) - unique)
         outcome = describe["status"].lower() + (f" {describe['error']}" if describe.get("error") else "")
+        sent = sum(c["http_418"] for c in server.counters()["ips"].values())
         return Row(fault.name, runs, len(expected), len(stored), lost, len(stored) - len(unique), outcome,
-                   state)
+                   state, records_reported=sum(int(r.records or 0) for r in done),
+                   http_418_reported=sum(int(r.http_418 or 0) for r in done), http_418_sent=sent)
     finally:
         server.stop()
 
@@ -162,11 +218,13 @@ def run_suite(make_account: Callable[[], Any], faults: tuple[Fault, ...] = FAULT
 
 
 def table(rows: list[Row]) -> str:
-    head = ("fault", "runs", "expected", "stored", "lost", "duplicated", "outcome", "connection")
+    head = ("fault", "runs", "expected", "stored", "lost", "duplicated", "outcome", "connection",
+            "reported (records, 418s sent)")
     lines = [" | ".join(head), " | ".join("---" for _ in head)]
     for r in rows:
+        reported = f"{r.records_reported}, {r.http_418_reported} ({r.http_418_sent})"
         lines.append(" | ".join(str(v) for v in (r.fault, r.runs, r.expected, r.stored, r.lost, r.duplicated,
-                                                  r.outcome, r.connection)))
+                                                  r.outcome, r.connection, reported)))
     return "\n".join(lines)
 
 

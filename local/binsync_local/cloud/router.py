@@ -12,10 +12,17 @@ value serialised to JSON, and on an exception the runtime's error envelope
 `x-amz-function-error: Unhandled` header, so Step Functions Retry/Catch match the bare class name
 exactly as on AWS. Each invocation also holds one egress address from the pool and exposes it as
 `binsync.runtime.EGRESS_IP`.
+
+`kill_invocation` plays the Lambda service killing a sandbox mid-task (its timeout reached, the
+process gone): the invocation ends at once with the runtime's error (`Sandbox.Timedout`,
+`Runtime.ExitError`) and its code runs no further, not even its `finally` blocks. Functions named in
+`InvokeRouter.killable` run in a thread of their own so that the caller can be answered while the
+killed code stays frozen.
 """
 
 from __future__ import annotations
 
+import contextvars
 import decimal
 import importlib.util
 import json
@@ -140,6 +147,54 @@ class Invocation:
     error_type: str | None = None
 
 
+@dataclass
+class _Kill:
+    """Set by kill_invocation in the handler's thread, read by the router's."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    error_type: str = ""
+    message: str = ""
+
+
+_KILL: contextvars.ContextVar[_Kill | None] = contextvars.ContextVar("binsync_local_kill", default=None)
+_FROZEN = threading.Event()  # never set: a killed invocation's thread waits on it for ever
+
+
+def kill_invocation(error_type: str, message: str) -> None:
+    """Kill the running invocation (call from handler code, e.g. a fault hook): the caller gets
+    the runtime's error envelope and this thread never runs again. Needs the function to be in
+    `InvokeRouter.killable`."""
+    kill = _KILL.get()
+    if kill is None:
+        raise RuntimeError("kill_invocation outside a killable invocation")
+    kill.error_type, kill.message = error_type, message
+    kill.event.set()
+    _FROZEN.wait()
+
+
+def _run_killable(call: Callable[[], Any]) -> tuple[Any, BaseException | None, _Kill | None]:
+    """Run `call` in a daemon thread (context copied); returns (result, error, kill)."""
+    kill = _Kill()
+    box: dict[str, Any] = {}
+    done = threading.Event()
+    ctx = contextvars.copy_context()
+    ctx.run(_KILL.set, kill)
+
+    def target() -> None:
+        try:
+            box["result"] = ctx.run(call)
+        except BaseException as exc:  # handed to the router's thread as the handler's error
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="lambda-sandbox", daemon=True).start()
+    while not done.wait(0.01):
+        if kill.event.is_set():
+            return None, None, kill
+    return box.get("result"), box.get("error"), None
+
+
 class InvokeRouter:
     def __init__(self, egress: EgressPool, *, keep_log: int = 10_000,
                  dead_letter: Callable[[LocalFunction, Any, dict[str, Any]], None] | None = None) -> None:
@@ -150,6 +205,7 @@ class InvokeRouter:
         self._keep_log = keep_log
         self._log_lock = threading.Lock()
         self._originals: dict[str, Callable[..., Any]] = {}
+        self.killable: set[str] = set()  # short names whose invocations kill_invocation may end
 
     def register(self, fn: LocalFunction) -> None:
         self.functions[fn.name] = fn
@@ -176,10 +232,22 @@ class InvokeRouter:
                     module = fn.handler.rsplit(".", 1)[0]
                     envelope["errorMessage"] = f"Unable to import module '{module}': {exc}"
                     return self._finish(record, envelope)
-                try:
-                    result = handler(event, context)
-                except Exception as exc:
-                    return self._finish(record, error_envelope(exc, request_id))
+                if fn.short_name in self.killable:
+                    result, error, kill = _run_killable(lambda: handler(event, context))
+                    if kill is not None:
+                        envelope = {"errorMessage": f"RequestId: {request_id} Error: {kill.message}",
+                                    "errorType": kill.error_type, "requestId": request_id,
+                                    "stackTrace": []}
+                        return self._finish(record, envelope)
+                    if isinstance(error, Exception):
+                        return self._finish(record, error_envelope(error, request_id))
+                    if error is not None:
+                        raise error
+                else:
+                    try:
+                        result = handler(event, context)
+                    except Exception as exc:
+                        return self._finish(record, error_envelope(exc, request_id))
                 try:
                     payload = json.dumps(result, cls=_RuntimeEncoder).encode()
                 except (TypeError, ValueError) as exc:

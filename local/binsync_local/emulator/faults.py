@@ -27,6 +27,9 @@ class Faults:
     permissions_at_ms: int | None = None
     permissions: dict[str, Any] = field(default_factory=dict)
     clock_skew_ms: int = 0  # server clock = real clock + skew
+    ban_ips: tuple[str, ...] = ()  # these source IPs are banned (418 on /api) once request...
+    ban_after: int | None = None  # ...number `ban_after` is passed, for `ban_s` real seconds
+    ban_s: float = 2.0
     seed: int = 0
 
     def __post_init__(self) -> None:

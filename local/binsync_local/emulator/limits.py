@@ -136,6 +136,12 @@ class Limiter:
             return 0.0
         return max(0.0, st.banned_until - self.clock())
 
+    def ban(self, ip: str, seconds: float) -> None:
+        """Ban `ip` for `seconds` real seconds (a fault: Binance bans some of a pool's IPs)."""
+        with self.lock:
+            st = self._bans[ip]
+            st.banned_until = max(st.banned_until, self.clock() + seconds)
+
     def note_429(self, ip: str, bucket: RateBucket) -> None:
         idx = int(self.clock() // self.real_interval(bucket.interval_s))
         with self.lock:

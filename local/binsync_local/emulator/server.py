@@ -185,6 +185,12 @@ class Handler(BaseHTTPRequestHandler):
         bucket: RateBucket = ep.bucket
         headers: dict[str, str] = {}
         # ---- IP ban and IP bucket
+        if f.ban_ips and f.ban_after is not None and n > f.ban_after and ip in f.ban_ips:
+            with st.lock:
+                first = f"ban {ip}" not in st._fault_applied
+                st._fault_applied.add(f"ban {ip}")
+            if first:
+                lim.ban(ip, f.ban_s)
         if ep.family in BAN_FAMILIES:
             remaining = lim.ban_remaining(ip)
             if remaining <= 0 and bucket.kind == "ip":

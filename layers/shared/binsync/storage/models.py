@@ -219,6 +219,7 @@ class TransactionModel(Model):
     body = JSONAttribute()  # Transaction.to_dict()
     merged_from = ListAttribute(of=UnicodeAttribute, default=list)  # other sources matched to it
     file_account_key = UnicodeAttribute(null=True)  # set on non-API items only (sparse GSI by_file)
+    first_run = UnicodeAttribute(null=True)  # the sync run that first stored it (API items)
 
     by_id = TransactionsById()
     by_account = TransactionsByAccount()

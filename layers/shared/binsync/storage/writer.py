@@ -73,7 +73,7 @@ def body_json(tx: Transaction) -> str:
 
 
 def item_of(tx: Transaction, user_id: str, connection_id: str | None, *, body: str | None = None,
-            merged_from: Sequence[str] = ()) -> dict[str, Any]:
+            merged_from: Sequence[str] = (), first_run: str | None = None) -> dict[str, Any]:
     """The transaction's item as TransactionModel stores it, in DynamoDB's wire form.
 
     Built directly: a pynamodb model object per record (construct, then serialize) cost more
@@ -92,6 +92,8 @@ def item_of(tx: Transaction, user_id: str, connection_id: str | None, *, body: s
     }
     if connection_id is not None:
         item["connection_id"] = {"S": connection_id}
+    if first_run is not None:  # the sync run that first stored it: Finish counts the run's records
+        item["first_run"] = {"S": first_run}
     if tx.source.kind != "api":  # sparse GSI by_file: the sync finds statement events to merge
         item["file_account_key"] = {"S": key}
     return item
@@ -124,12 +126,12 @@ def batch_write(requests: Sequence[dict[str, Any]], *, client: Any = None, table
 
 def _existing(keys: list[dict[str, Any]], client: Any, table: str,
               sleep: Callable[[float], None]) -> dict[str, dict[str, Any]]:
-    """sk -> {"body": str, "merged_from": list} for the keys already stored."""
+    """sk -> {"body": str, "merged_from": list, "first_run"?: str} for the keys already stored."""
     found: dict[str, dict[str, Any]] = {}
     for offset in range(0, len(keys), BATCH_GET_MAX):
         pending: dict[str, Any] = {table: {
             "Keys": keys[offset:offset + BATCH_GET_MAX], "ConsistentRead": True,
-            "ProjectionExpression": "sk, body, merged_from"}}
+            "ProjectionExpression": "sk, body, merged_from, first_run"}}
         attempt = 0
         while pending:
             response = client.batch_get_item(RequestItems=pending)
@@ -151,9 +153,13 @@ def _same_body(stored: Any, body: str) -> bool:
 
 
 def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
-                       connection_id: str | None = None, client: Any = None,
+                       connection_id: str | None = None, client: Any = None, run_id: str | None = None,
                        sleep: Callable[[float], None] = time.sleep) -> WriteResult:
-    """Store `transactions` for `user_id` exactly once each; returns what changed."""
+    """Store `transactions` for `user_id` exactly once each; returns what changed.
+
+    `run_id`: the sync run writing them, kept on new items as `first_run` (and carried over when
+    an item is rewritten). `WriteResult.new` cannot count a run's records after a crash: the
+    retry finds the killed attempt's items already stored; `first_run` still names the run."""
     client = client or _client()
     table = _table_name()
     by_sk: dict[str, Transaction] = {}
@@ -178,7 +184,9 @@ def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
             too_large = too_large or exc
             continue
         merged_from: list[str] = []
+        first_run = run_id
         if old is not None:
+            first_run = old.get("first_run")
             if _same_body(old.get("body"), body):
                 result.unchanged += 1
                 continue
@@ -187,7 +195,7 @@ def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
         else:
             result.new += 1
         puts.append({"PutRequest": {"Item": item_of(tx, user_id, connection_id, body=body,
-                                                    merged_from=merged_from)}})
+                                                    merged_from=merged_from, first_run=first_run)}})
     batch_write(puts, client=client, table=table, sleep=sleep)
     if too_large is not None:
         raise too_large

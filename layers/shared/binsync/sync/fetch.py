@@ -150,7 +150,8 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
             _require_connection(user_id, connection_id)
             result = _normalise(normaliser, list(page.rows), connection.binance_uid, context)
             watch.page(page, result.transactions)
-            written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id)
+            written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id,
+                                         run_id=run_id)
             merge_errors += _merge_with_statement(run_id, user_id, connection.binance_uid,
                                                   result.transactions)
             for index, field, reason in result.rejected:

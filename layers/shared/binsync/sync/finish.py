@@ -23,7 +23,7 @@ from binsync.sync import binance_io, completeness, ledger, markets
 from binsync.sync.errors import AUTH_ERRORS
 from binsync.sync.margin_check import check_stored
 from binsync.sync.planner import RULE_ALL
-from binsync.sync.progress import now_ms, product_of
+from binsync.sync.progress import now_ms, product_of, stored_counts
 from binsync.sync.reconcile_run import reconcile_connection
 from binsync.sync.reconcile_wallets import StoredLedger, stored_ledger
 from binsync.sync.tasks import load_tasks
@@ -217,8 +217,10 @@ def market_state_actions(run: RunModel, connection: ConnectionModel, summary: di
 def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = None) -> dict[str, Any]:
     run = RunModel.get(connection_id, run_id)
     summary = summarise(run)
+    count_stored(run, summary)
     finished = now_ms()
-    base = [RunModel.counts.set(summary["counts"]), RunModel.coverage.set(summary["coverage"]),
+    base = [RunModel.counts.set(summary["counts"]), RunModel.records.set(sum(summary["counts"].values())),
+            RunModel.coverage.set(summary["coverage"]),
             RunModel.beyond_retention.set(summary["beyond_retention"]), RunModel.finished_at.set(finished)]
 
     error: dict[str, Any] | None = None
@@ -277,6 +279,21 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     reset_transient_failures(user_id, connection_id)  # and the repeated-failure warning goes too
     return {"outcome": "succeeded", "error": None, "cause": None, "run_id": run_id,
             "records": int(run.records or 0), "gaps": summary["gaps"]}
+
+
+def count_stored(run: RunModel, summary: dict[str, Any]) -> None:
+    """The run's records per product from what it stored (items' `first_run`), not from the
+    task rows and counters: a worker killed mid-page loses its counts, and its retry finds
+    those items already stored (issue 17: 120 records reported, 154 stored)."""
+    try:
+        counts = stored_counts(run.user_id, run.binance_uid, run.run_id)
+    except Exception as exc:  # the task rows' counts are then the best there is
+        log.warning("stored records could not be counted: %s", type(exc).__name__)
+        return
+    summary["counts"] = {product: counts.get(product, 0) for product in {*summary["counts"], *counts}}
+    for product, entry in summary["coverage"].items():
+        if "records" in entry:
+            entry["records"] = counts.get(product, 0)
 
 
 def margin_capital_flow_check(run: RunModel, summary: dict[str, Any]) -> dict[str, Any] | None:

@@ -67,6 +67,20 @@ def task_summary(run_id: str) -> dict[str, Any]:
     return {product: dict(counts) for product, counts in sorted(per_product.items())}
 
 
+def stored_counts(user_id: str, binance_uid: str, run_id: str) -> dict[str, int]:
+    """Per-product records this run stored, from the items themselves (`first_run`): exact
+    after a worker was killed and retried, where the counters of the killed attempt are lost
+    and the retry finds its items already stored."""
+    from binsync.storage.models import TransactionModel, account_key
+
+    counts: dict[str, int] = defaultdict(int)
+    for item in TransactionModel.by_account.query(account_key(user_id, binance_uid),
+                                                  filter_condition=TransactionModel.first_run == run_id,
+                                                  attributes_to_get=["source_ref"]):
+        counts[product_of(item.source_ref)] += 1
+    return dict(counts)
+
+
 def live_progress(run: RunModel, *, with_products: bool = True) -> dict[str, Any]:
     """What GET /connections/{id} shows during (and after) a run."""
     total = int(run.tasks_total or 0)
