@@ -155,13 +155,14 @@ class LocalCloud:
     def serve(self, port: int = 0, host: str = "127.0.0.1") -> str:
         """Also expose the cloud over HTTP (moto's server, same state): returns the endpoint URL
         for `aws --endpoint-url` and any boto3 client. Handlers still run in this process."""
-        from moto.server import ThreadedMotoServer
+        from binsync_local.cloud.s3_presign import CheckedMotoServer
 
         if not self._started:
             raise RuntimeError("start the LocalCloud before serving it")
         if self._dynamodb is not None:  # moto's server would serve an empty in-process DynamoDB
             raise RuntimeError(f"DynamoDB runs in its own process here: {self._dynamodb.url}")
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        # presigned S3 URLs are checked as S3 checks them (signed size and type, expiry)
+        self._server = CheckedMotoServer(ip_address=host, port=port, verbose=False)
         self._server.start()
         bound_host, bound_port = self._server.get_host_and_port()
         # The interpreter's own Lambda client goes to localhost:$MOTO_PORT when it is not
