@@ -224,14 +224,17 @@ def upload_file(cloud: Any, connection_id: str, user_id: str, name: str, data: b
 
 def wait_for_upload(cloud: Any, user_id: str, upload_id: str, poll_s: float = 0.2,
                     limit_s: float = 3600) -> dict[str, Any]:
-    """GET /uploads/{id} until it leaves `waiting`/`parsing`, or nothing more can change it (the
-    local event queue was empty before the read: every retry and the DLQ are done)."""
+    """GET /uploads/{id} until the parse has finished (`finished_at` is set: a `done` upload shows
+    its rows first, then its reconciliation), or nothing more can change it (the local event
+    queue was empty before the read: every retry and the DLQ are done)."""
     deadline = time.monotonic() + limit_s
     while True:
         idle = cloud.router.deliveries.pending == 0
         _status, _, body = cloud.api_request("GET", f"/uploads/{upload_id}", user=user_id)
-        if (body or {}).get("status") not in ("waiting", "parsing") or idle or time.monotonic() > deadline:
-            return body or {}
+        body = body or {}
+        finished = body.get("finished_at") is not None or body.get("status") == "needs_timezone"
+        if finished or idle or time.monotonic() > deadline:
+            return body
         time.sleep(poll_s)
 
 
