@@ -20,7 +20,7 @@ def _upload(api, connection_id: str) -> str:
                                                         "file_name": "statement.csv", "size": 10})
     assert status == 201, ticket
     upload = UploadModel.get("user-a", ticket["upload_id"])
-    api.cloud.client("s3").put_object(Bucket=api.cloud.uploads_bucket, Key=upload.s3_key, Body=b"x" * 10)
+    api.cloud.put_upload(upload.s3_key, b"x" * 10)
     return ticket["upload_id"]
 
 

@@ -44,6 +44,10 @@ ROUTES: list[tuple[str, str, Any, Any, str]] = [
     ("GET", "/exports/koinly.csv", None, {"connection_id": "{connection_id}"}, "404"),
     ("GET", "/exports/cointracking.csv", None, None, "csv-empty"),
     ("GET", "/exports/cointracking.csv", None, {"connection_id": "{connection_id}"}, "404"),
+    ("GET", "/exports/rotki_trades.csv", None, None, "csv-empty"),
+    ("GET", "/exports/rotki_trades.csv", None, {"connection_id": "{connection_id}"}, "404"),
+    ("GET", "/exports/rotki_events.csv", None, None, "csv-empty"),
+    ("GET", "/exports/rotki_events.csv", None, {"connection_id": "{connection_id}"}, "404"),
     ("GET", "/me", None, None, "me"),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,43 @@ def test_upload_through_the_presigned_url_is_parsed(served):
         time.sleep(0.2)
     assert upload["status"] == "done", upload
     assert upload["report"]["imported"] == 1
+
+
+def test_a_put_of_another_size_or_type_is_refused_as_s3_refuses_it(served):
+    """The URL signs Content-Length and Content-Type: S3 answers 403 SignatureDoesNotMatch to a
+    PUT that sends others (moto alone accepts it); the upload stays `waiting`, nothing parsed."""
+    url = served["url"]
+    data = b"User_ID,UTC_Time,Account,Operation,Coin,Change,Remark\n"
+    ticket = requests.post(f"{url}/uploads", headers=AUTH, timeout=30, json={
+        "connection_id": served["connection_id"], "file_name": "s.csv", "size": len(data)}).json()
+    larger = requests.put(ticket["upload_url"], data=data + b"4242,x\n",
+                          headers={"Content-Type": ticket["headers"]["Content-Type"]}, timeout=30)
+    other_type = requests.put(ticket["upload_url"], data=data,
+                              headers={**ticket["headers"], "Content-Type": "application/zip"}, timeout=30)
+    for refused in (larger, other_type):
+        assert refused.status_code == 403 and b"<Code>SignatureDoesNotMatch</Code>" in refused.content
+    upload = requests.get(f"{url}/uploads/{ticket['upload_id']}", headers=AUTH, timeout=30).json()
+    assert upload["status"] == "waiting"
+    s3 = served["cloud"].client("s3")
+    assert s3.list_objects_v2(Bucket=served["cloud"].uploads_bucket,
+                              Prefix=f"uploads/fuzz/{ticket['upload_id']}").get("KeyCount") == 0
+    put = requests.put(ticket["upload_url"], data=data, headers=ticket["headers"], timeout=30)
+    assert put.status_code == 200  # the signed size and type are accepted
+
+
+def test_an_expired_presigned_url_is_refused(monkeypatch):
+    from binsync_local.cloud.s3_presign import refusal
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    environ = {"REQUEST_METHOD": "PUT", "PATH_INFO": "/b/k", "HTTP_HOST": "h",
+               "QUERY_STRING": "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=testing%2F20260101%2F"
+               "us-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=900"
+               "&X-Amz-SignedHeaders=host&X-Amz-Signature=00"}
+    assert refusal(environ, now=datetime(2026, 1, 1, 0, 16, tzinfo=UTC).timestamp()) == (
+        "AccessDenied", "Request has expired")
+    in_time = refusal(environ, now=datetime(2026, 1, 1, 0, 14, tzinfo=UTC).timestamp())
+    assert in_time is not None and in_time[0] == "SignatureDoesNotMatch"
 
 
 @schema.parametrize()

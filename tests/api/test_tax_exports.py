@@ -108,3 +108,24 @@ def test_an_internal_transfer_is_counted_in_the_omitted_header(api):
         assert status == 200
         assert headers["X-Binsync-Omitted"] == "1 (no net balance change (internal transfer): 1)"
         assert len(_rows(body, header)) == 3
+
+
+def test_rotki_exports_through_the_api(api):
+    from binsync.transactions.rotki_format import EVENTS_HEADER, IN_REASON, OUT_REASON, TRADES_HEADER
+
+    ids = _seed(api)
+    query = {"to": START + 3 * HOUR}
+    status, headers, body = api.raw("GET", "/exports/rotki_trades.csv", query=query)
+    assert status == 200 and headers["Content-Disposition"] == 'attachment; filename="rotki_trades.csv"'
+    assert headers["X-Binsync-Omitted"] == f"2 ({OUT_REASON}: 2)"
+    (trade,) = _rows(body, TRADES_HEADER)
+    spent = (trade["Spend Currency"], trade["Spend Amount"], trade["Receive Amount"])
+    assert spent == ("USDT", "300.5", "0.01")
+    assert (trade["Fee"], trade["Fee Currency"], trade["Timestamp"]) == ("0.0001", "BNB", str(START))
+    status, headers, body = api.raw("GET", "/exports/rotki_events.csv", query=query)
+    assert status == 200 and headers["X-Binsync-Omitted"] == f"1 ({IN_REASON}: 1)"
+    deposit, reward = _rows(body, EVENTS_HEADER)
+    assert (deposit["Type"], deposit["Amount"], reward["Type"]) == ("Deposit", "1.5", "Staking")
+    assert {deposit["Location"], reward["Location"]} == {"binance"} and len(ids) == 6
+    status, _headers, body = api.raw("GET", "/exports/rotki_events.csv", query={"kinds": "trade"})
+    assert status == 422 and body["error"]["field"] == "query.kinds"

@@ -194,6 +194,27 @@ def test_s3_put_under_uploads_invokes_parse_statement_with_the_s3_event(cloud: A
     assert [i.function for i in cloud.invocations] == ["parse_statement"]
 
 
+def test_the_s3_notification_is_delivered_after_the_put_has_returned(cloud: Any) -> None:
+    """As on AWS, the PUT returns before the function runs (Lambda's async queue): the handler
+    starts only once the PUT has returned; `wait_deliveries` then sees it done."""
+    import threading
+
+    fn = cloud.function("parse_statement")
+    put_returned = threading.Event()
+    seen: list[bool] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, bool]:
+        seen.append(put_returned.wait(60))  # False if the PUT is still waiting for us (synchronous)
+        return {"ok": True}
+
+    fn._module = type("Spy", (), {"lambda_handler": staticmethod(handler)})
+    cloud.put_upload("uploads/user-a/conn-1/statement.csv", b"x", wait=False)
+    put_returned.set()
+    assert cloud.wait_deliveries(120)
+    assert seen == [True]
+    assert [i.function for i in cloud.invocations] == ["parse_statement"]
+
+
 def test_fire_schedule_sends_the_template_input_with_the_scheduled_time(cloud: Any) -> None:
     fn = cloud.function("schedule_resync")
     received: list[dict[str, Any]] = []

@@ -211,14 +211,31 @@ def upload_file(cloud: Any, connection_id: str, user_id: str, name: str, data: b
         return {"file": name, "error": f"upload refused (HTTP {status})", "body": ticket}
     upload = UploadModel.get(user_id, ticket["upload_id"])
     started = time.monotonic()
-    cloud.put_upload(upload.s3_key, data)  # the S3 notification runs parse_statement now
-    status, _, body = cloud.api_request("GET", f"/uploads/{ticket['upload_id']}", user=user_id)
+    # The S3 notification is asynchronous, as on AWS: poll the upload's status as a client would.
+    cloud.put_upload(upload.s3_key, data, wait=False)
+    body = wait_for_upload(cloud, user_id, ticket["upload_id"])
     report = (body or {}).get("report") or {}
     return {"file": name, "upload_id": ticket["upload_id"], "status": (body or {}).get("status"),
             "bytes": len(data), "seconds": round(time.monotonic() - started, 1),
             **{k: report.get(k) for k in ("rows", "imported", "merged_as_duplicate", "rejected_count",
                                           "already_present", "period", "error", "reconciliation",
                                           "unknown_operations") if k in report}}
+
+
+def wait_for_upload(cloud: Any, user_id: str, upload_id: str, poll_s: float = 0.2,
+                    limit_s: float = 3600) -> dict[str, Any]:
+    """GET /uploads/{id} until the parse has finished (`finished_at` is set: a `done` upload shows
+    its rows first, then its reconciliation), or nothing more can change it (the local event
+    queue was empty before the read: every retry and the DLQ are done)."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        idle = cloud.router.deliveries.pending == 0
+        _status, _, body = cloud.api_request("GET", f"/uploads/{upload_id}", user=user_id)
+        body = body or {}
+        finished = body.get("finished_at") is not None or body.get("status") == "needs_timezone"
+        if finished or idle or time.monotonic() > deadline:
+            return body
+        time.sleep(poll_s)
 
 
 def upload_statements(cloud: Any, account: Any, connection_id: str, user_id: str) -> dict[str, Any]:

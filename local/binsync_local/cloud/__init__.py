@@ -9,7 +9,7 @@
         arn = cloud.start_execution({"...": "..."}, name="run-1")
         cloud.wait_execution(arn, timeout=60)         # -> DescribeExecution dict
         cloud.execution_history(arn)                  # -> list of history events
-        cloud.put_upload("uploads/user-a/c1/statement.csv", data)   # notification runs parse_statement
+        cloud.put_upload("uploads/user-a/c1/statement.csv", data)   # async notification; waits for it
         cloud.fire_schedule(datetime(2026, 1, 5, 2, tzinfo=UTC))    # what EventBridge Scheduler sends
         cloud.fire_execution_status_change(arn)       # what the failed-sync EventBridge rule sends
         cloud.client("dynamodb"); cloud.env; cloud.resources["TransactionsTable"].name

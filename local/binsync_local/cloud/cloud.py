@@ -125,6 +125,7 @@ class LocalCloud:
             self._teardown()
 
     def _teardown(self) -> None:
+        self.router.deliveries.stop(timeout=600)  # queued S3 events finish against this cloud
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -155,13 +156,14 @@ class LocalCloud:
     def serve(self, port: int = 0, host: str = "127.0.0.1") -> str:
         """Also expose the cloud over HTTP (moto's server, same state): returns the endpoint URL
         for `aws --endpoint-url` and any boto3 client. Handlers still run in this process."""
-        from moto.server import ThreadedMotoServer
+        from binsync_local.cloud.s3_presign import CheckedMotoServer
 
         if not self._started:
             raise RuntimeError("start the LocalCloud before serving it")
         if self._dynamodb is not None:  # moto's server would serve an empty in-process DynamoDB
             raise RuntimeError(f"DynamoDB runs in its own process here: {self._dynamodb.url}")
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        # presigned S3 URLs are checked as S3 checks them (signed size and type, expiry)
+        self._server = CheckedMotoServer(ip_address=host, port=port, verbose=False)
         self._server.start()
         bound_host, bound_port = self._server.get_host_and_port()
         # The interpreter's own Lambda client goes to localhost:$MOTO_PORT when it is not
@@ -500,10 +502,19 @@ class LocalCloud:
         buckets = self.stack.of_type("AWS::S3::Bucket")
         return self.resources[buckets[0]].name
 
-    def put_upload(self, key: str, data: bytes, bucket: str | None = None) -> dict[str, Any]:
-        """Put an object; a matching notification runs its function inside this call, as moto
-        delivers S3 notifications synchronously."""
-        return self.client("s3").put_object(Bucket=bucket or self.uploads_bucket, Key=key, Body=data)
+    def put_upload(self, key: str, data: bytes, bucket: str | None = None,
+                   wait: bool = True) -> dict[str, Any]:
+        """Put an object. Its S3 notification is delivered asynchronously, as on AWS (the PUT
+        returns first); with `wait` (tests) this returns once the delivery has finished, its
+        retries and dead-lettering included. A client of the API polls `GET /uploads/{id}`."""
+        response = self.client("s3").put_object(Bucket=bucket or self.uploads_bucket, Key=key, Body=data)
+        if wait:
+            self.wait_deliveries()
+        return response
+
+    def wait_deliveries(self, timeout: float | None = None) -> bool:
+        """Wait until every queued asynchronous event (S3 notifications) has been delivered."""
+        return self.router.deliveries.wait(timeout)
 
     def _event_resource(self, kind: str, name: str | None) -> Physical:
         found = [p for p in self.resources.values() if p.type == kind and (name is None or p.name == name)]

@@ -39,6 +39,7 @@ from typing import Any
 
 from binsync import runtime
 
+from .async_delivery import AsyncDelivery
 from .egress import EgressPool
 
 
@@ -200,6 +201,7 @@ class InvokeRouter:
                  dead_letter: Callable[[LocalFunction, Any, dict[str, Any]], None] | None = None) -> None:
         self.egress = egress
         self.dead_letter = dead_letter
+        self.deliveries = AsyncDelivery()  # Lambda's async queue for S3 notifications
         self.functions: dict[str, LocalFunction] = {}  # by physical name
         self.invocations: list[Invocation] = []
         self._keep_log = keep_log
@@ -260,7 +262,7 @@ class InvokeRouter:
     def run_async(self, fn: LocalFunction, body: Any) -> tuple[bytes, bool]:
         """An asynchronous invocation (S3 notifications, InvocationType=Event): Lambda retries a
         failure `async_retries` times, then sends the event to the function's dead-letter queue.
-        Locally the retries follow at once and the caller waits for them."""
+        Locally the retries follow at once (S3 notifications run it on the `deliveries` worker)."""
         for _ in range(1 + fn.async_retries):
             payload, errored = self.run(fn, body)
             if not errored:
@@ -310,11 +312,10 @@ class InvokeRouter:
             fn = router.functions.get(function.function_name)
             if fn is None:
                 return original_function_invoke(function, body, request_headers, response_headers)
-            # moto calls this for S3 notifications, which AWS delivers asynchronously.
-            payload, errored = router.run_async(fn, body)
-            if errored:
-                response_headers["x-amz-function-error"] = "Unhandled"
-            return payload
+            # moto calls this for S3 notifications, which AWS delivers asynchronously: queue the
+            # event (retries and DLQ in run_async) and let the PUT return, as S3 does.
+            router.deliveries.submit(lambda: router.run_async(fn, body))
+            return b""
 
         self._originals = {"backend": original_backend_invoke, "function": original_function_invoke}
         LambdaSimpleBackend.invoke = backend_invoke  # type: ignore[method-assign]

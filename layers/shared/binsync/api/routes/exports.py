@@ -1,5 +1,5 @@
-"""/exports: the user's transactions as CSV (one row per leg) and in Waltio's, Koinly's and
-CoinTracking's import formats."""
+"""/exports: the user's transactions as CSV (one row per leg) and in Waltio's, Koinly's,
+CoinTracking's and rotki's (generic trades / events) import formats."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from binsync.api.routes.transactions import (
 from binsync.connections.errors import DomainError
 from binsync.model import Transaction
 from binsync.transactions import export, queries
+from binsync.transactions.rotki_format import rotki_events_csv, rotki_trades_csv
 from binsync.transactions.tax_formats import cointracking_csv, koinly_csv
 
 router = APIGatewayRouter()
@@ -127,3 +128,31 @@ def export_cointracking(from_: From = None, to: To = None, kind: KindQ = None, a
     flt = make_filter(from_, to, kind, asset, wallet, source, connection_id)
     omitted = export.Omitted()
     return _csv(cointracking_csv(_annotated(_user(), flt), omitted), "cointracking.csv", omitted)
+
+
+_ROTKI = ("rotki's generic import comes in two files: trades (a received and a sent asset) and "
+          "events (Deposit, Withdrawal, Income, Loss, Spend, Staking); Timestamp in milliseconds, "
+          "Location `binance`. Each file counts in `X-Binsync-Omitted` what it leaves out and why, "
+          "including the transactions that are in the other file.")
+
+
+@router.get("/exports/rotki_trades.csv", tags=TAG,
+            summary="Trades in rotki's generic trades import format (9 columns)",
+            description=_ROTKI, responses={200: CSV_RESPONSE, **error_responses(401, 404, 413, 422)})
+def export_rotki_trades(from_: From = None, to: To = None, kind: KindQ = None, asset: AssetQ = None,
+                        wallet: WalletQ = None, source: SourceQ = None,
+                        connection_id: ConnectionQ = None) -> Response[str]:
+    flt = make_filter(from_, to, kind, asset, wallet, source, connection_id)
+    omitted = export.Omitted()
+    return _csv(rotki_trades_csv(_annotated(_user(), flt), omitted), "rotki_trades.csv", omitted)
+
+
+@router.get("/exports/rotki_events.csv", tags=TAG,
+            summary="Other transactions in rotki's generic events import format (8 columns)",
+            description=_ROTKI, responses={200: CSV_RESPONSE, **error_responses(401, 404, 413, 422)})
+def export_rotki_events(from_: From = None, to: To = None, kind: KindQ = None, asset: AssetQ = None,
+                        wallet: WalletQ = None, source: SourceQ = None,
+                        connection_id: ConnectionQ = None) -> Response[str]:
+    flt = make_filter(from_, to, kind, asset, wallet, source, connection_id)
+    omitted = export.Omitted()
+    return _csv(rotki_events_csv(_annotated(_user(), flt), omitted), "rotki_events.csv", omitted)
