@@ -12,9 +12,8 @@ What is counted, during the bench's own full sync and weekly resync of one accou
   of, x2 in transactions; reads ceil(returned KB / 4), halved when eventually consistent.
   UpdateItem and DeleteItem are counted as 1 unit (+ GSIs): their stored size is not in the call.
 - Secrets Manager and S3: API calls counted by operation.
-- CloudWatch Logs: estimated, not measured: the bench runs the handlers at WARNING (their INFO
-  lines would print) so per invocation it counts Lambda's START/END/REPORT lines (~330 bytes)
-  plus `LOG_BYTES_PER_INVOCATION` of application JSON lines at INFO.
+- CloudWatch Logs: measured (bench.logbytes): the handlers' lines at INFO, as template.yaml sets,
+  counted into a byte counter, plus Lambda's START/END/REPORT lines of every invocation.
 """
 
 from __future__ import annotations
@@ -29,10 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import fullsync, prices
+from bench import fullsync, logbytes, prices
 
-PLATFORM_LOG_BYTES = 330        # START, END and REPORT lines of one invocation
-LOG_BYTES_PER_INVOCATION = 900  # two Powertools INFO lines and one metrics (EMF) line, typical size
 WEEKS_PER_YEAR = 52
 
 # Global secondary indexes per table (from template.yaml): an item written with the index's keys
@@ -203,7 +200,7 @@ def price(records: dict[str, Any]) -> dict[str, float]:
 
 
 def _scenario(cloud: Any, meter: Meter, start: float, end: float,
-              execution_arn: str | None) -> dict[str, Any]:
+              execution_arn: str | None, logs: logbytes.ByteCounter | None = None) -> dict[str, Any]:
     memory = {fn.short_name: fn.memory_mb for fn in cloud.functions.values()}
     invocations = [i for i in cloud.invocations if start <= i.started < end]
     by_fn: Counter[str] = Counter(i.function for i in invocations)
@@ -222,7 +219,8 @@ def _scenario(cloud: Any, meter: Meter, start: float, end: float,
         "wru": calls["wru"],
         "rru": calls["rru"],
         "aws_calls": calls["ops"],
-        "log_bytes": len(invocations) * (PLATFORM_LOG_BYTES + LOG_BYTES_PER_INVOCATION),
+        "log_bytes": (logs.between(start, end) if logs else 0)
+        + sum(logbytes.platform_bytes(i.duration_s, memory.get(i.function, 512)) for i in invocations),
     }
     return {"records": records, "usd": price(records)}
 
@@ -239,9 +237,10 @@ def bench_cost(account: Any, *, time_scale: float, profile: str, ips: int = 32) 
         resync_run = _run_of(out, "resync")
         split = resync_run.started_at / 1000 if resync_run else time.time()
         full_arn = full_run.execution_arn if full_run else None
-        result["full_sync"] = _scenario(cloud, meter, 0.0, split, full_arn)
+        result["full_sync"] = _scenario(cloud, meter, 0.0, split, full_arn, logs)
         if resync_run:
-            result["weekly_resync"] = _scenario(cloud, meter, split, time.time(), resync_run.execution_arn)
+            result["weekly_resync"] = _scenario(cloud, meter, split, time.time(),
+                                                resync_run.execution_arn, logs)
 
     def _run_of(out: dict[str, Any], key: str) -> Any:
         if not out.get(key):
@@ -250,7 +249,7 @@ def bench_cost(account: Any, *, time_scale: float, profile: str, ips: int = 32) 
         index = 0 if key == "full" else 1
         return runs[index] if len(runs) > index else None
 
-    with metering() as meter:
+    with metering() as meter, logbytes.counting_logs() as logs:
         fullsync.sync_account(account, ips=ips, time_scale=time_scale, resync=True, on_cloud=measure)
     if "full_sync" in result:
         result["connection_year"] = connection_year(result)
@@ -269,7 +268,7 @@ def connection_year(result: dict[str, Any]) -> dict[str, Any]:
 
 def render(section: dict[str, Any]) -> list[str]:
     lines = ["", f"The bill ({section.get('profile')}; prices: {section.get('price_list')}):",
-             "| scenario | Lambda | Step Functions | DynamoDB | Secrets Manager | S3 | Logs (est.) | total |",
+             "| scenario | Lambda | Step Functions | DynamoDB | Secrets Manager | S3 | Logs | total |",
              "|---|---|---|---|---|---|---|---|"]
     for key in ("full_sync", "weekly_resync", "statement_import"):
         usd = (section.get(key) or {}).get("usd")
