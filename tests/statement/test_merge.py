@@ -175,3 +175,29 @@ def test_items_seconds_apart_do_not_match() -> None:
     assert len(plan_merges(s + near)) == 1
 
 
+
+
+def test_fills_of_two_markets_in_one_second_merge_even_when_the_statement_paired_a_fee_elsewhere() -> None:
+    """Seen on the reference demo (2025-03-25 11:48:05): a BNB->USDT fill and an ETH->USDT fill
+    whose fee was paid in BNB. The statement has no market column, so its BNB fee row went to the
+    BNB event: neither statement event equals its API fill, and both were kept, counting the
+    fills twice (spot USDT +115.32, BNB -0.36434081, ETH -0.0031132 after the upload)."""
+    t = 1_742_903_285_000
+    statement_side = [
+        stmt_tx(t, "trade", ("USDT", "6.32633372", "spot", "in"), ("ETH", "-0.0031132", "spot", "out")),
+        stmt_tx(t, "trade", ("USDT", "-0.1091044", "spot", "fee"), ("USDT", "109.10440775", "spot", "in"),
+                ("BNB", "-0.364325", "spot", "out"), ("BNB", "-0.00001581", "spot", "fee")),
+    ]
+    api_side = [
+        api_tx("spot_trade:BNBUSDT:1", t + 489, "trade", ("BNB", "-0.364325", "spot", "out"),
+               ("USDT", "109.10440775", "spot", "in"), ("USDT", "-0.1091044", "spot", "fee")),
+        api_tx("spot_trade:ETHUSDT:1", t + 927, "trade", ("ETH", "-0.0031132", "spot", "out"),
+               ("USDT", "6.32633372", "spot", "in"), ("BNB", "-0.00001581", "spot", "fee")),
+    ]
+    merges = plan_merges([_item(tx, False) for tx in statement_side] + [_item(tx, True) for tx in api_side])
+    assert [(len(s), len(a)) for s, a in merges] == [(2, 2)]
+    # A different amount in either market is still not the same fills.
+    changed = [*statement_side[:1], stmt_tx(t, "trade", ("USDT", "109.1", "spot", "in"),
+                                            ("BNB", "-0.364325", "spot", "out"),
+                                            ("BNB", "-0.00001581", "spot", "fee"))]
+    assert plan_merges([_item(tx, False) for tx in changed] + [_item(tx, True) for tx in api_side]) == []

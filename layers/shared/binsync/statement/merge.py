@@ -178,6 +178,7 @@ def _components(items: list[_Item], gap: int) -> list[list[_Item]]:
 
 def plan_merges(items: Iterable[_Item]) -> list[tuple[list[_Item], list[_Item]]]:
     """(statement items, API items) groups that are the same events, per the match rule."""
+    items = list(items)
     by_key: dict[str, list[_Item]] = {}
     for item in items:
         by_key.setdefault(item.key, []).append(item)
@@ -198,7 +199,40 @@ def plan_merges(items: Iterable[_Item]) -> list[tuple[list[_Item], list[_Item]]]
                 a_part = [it for it in part if it.is_api]
                 if s_part and a_part and legs_match(s_part, a_part):
                     merges.append((s_part, a_part))
+    merges.extend(_cross_market_trades(items, merges))
     return merges
+
+
+def _cross_market_trades(items: Iterable[_Item], merges: list[tuple[list[_Item], list[_Item]]],
+                         ) -> list[tuple[list[_Item], list[_Item]]]:
+    """Spot fills of several markets in one second whose statement legs were paired differently.
+
+    The statement has no market column: in a second with fills of several markets, a fee row
+    (BNB paying the fee of an ETH fill, say) can land in another market's event, so neither event
+    equals its API fills and both sources would be kept, counting those fills twice. What the
+    statement does prove is the second's total: when every unmerged trade of the statement and
+    every unmerged API fill of the same seconds sum to the same legs, they are the same fills.
+    """
+    taken = {id(it) for statement, api in merges for it in (*statement, *api)}
+    trades = [it for it in items if id(it) not in taken and it.key.startswith("trade|")]
+    if not any(it.is_api for it in trades) or all(it.is_api for it in trades):
+        return []
+    out: list[tuple[list[_Item], list[_Item]]] = []
+    def same_fills(part: list[_Item]) -> tuple[list[_Item], list[_Item]] | None:
+        statement = [it for it in part if not it.is_api]
+        api = [it for it in part if it.is_api]
+        several_markets = len({it.key for it in part}) > 1
+        if statement and api and several_markets and legs_match(statement, api):
+            return statement, api
+        return None
+
+    for component in _components(trades, gap=1):
+        whole = same_fills(component)
+        if whole:
+            out.append(whole)
+            continue
+        out.extend(found for part in _components(component, gap=0) if (found := same_fills(part)))
+    return out
 
 
 def _apply(statement: list[_Item], api: list[_Item]) -> MergeResult:
