@@ -55,8 +55,8 @@ USER = "alice"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--window-size=1400,2000"]
-WAIT = 20  # seconds for one page action (the shared CPU is slow)
-SYNC_TIMEOUT = 120
+WAIT = 60  # seconds for one page action: serve-api answers while it runs the sync on a shared CPU
+SYNC_TIMEOUT = 300
 
 
 @pytest.fixture(scope="module")
