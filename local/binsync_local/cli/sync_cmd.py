@@ -222,7 +222,8 @@ def run_summary(run: Any, execution: dict[str, Any] | None = None) -> dict[str, 
            "requests": int(run.requests or 0), "weight": int(run.weight or 0),
            "http_429": int(run.http_429 or 0), "http_418": int(run.http_418 or 0),
            "counts": run.counts, "coverage": run.coverage, "beyond_retention": run.beyond_retention,
-           "reconciliation": run.reconciliation, "completeness": run.completeness, "error": run.error}
+           "reconciliation": run.reconciliation, "completeness": run.completeness, "error": run.error,
+           **(run.near_duplicates or {})}
     if execution is not None:
         out["execution"] = {"status": execution.get("status"), "error": execution.get("error"),
                             "cause": execution.get("cause")}

@@ -101,9 +101,11 @@ class MergeResult:
     merged_statement_ids: set[str] = field(default_factory=set)
     api_items_updated: int = 0
     conflicts: int = 0  # merges another reconciler applied first
+    merged_api_ids: set[str] = field(default_factory=set)  # API items that took statement twins
 
     def add(self, other: MergeResult) -> None:
         self.merged_statement_ids |= other.merged_statement_ids
+        self.merged_api_ids |= other.merged_api_ids
         self.api_items_updated += other.api_items_updated
         self.conflicts += other.conflicts
 
@@ -261,6 +263,7 @@ def _apply(statement: list[_Item], api: list[_Item]) -> MergeResult:
             continue
         result.api_items_updated += sum(1 for action, _ in chunk if action == "update")
         result.merged_statement_ids |= {item.tx.id for action, item in chunk if action == "delete"}
+        result.merged_api_ids |= {item.tx.id for action, item in chunk if action == "update"}
     return result
 
 
@@ -318,12 +321,14 @@ def reconcile_statement_transactions(user_id: str, binance_uid: str,
     return result
 
 
-def reconcile_api_transactions(user_id: str, binance_uid: str,
-                               transactions: Sequence[Transaction]) -> MergeResult:
+def reconcile_api_transactions(user_id: str, binance_uid: str, transactions: Sequence[Transaction],
+                               stored: Iterable[TransactionModel] | None = None) -> MergeResult:
     """After the sync stored a page of API transactions: merge statement items that match.
 
     Cheap when no statement was uploaded for the account: one query on the sparse `by_file`
-    index over the page's time range, which returns nothing.
+    index over the page's time range, which returns nothing. `stored`: the file items of that
+    range when the caller already read them (`statement.near_duplicates_api` reads a wider range
+    once for both checks).
     """
     keyed = [(tx_match_key(tx), tx) for tx in transactions]
     page: dict[str, set[int]] = {}
@@ -336,7 +341,9 @@ def reconcile_api_transactions(user_id: str, binance_uid: str,
     start, end = _sk_range(min(all_seconds) - WINDOW_PAD_S, max(all_seconds) + WINDOW_PAD_S)
     candidates: list[tuple[int, int]] = []
     akey = account_key(user_id, binance_uid)
-    for model in TransactionModel.by_file.query(akey, TransactionModel.sk.between(start, end)):
+    if stored is None:
+        stored = TransactionModel.by_file.query(akey, TransactionModel.sk.between(start, end))
+    for model in stored:
         item = _item(model)
         if item is None or item.key not in page:
             continue

@@ -6,8 +6,9 @@ the same event with a shifted clock (a wrong zone, a late API timestamp), but it
 second, identical event: binsync cannot tell, so it does not decide. Policy "flag and store":
 the statement event is stored (no row is ever lost), marked `meta.near_duplicate_of` (the API
 transaction id) and `meta.near_duplicate_gap_s`, and listed in the upload report with both ids
-and the gap, for the user to confirm or dismiss. Each API event is paired with at most one
-statement event, the nearest; an API event that already merged an exact twin is not a candidate.
+and the gap, for the user to confirm or dismiss. Pairs are taken nearest first, each event in at
+most one (`statement.near_pairs`, shared with the sync's check of the other order); an API event
+that already merged an exact twin is not a candidate.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from dataclasses import replace
 from typing import Any
 
 from binsync.model import Transaction
-from binsync.statement.merge import _coalesce, _Item, _item, _sk_range, legs_match, tx_match_key
+from binsync.statement.merge import _coalesce, _Item, _item, _sk_range, tx_match_key
+from binsync.statement.near_pairs import EXACT_S, WINDOW_S, entry, exact_twins, pair_nearest
 from binsync.storage.models import TransactionModel, account_key
 
-WINDOW_S = 600  # how far apart (seconds) a near-duplicate may lie
-EXACT_S = 1  # within this the merge rule applies, not this one
+__all__ = ["EXACT_S", "WINDOW_S", "flag_near_duplicates"]
 COALESCE_GAP_S = 86_400
 
 
@@ -56,10 +57,6 @@ def _probe(tx: Transaction, key: str) -> _Item:
     return _Item(model=None, tx=tx, key=key, seconds=(tx.time_ms // 1000,), is_api=False)  # type: ignore[arg-type]
 
 
-def _gap(statement: Transaction, api: _Item) -> int:
-    return abs(api.tx.time_ms // 1000 - statement.time_ms // 1000)
-
-
 NearDuplicate = dict[str, Any]  # statement_id, api_id, gap_seconds, kind, time_ms, api_time_ms
 
 
@@ -75,25 +72,21 @@ def flag_near_duplicates(user_id: str, binance_uid: str, transactions: Sequence[
         api.extend(_api_neighbours(user_id, binance_uid, lo, hi))
     if not api:
         return list(transactions), []
-    # API events the merge rule will join to a statement event of this batch are not candidates
-    taken = {a.tx.id for tx, key in keyed for a in api
-             if a.key == key and _gap(tx, a) <= EXACT_S and legs_match([_probe(tx, a.key)], [a])}
+    # the pairing rule is shared with the sync's check (statement.near_pairs): same pairs in
+    # either order; API events the merge rule joins to an event of this batch are not candidates
+    probes = [_probe(tx, key) for tx, key in keyed if key is not None]
+    taken = exact_twins(probes, api)
+    paired = {s.tx.id: (a, seconds)
+              for s, a, seconds in pair_nearest(probes, [a for a in api if a.tx.id not in taken])}
     out: list[Transaction] = []
     found: list[dict[str, Any]] = []
-    for tx, key in keyed:
-        candidates = [] if key is None else [
-            a for a in api
-            if a.key == key and a.tx.id not in taken and EXACT_S < _gap(tx, a) <= WINDOW_S]
-        twins = sorted((a for a in candidates if legs_match([_probe(tx, a.key)], [a])),
-                       key=lambda a: (_gap(tx, a), a.tx.id))
-        if not twins:
+    for tx in transactions:
+        hit = paired.get(tx.id)
+        if hit is None:
             out.append(tx)
             continue
-        twin = twins[0]
-        taken.add(twin.tx.id)
-        gap = _gap(tx, twin)
+        twin, seconds = hit
         out.append(replace(tx, meta={**(tx.meta or {}), "near_duplicate_of": twin.tx.id,
-                                     "near_duplicate_gap_s": gap}))
-        found.append({"statement_id": tx.id, "api_id": twin.tx.id, "gap_seconds": gap,
-                      "kind": tx.kind, "time_ms": tx.time_ms, "api_time_ms": twin.tx.time_ms})
+                                     "near_duplicate_gap_s": seconds}))
+        found.append(entry(_probe(tx, twin.key), twin, seconds))
     return out, found

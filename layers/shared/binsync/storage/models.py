@@ -147,6 +147,8 @@ class RunModel(Model):
     error = JSONAttribute(null=True)  # {type, message, user_message}
     spot_balances_at_plan = JSONAttribute(null=True)  # asset -> decimal string, read by the Plan step
     completeness = JSONAttribute(null=True)  # binsync.sync.completeness: state, words, gaps, differences
+    # statement events an API event of the run matches minutes apart (finish.near_duplicates)
+    near_duplicates = JSONAttribute(null=True)  # {near_duplicate_count, near_duplicates: [...]}
 
 
 class TaskModel(Model):

@@ -17,7 +17,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +47,9 @@ class WriteResult:
     new: int = 0        # items that did not exist before
     updated: int = 0    # items whose body changed
     unchanged: int = 0  # items already stored identically
+    # ids of written items another source was merged into earlier (a statement twin): the
+    # near-duplicate check of the sync does not pair them again (statement.near_duplicates_api)
+    merged_ids: set[str] = field(default_factory=set)
 
     @property
     def written(self) -> int:
@@ -185,6 +188,8 @@ def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
             continue
         merged_from: list[str] = []
         first_run = run_id
+        if old is not None and old.get("merged_from"):
+            result.merged_ids.add(new_tx.id)
         if old is not None:
             first_run = old.get("first_run")
             if _same_body(old.get("body"), body):

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 INVALID_SYMBOL = -1121
 MAX_REJECT_SAMPLES = 5
+NEAR_DUPLICATES_NOTED = 200  # pairs listed on a task's note (the count is exact)
 
 
 def _normalise(endpoint: str, rows: list[Any], uid: str, context: dict[str, Any]) -> Any:
@@ -128,6 +129,8 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     pending = {"records": 0, "requests": 0, "weight": 0}
     reported_requests = 0
     merge_errors = 0
+    near: list[dict[str, Any]] = []  # statement events this task's API events match, minutes apart
+    near_count = 0
     stored = 0
     rejected: list[str] = []
     rejected_count = 0
@@ -152,8 +155,11 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
             watch.page(page, result.transactions)
             written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id,
                                          run_id=run_id)
-            merge_errors += _merge_with_statement(run_id, user_id, connection.binance_uid,
-                                                  result.transactions)
+            errors, found = _merge_with_statement(run_id, user_id, connection.binance_uid,
+                                                  result.transactions, written.merged_ids)
+            merge_errors += errors
+            near_count += len(found)
+            near.extend(found[:max(0, NEAR_DUPLICATES_NOTED - len(near))])
             for index, field, reason in result.rejected:
                 rejected_count += 1
                 if len(rejected) < MAX_REJECT_SAMPLES:
@@ -198,6 +204,8 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     note = watch.note(note)
     if merge_errors:
         note = {**(note or {}), "statement_merge_errors": merge_errors}
+    if near_count:  # Finish lists them in the run's report (finish.near_duplicates)
+        note = {**(note or {}), "near_duplicates": {"count": near_count, "listed": near}}
     if completed is None:
         actions = [TaskModel.status.set("done"), TaskModel.attempts.add(1), TaskModel.cursor.set(None),
                    TaskModel.records.add(pending["records"]), TaskModel.requests.add(pending["requests"]),
@@ -331,22 +339,25 @@ def _account_has_files(run_id: str, user_id: str, binance_uid: str) -> bool:
     return found
 
 
-def _merge_with_statement(run_id: str, user_id: str, binance_uid: str, transactions: list[Any]) -> int:
-    """Merge statement items that are the same events as this page (binsync.statement.merge).
+def _merge_with_statement(run_id: str, user_id: str, binance_uid: str, transactions: list[Any],
+                          merged_ids: set[str] | None = None) -> tuple[int, list[dict[str, Any]]]:
+    """Merge statement items that are the same events as this page (binsync.statement.merge),
+    and flag those equal in amounts but minutes away (statement.near_duplicates_api): one
+    `by_file` Query, only for an account that has file items. Returns (errors, near pairs).
 
     A failure here loses nothing (both sides stay stored; the next upload or resync merges
     them), so it is counted on the task rather than failing it.
     """
     if not transactions or not _account_has_files(run_id, user_id, binance_uid):
-        return 0
+        return 0, []
     try:
-        from binsync.statement.merge import reconcile_api_transactions
+        from binsync.statement.near_duplicates_api import reconcile_api_page
 
-        reconcile_api_transactions(user_id, binance_uid, transactions)
+        _, near = reconcile_api_page(user_id, binance_uid, transactions, merged_api_ids=merged_ids)
     except Exception:
         log.exception("statement merge failed; both sources kept until the next reconcile")
-        return 1
-    return 0
+        return 1, []
+    return 0, near
 
 
 def _checkpoint(task: TaskModel, cursor: Any, pending: dict[str, int]) -> None:

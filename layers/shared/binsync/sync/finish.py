@@ -105,8 +105,29 @@ def summarise(run: RunModel) -> dict[str, Any]:
     known = {"margin_isolated": isolated_pairs, **{f: set(v) for f, v in income_symbols.items()}}
     return {"counts": dict(counts), "coverage": coverage, "beyond_retention": beyond,
             "incomplete": incomplete, "too_large": too_large, "traded_markets": traded, "task_rows": rows,
-            "gaps": {p: g for p, g in gaps.items() if g},
+            "gaps": {p: g for p, g in gaps.items() if g}, "near_duplicates": near_duplicates(rows),
             "known_symbols": {k: sorted(v) for k, v in known.items() if v}}
+
+
+NEAR_DUPLICATES_LISTED = 200  # the run's report lists this many, as the upload report does
+
+
+def near_duplicates(rows: list[Any]) -> dict[str, Any]:
+    """The run's near-duplicates (statement.near_duplicates_api), from its task notes: each
+    (statement, API) pair once although two endpoints may have written the same API event."""
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    unlisted = 0  # counted on a note beyond its listed pairs
+    for task in rows:
+        note = (task.error or {}).get("near_duplicates") if isinstance(task.error, dict) else None
+        if not note:
+            continue
+        listed = note.get("listed") or []
+        unlisted += max(0, int(note.get("count") or 0) - len(listed))
+        for pair in listed:
+            pairs.setdefault((pair["statement_id"], pair["api_id"]), pair)
+    ordered = sorted(pairs.values(), key=lambda p: (p["time_ms"], p["statement_id"]))
+    return {"near_duplicate_count": len(ordered) + unlisted,
+            "near_duplicates": ordered[:NEAR_DUPLICATES_LISTED]}
 
 
 def _task_gaps(task: Any, product: str, gaps: dict[str, list[dict[str, Any]]],
@@ -221,7 +242,8 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     finished = now_ms()
     base = [RunModel.counts.set(summary["counts"]), RunModel.records.set(sum(summary["counts"].values())),
             RunModel.coverage.set(summary["coverage"]),
-            RunModel.beyond_retention.set(summary["beyond_retention"]), RunModel.finished_at.set(finished)]
+            RunModel.beyond_retention.set(summary["beyond_retention"]), RunModel.finished_at.set(finished),
+            RunModel.near_duplicates.set(summary["near_duplicates"])]
 
     error: dict[str, Any] | None = None
     if run.error and run.error.get("type") in AUTH_ERRORS:

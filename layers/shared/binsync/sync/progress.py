@@ -97,6 +97,8 @@ def live_progress(run: RunModel, *, with_products: bool = True) -> dict[str, Any
     if run.status in ("succeeded", "failed"):
         view.update(counts=run.counts, coverage=run.coverage, beyond_retention=run.beyond_retention,
                     reconciliation=run.reconciliation, completeness=run.completeness, error=run.error)
+        # pairs the user confirms or dismisses, listed as the upload report lists them
+        view.update(run.near_duplicates or {"near_duplicate_count": 0, "near_duplicates": []})
     elif with_products and run.status == "running":
         try:
             view["counts"] = {p: c.get("records", 0) for p, c in task_summary(run.run_id).items()}

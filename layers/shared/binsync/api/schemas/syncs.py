@@ -110,6 +110,12 @@ class RunOut(BaseModel):
                                                "more (upload the statement to fill them).")
     reconciliation: Reconciliation | None = None
     completeness: CompletenessOut | None = Field(None, description="How complete the data is after this run.")
+    near_duplicate_count: int | None = Field(None, description="Statement events an API event of this run "
+                                             "matches in amounts but 2 s to 10 min apart (exact count).")
+    near_duplicates: list[dict[str, Any]] | None = Field(
+        None, description="Those pairs (first 200), as the upload report lists them: statement_id, api_id, "
+                          "gap_seconds, kind, time_ms, api_time_ms. Both events are stored; the statement "
+                          "event is marked `meta.near_duplicate_of` for the user to confirm or dismiss.")
     error: dict[str, Any] | None = None
 
 
