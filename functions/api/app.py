@@ -7,9 +7,9 @@ record factory redact every API key and secret the API has seen (binsync.connect
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from binsync.api.resolver import build_app
 from binsync.connections import redaction
@@ -17,7 +17,9 @@ from binsync.connections import redaction
 redaction.install()
 logger = Logger(logger_formatter=redaction.RedactingFormatter())
 tracer = Tracer()
-metrics = Metrics()
+# Ephemeral: Powertools shares one metric set between `Metrics` objects of a process, so locally,
+# where every function runs in one process, one handler's flush would drop another's metrics.
+metrics = EphemeralMetrics()
 app = build_app()
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from binsync.events.failures import handle_failure, merge_description, parse_status_change
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
+# Ephemeral: Powertools shares one metric set between `Metrics` objects of a process, so locally,
+# where every function runs in one process, one handler's flush would drop another's metrics.
+metrics = EphemeralMetrics()
 
 _METRIC = {"disabled": "ConnectionsDisabled", "counted": "TransientSyncFailures", "aborted": "SyncsAborted"}
 

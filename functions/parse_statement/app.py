@@ -12,8 +12,8 @@ import os
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -24,7 +24,9 @@ from binsync.statement.upload import BadKey, process_upload
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
+# Ephemeral: Powertools shares one metric set between `Metrics` objects of a process, so locally,
+# where every function runs in one process, one handler's flush would drop another's metrics.
+metrics = EphemeralMetrics()
 idempotency_config = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
 persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "binsync-idempotency"))
 

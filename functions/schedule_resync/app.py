@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -22,7 +22,9 @@ from binsync.events.resync import ResyncIncomplete, ResyncReport, parse_schedule
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
+# Ephemeral: Powertools shares one metric set between `Metrics` objects of a process, so locally,
+# where every function runs in one process, one handler's flush would drop another's metrics.
+metrics = EphemeralMetrics()
 
 # A redelivery of the same scheduled time answers from this record without rescanning; the
 # execution names (idempotency keys) are the real guarantee, this only saves the work.
