@@ -366,3 +366,21 @@ def test_failed_async_invocations_are_retried_twice_then_dead_lettered(cloud: An
     assert message["MessageAttributes"]["ErrorMessage"]["StringValue"] == "disk full"
     record, = json.loads(message["Body"])["Records"]
     assert unquote_plus(record["s3"]["object"]["key"]) == "uploads/user-a/conn-1/statement.csv"
+
+
+def test_disabled_metrics_are_discarded_after_each_invocation(cloud: Any, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: Any) -> None:
+    """The CLI's quiet mode disables metrics. Powertools then keeps every flushed value, prints the
+    set to stdout once a metric holds 100 values (into the demo's report) and warns "No application
+    metrics to publish" on the next flush. Each invocation must leave nothing behind, as on AWS."""
+    import warnings
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    cloud.add_function("metered", HANDLERS, handler="metered.lambda_handler")
+    capsys.readouterr()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(150):
+            assert cloud.invoke("metered", {}) == {"ok": True}
+    assert '"_aws"' not in capsys.readouterr().out
+    assert not [w for w in caught if "No application metrics" in str(w.message)]

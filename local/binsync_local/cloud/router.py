@@ -118,6 +118,24 @@ def _import_file(path: Path, module_name: str) -> ModuleType:
     return module
 
 
+def _discard_disabled_metrics(module: ModuleType | None) -> None:
+    """With POWERTOOLS_METRICS_DISABLED (the CLI's quiet mode), Powertools neither prints nor clears
+    a flushed metric set: it grows with every invocation until a metric holds 100 values, which
+    `add_metric` then prints to stdout regardless, and the next flush warns "No application metrics
+    to publish". On AWS every invocation's flush empties the set; discard it the same way here."""
+    if module is None:
+        return
+    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+    if not is_metrics_disabled():
+        return
+    for value in vars(module).values():
+        provider = getattr(value, "provider", value)
+        if isinstance(provider, AmazonCloudWatchEMFProvider):
+            provider.clear_metrics()
+
+
 class _RuntimeEncoder(json.JSONEncoder):
     """The Lambda Python runtime serialises Decimal as a JSON number."""
 
@@ -258,6 +276,7 @@ class InvokeRouter:
             finally:
                 runtime.EGRESS_IP.reset(token)
                 runtime.ENVIRONMENT.reset(env_token)
+                _discard_disabled_metrics(fn._module)
 
     def run_async(self, fn: LocalFunction, body: Any) -> tuple[bytes, bool]:
         """An asynchronous invocation (S3 notifications, InvocationType=Event): Lambda retries a
