@@ -90,7 +90,18 @@ CORPUS.update({
     ET + "small_assets_two_pairs.csv": (None, "header", {2: "2020-11-24 15:44:58"}, set()),
     ET + "transaction_buy_revenue_fee.csv": (None, "header", {2: "2021-06-25 14:11:52"}, set()),
     ET + "transaction_related_czk_deposit.csv": (None, "header", {2: "2021-05-12 18:39:47"}, set()),
+    # a TypeScript FIFO tool's "several fills in the same second" cases (legacy Buy/Sell naming)
+    "fifo_ts_fills_legacy_grouped.csv": (None, "header", {2: "2025-03-01 12:00:00"}, set()),
+    "fifo_ts_fills_current_triplets.csv": ("+00:00", "request", {2: "2025-03-01 12:00:00"}, set()),
+    "fifo_ts_identical_fills.csv": (None, "header", {2: "2025-03-01 12:00:00"}, set()),
+    "fifo_ts_two_markets_btc_both_sides.csv": (None, "header", {2: "2025-03-01 12:00:00"}, set()),
+    "fifo_ts_two_markets_fees.csv": (None, "header", {2: "2025-03-01 12:00:00"}, set()),
+    "fifo_ts_three_markets_tie.csv": (None, "header", {2: "2025-03-01 12:00:00"}, set()),
+    "fifo_ts_unpaired_buy.csv": (None, "header", {2: "2025-03-01 12:00:00"}, set()),
+    "kryptledg_redacted_uid_plus_sign.csv": ("+00:00", "request", {2: "2024-01-01 12:00:00"}, set()),
+    "csvimporter_ts_commission_history.csv": ("+00:00", "request", {2: "2021-01-21 18:52:34"}, set()),
 })
+ONE_SIDED["fifo_ts_unpaired_buy.csv"] = {4}
 SWAP_KINDS = {"trade", "convert", "dust", "card_buy"}
 
 
