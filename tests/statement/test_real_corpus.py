@@ -100,6 +100,10 @@ CORPUS.update({
     "fifo_ts_unpaired_buy.csv": (None, "header", {2: "2025-03-01 12:00:00"}, set()),
     "kryptledg_redacted_uid_plus_sign.csv": ("+00:00", "request", {2: "2024-01-01 12:00:00"}, set()),
     "csvimporter_ts_commission_history.csv": ("+00:00", "request", {2: "2021-01-21 18:52:34"}, set()),
+    # the Spanish tool's incident fixtures (named binance.csv, q.csv...): Spain's zone, with its DST
+    **{name: ("Europe/Madrid", "request", {2: "2024-03-01 09:00:00", 5: "2024-06-01 10:00:00"}, set())
+       for name in ("es_incidente_plain.csv", "es_incidente_bom_line_quoted.csv",
+                    "es_incidente_spaced_header.csv")},
 })
 ONE_SIDED["fifo_ts_unpaired_buy.csv"] = {4}
 SWAP_KINDS = {"trade", "convert", "dust", "card_buy"}
