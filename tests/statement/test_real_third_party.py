@@ -39,3 +39,11 @@ def test_referrer_commission_is_a_rebate():
     txs, stats = _parse("es_clasificador_rewards_mixed_dates.csv", "+01:00")
     assert _by_line(txs)[3].kind == "rebate"
     assert stats.unknown_operations == {}
+
+
+def test_fills_of_a_second_listed_in_another_order_keep_their_ids():
+    # a TypeScript ingest suite: "a second CSV export that lists the fills of a second in another
+    # order stores none of them twice"
+    small, _ = _parse("ingest_ts_fills_small_then_large.csv", None)
+    large, _ = _parse("ingest_ts_fills_large_then_small.csv", None)
+    assert [tx.id for tx in small] == [tx.id for tx in large]
