@@ -104,7 +104,8 @@ CORPUS.update({
     **{name: ("Europe/Madrid", "request", {2: "2024-03-01 09:00:00", 5: "2024-06-01 10:00:00"}, set())
        for name in ("es_incidente_plain.csv", "es_incidente_bom_line_quoted.csv",
                     "es_incidente_spaced_header.csv")},
-    "ingest_ts_cross_source.csv": (None, "header", {2: "2025-01-03 10:00:00", 6: "2025-01-05 00:00:00"}, set()),
+    "ingest_ts_cross_source.csv": (None, "header", {2: "2025-01-03 10:00:00", 6: "2025-01-05 00:00:00"},
+                                   set()),
     "ingest_ts_fills_small_then_large.csv": (None, "header", {2: "2025-01-03 10:00:00"}, set()),
     "ingest_ts_fills_large_then_small.csv": (None, "header", {2: "2025-01-03 10:00:00"}, set()),
 })
