@@ -108,8 +108,11 @@ CORPUS.update({
                                    set()),
     "ingest_ts_fills_small_then_large.csv": (None, "header", {2: "2025-01-03 10:00:00"}, set()),
     "ingest_ts_fills_large_then_small.csv": (None, "header", {2: "2025-01-03 10:00:00"}, set()),
+    # LocalCrypto's workbook of one sheet XML and nothing else (named binance.xlsx in its test)
+    "localcrypto_sheet_xml_only.xlsx": ("+01:00", "request", {11: "2026-03-09 00:28:25"}, set()),
 })
 ONE_SIDED["fifo_ts_unpaired_buy.csv"] = {4}
+ONE_SIDED["localcrypto_sheet_xml_only.xlsx"] = {11}
 SWAP_KINDS = {"trade", "convert", "dust", "card_buy"}
 
 

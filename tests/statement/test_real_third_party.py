@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
+import pytest
+from binsync.statement.limits import FileRefused
+from binsync.statement.parser import StatementParser
+
 from .test_real_corpus import _parse
 
 
@@ -47,3 +54,28 @@ def test_fills_of_a_second_listed_in_another_order_keep_their_ids():
     small, _ = _parse("ingest_ts_fills_small_then_large.csv", None)
     large, _ = _parse("ingest_ts_fills_large_then_small.csv", None)
     assert [tx.id for tx in small] == [tx.id for tx in large]
+
+
+def test_a_workbook_of_only_its_sheet_xml_is_read():
+    # LocalCrypto's CreateMinimalBinanceXlsx: a ZIP holding xl/worksheets/sheet1.xml alone (no
+    # workbook.xml), French title in C1, header on row 10 over spread columns, inline strings
+    txs, stats = _parse("localcrypto_sheet_xml_only.xlsx", "+01:00")
+    assert stats.rows == 2 and stats.rejected_count == 0
+    assert [(tx.kind, tx.meta["lines"], [(leg.asset, str(leg.amount)) for leg in tx.legs]) for tx in txs] == [
+        ("trade", [11], [("ETH", "0.0118")]), ("deposit", [12], [("EUR", "20")])]
+
+
+@pytest.mark.parametrize("xml", [
+    '<worksheet><sheetData><row r="1"><c',  # truncated
+    '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'  # entity expansion bomb
+    + "".join(f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcdefg", "bcdefgh", strict=True))
+    + ']><worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>&h;</t></is></c></row>'
+    + "</sheetData></worksheet>",
+])
+def test_a_damaged_sheet_xml_only_workbook_is_refused_in_words(xml):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    buf.seek(0)
+    with pytest.raises(FileRefused, match="XLSX workbook is damaged"):
+        StatementParser(source_ref="x", file_name="binance.xlsx", tz="+01:00").parse(buf)
