@@ -203,6 +203,30 @@ def _split_transfer(rows: list[Row]) -> list[tuple[list[Row], str | None]]:
     return out
 
 
+def _swaps_itself(rows: list[Row]) -> bool:
+    """A swap event that receives and pays the same coin and nothing else pairs it: a `Binance
+    Convert` of USDT -6.2 / +6.2 in one second (a Rust tax tool's fixture: "a no-op"). It is kept
+    as one `other` event (meta `self_swap`), never a trade of a coin for itself."""
+    ins, outs = _sides(rows)
+    return bool(ins & outs)
+
+
+def _split_chain(rows: list[Row], family: str) -> list[tuple[list[Row], str | None]]:
+    """A card buy that is credited the fiat it then spends (everytrade's fixture: `Buy Crypto`
+    CZK +1471.5 at :49, CZK -1471.5 and ETH +0.0234 at :51) is the card charge arriving, then
+    the purchase: the fiat credit is a `fiat_deposit` of its own and the buy keeps the fiat it
+    paid, so it never swaps a coin for itself."""
+    if family != "card_buy":
+        return [(rows, None)]
+    ins, outs = _sides(rows)
+    both = ins & outs
+    if not both:
+        return [(rows, None)]
+    funding = [r for r in rows if r[COIN] in both and r[AMOUNT] > 0 and not _is_fee(r)]
+    rest = [r for r in rows if not (r[COIN] in both and r[AMOUNT] > 0 and not _is_fee(r))]
+    return [(funding, "fiat_deposit"), (rest, None)]
+
+
 def _time_text(sec: int) -> str:
     return datetime.fromtimestamp(sec, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -279,12 +303,21 @@ class EventBuilder:
                     if kind is not None:
                         overrides[len(events)] = kind
                     events.append(event)
-            elif key[2] == UNKNOWN or key[2] in CHAIN_FAMILIES:
+            elif key[2] == UNKNOWN:
                 events.append(group)
+            elif key[2] in CHAIN_FAMILIES:
+                for event, kind in _split_chain(group, key[2]):
+                    if kind is not None:
+                        overrides[len(events)] = kind
+                    elif _swaps_itself(event):
+                        overrides[len(events)] = "other"
+                    events.append(event)
             else:
                 for event in _split_swap(group):
                     if _only_fees(event):  # a fee with no fill in reach (BNB Fee Deduction of margin)
                         overrides[len(events)] = "fee"
+                    elif _swaps_itself(event):
+                        overrides[len(events)] = "other"
                     events.append(event)
 
         txs = [self._transaction(event, overrides.get(i)) for i, event in enumerate(events)]
@@ -333,6 +366,8 @@ class EventBuilder:
             raw = [[r[LINE], r[TIME_TEXT], r[ACCOUNT], r[OP], r[COIN], r[CHANGE_TEXT], r[REMARK]]
                    for r in event]
         native = hashlib.sha256(row_key.encode()).hexdigest()[:24]
+        if spec.is_swap and kind_override == "other":
+            meta["self_swap"] = True  # receives and pays one coin (_swaps_itself)
         if spec.is_swap and not kind_override:
             roles = {role for (_, _, role), amount in legs.items() if amount}
             if "in" not in roles or "out" not in roles:

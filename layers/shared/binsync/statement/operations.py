@@ -118,6 +118,7 @@ _TABLE: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
     # §4.7 referral / commission / card
     ("rebate", SINGLE, False, (
         "Commission History", "Commission Rebate", "Commission Fee Shared With You", "Referral Kickback",
+        "Referrer Commission",  # a Spanish tax tool's audited cases (corpus es_clasificador_*)
         "Referral Commission", "Referrer rebates", "Referee rebates", "Strategy Trading Fee Rebate",
         "Binance Card Cashback", "Card Cashback", "Cashback", "Insurance Fund Refund",
         "API Rebate", "Futures Referral Kickback",
