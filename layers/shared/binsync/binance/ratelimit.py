@@ -42,6 +42,15 @@ EXPIRY_MARGIN = 0.02
 # At most this share of a shared bucket's limit is kept back for the other workers' requests
 # in flight (32 workers x weight 20 = 640 of /api's 6000: about 11 %).
 SHARED_RESERVE_MAX = 0.2
+# A shared bucket's reserve counts at least this many peers. The weight-ratio estimate alone
+# (others' weight / ours) is low exactly for the workers that spend most: a worker that had sent
+# 1,500 of /api's 6,000 counted 3 peers where 31 ran, kept back 60 instead of 620, and with the
+# others on the same stale view the window overflowed, 429'd, and the sends that followed in the
+# window drew a 418. Every worker with a stale view sends at most one more request before its
+# answer shows the bucket full, so the reserve must cover all of them: 31 = a local sync's 32
+# workers on one address (AWS: the Map's MaxConcurrency per sync, plus other syncs, whose weight
+# the ratio estimate then counts on top).
+SHARED_PEERS_MIN = 31
 
 
 def parse_interval(suffix_num: str, unit: str) -> float:
@@ -74,6 +83,10 @@ class _Bucket:
     others_total: int = 0  # sum of the weights in `others` (also counted in `log`)
     mine: deque[tuple[float, int]] = field(default_factory=deque)  # our own requests
     mine_total: int = 0
+    # The server's last used-weight header for the bucket and when it came: its window counted
+    # at least that much then, and our requests since come on top until it may have reset.
+    seen_at: float = 0.0
+    seen_used: int = 0
 
     def _expire(self, now: float) -> None:
         horizon = now - self.interval * (1 + EXPIRY_MARGIN)
@@ -103,6 +116,9 @@ class _Bucket:
     def reserve(self, weight: int) -> int:
         """Weight kept back for other workers' requests in flight (0 when nobody else drew on it)."""
         peers = self.peers(weight)
+        if peers == 0:
+            return 0
+        peers = max(peers, SHARED_PEERS_MIN)
         # Whole requests only: a bucket whose one request exceeds the cap (fiat orders: 90,000 of
         # 180,000) keeps no reserve, the 429's Retry-After covers that rare race.
         return min(int(self.limit * SHARED_RESERVE_MAX) // weight, peers) * weight
@@ -130,12 +146,29 @@ class _Bucket:
         self._expire(now)
         return self.total
 
+    def _seen_expiry(self) -> float:
+        return self.seen_at + self.interval * (1 + EXPIRY_MARGIN)
+
+    def floor(self, now: float) -> int:
+        """The least the server's window holds now by what it last told us (0 once it may have
+        reset). The sliding log alone falls below it between answers: the correction made at an
+        answer was net of our entries from before the server's window began, and those expire."""
+        if self.seen_used <= 0 or now >= self._seen_expiry():
+            return 0
+        return self.seen_used + sum(w for t, w in self.mine if t > self.seen_at)
+
+    def saw(self, now: float, used: int) -> None:
+        self.seen_at, self.seen_used = now, used
+
     def wait_for(self, weight: int, now: float) -> float:
         """Seconds until `weight` fits (0 if it fits now)."""
         if self.blocked_until > now:
             return self.blocked_until - now
         used = self.used(now)
         reserve = self.reserve(weight)
+        floor = self.floor(now)
+        if floor + weight + reserve > self.limit and floor > used and self.log:
+            return self._seen_expiry() - now + 1e-6
         if used + weight + reserve <= self.limit or not self.log:
             return self._wait_for_own_share(weight, now)
         # Drop the oldest entries until the rest plus `weight` fits; wait for the last one dropped.
@@ -215,6 +248,7 @@ class RateLimiter:
             local = b.used(now)
             if used > local:
                 b.add_others(now, used - local)
+            b.saw(now, used)
 
     def block(self, key: Hashable, seconds: float, limit: int, interval: float) -> None:
         """A 429 told us to stay away from this bucket for `seconds`."""
