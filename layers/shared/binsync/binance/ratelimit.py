@@ -10,11 +10,17 @@ Shared addresses (AWS does not promise each Lambda its own egress IP): when the 
 weight we did not send, other workers draw on the same bucket. They decide on the same kind of
 stale view, so several may send into the last room of a window at once. A bucket that has seen
 others' weight in the last interval therefore keeps a reserve for them: (estimated peers) x (this
-request's weight), peers estimated as others' weight / ours (workers of one sync behave alike),
-capped at `SHARED_RESERVE_MAX` of the limit. And each worker keeps its own spending to its fair
-share, limit / (peers + 1): a worker that slept learns what the others spent meanwhile only
-from its next answer, so its view of the bucket may be stale, but the shares add up to the limit
-whatever the views. A bucket nobody else drew on keeps the whole limit.
+request's weight), peers estimated as others' weight / ours (workers of one sync behave alike)
+but never fewer than `SHARED_PEERS_MIN`, capped at `SHARED_RESERVE_MAX` of the limit: each
+worker whose view is stale sends at most one request before an answer shows it the bucket full,
+so the reserve must cover every worker on the address. The view itself never falls below the
+server's last header plus our own requests since, until that window may have reset: a sliding
+log corrected at an answer drops below the server's fixed-window count as our entries from
+before that window expire. On `/api` a window that answered one 429 bans the address if it keeps
+receiving requests, and workers learn of a neighbour's 429 only from their own answers, so the
+pacing must keep the window from overflowing at all. And each worker keeps its own spending to
+its fair share, limit / (peers + 1), peers as estimated. A bucket nobody else drew on keeps the
+whole limit.
 
 Keys are built by the client: IP buckets by (server, source IP, family or path), UID buckets by
 (server, account, path). One `RateLimiter` may be shared by every client of a process; it is
