@@ -54,8 +54,9 @@ SHARED_RESERVE_MAX = 0.2
 # others on the same stale view the window overflowed, 429'd, and the sends that followed in the
 # window drew a 418. Every worker with a stale view sends at most one more request before its
 # answer shows the bucket full, so the reserve must cover all of them: 31 = a local sync's 32
-# workers on one address (AWS: the Map's MaxConcurrency per sync, plus other syncs, whose weight
-# the ratio estimate then counts on top).
+# workers on one address, as measured (bench/shared_ips.py). On AWS a sync runs up to
+# SyncMaxConcurrency workers (template default 40), and other syncs may share the address; their
+# weight raises the ratio estimate above this floor.
 SHARED_PEERS_MIN = 31
 
 
