@@ -40,9 +40,10 @@ def test_price_applies_the_list_prices():
 
 def test_tables_render():
     section = {"time_scale": 10, "scenarios": {"32x1": {
-        "ratio": 1.15, "duration_s": 68.9, "t_min_s": 60.0, "binding": "uid", "requests": 3471,
-        "http_429": 16, "http_418": 0}}}
-    assert "| 32x1 | 68.9 s | 60.0 s (uid) | 1.15 | 3,471 | 16 | 0 |" in shared_ips.render(section)
+        "status": "succeeded", "ratio": 1.15, "duration_s": 68.9, "history_in_s": 61.2, "t_min_s": 60.0,
+        "binding": "uid", "requests": 3471, "http_429": 16, "http_418": 0}}}
+    assert ("| 32x1 | succeeded | 68.9 s | 61.2 s | 60.0 s (uid) | 1.15 | 3,471 | 16 | 0 |"
+            in shared_ips.render(section))
     bill = {"profile": "small", "price_list": prices.PRICE_LIST_DATE,
             "full_sync": {"usd": dict.fromkeys(("lambda", "stepfunctions", "dynamodb", "secretsmanager",
                                                 "s3", "logs", "total"), 0.01)},

@@ -70,3 +70,87 @@ def test_32_workers_on_one_address_get_no_ban_and_every_record(cloud_factory, ac
         stored.setdefault(item.source_ref, set()).add(item.tx_id)
     for name in ONLY.split(","):
         assert stored.get(name, set()) == expected.get(name, set()), name
+
+
+# ---- the mechanism, on a virtual clock -----------------------------------------------------------
+# The reference profile's 32 x 1 drew 418s that `small` does not reproduce: workers that had spent
+# most of the address's /api weight counted few peers (their weight against the others'), and the
+# sliding log of a worker fell below the server's fixed-window count between its answers. Here 32
+# workers, each with its own RateLimiter (separate Lambdas), send back-to-back weight-20 requests
+# to the emulator's own Limiter (fixed windows, a 418 after more than 5 requests in a window that
+# already answered 429), in virtual time: deterministic, no sockets, well under a second.
+
+def _simulate_one_address(starts: list[float], *, rtt: float = 0.05, duration: float = 300.0,
+                          weight: int = 20) -> dict[str, int]:
+    import heapq
+
+    from binsync.binance.ratelimit import RateLimiter, WaitTooLong
+    from binsync_local.emulator.limits import Limiter
+
+    bucket = catalogue.API_IP
+    now = [0.0]
+
+    def clock() -> float:
+        return now[0]
+
+    server = Limiter(1, clock=clock)
+    ip, server_key = "127.0.0.2", ("ip", "127.0.0.2", "api", 60)
+    key = ("emulator", "ip", ip, "api", 60)
+    limiters = [RateLimiter(clock, lambda s: None) for _ in starts]
+    events: list[tuple[float, int, int, str, int, float]] = [
+        (t, n, i, "try", 0, 0.0) for n, (i, t) in enumerate(enumerate(starts))]
+    heapq.heapify(events)
+    seq = len(events)
+    out = {"sent": 0, "weight": 0, "http_429": 0, "http_418": 0}
+
+    def later(t: float, i: int, kind: str, used: int = 0, retry: float = 0.0) -> None:
+        nonlocal seq
+        seq += 1
+        heapq.heappush(events, (t, seq, i, kind, used, retry))
+
+    while events:
+        t, _, i, kind, used, retry = heapq.heappop(events)
+        if t > duration:
+            break
+        now[0] = t
+        limiter = limiters[i]
+        if kind == "try":
+            try:
+                limiter.acquire(key, weight, bucket.limit, bucket.interval_s, max_wait=0)
+            except WaitTooLong as exc:
+                later(t + exc.delay, i, "try")
+                continue
+            later(t + rtt / 2, i, "arrive")
+        elif kind == "arrive":  # the emulator's order: ban check, then the bucket
+            out["sent"] += 1
+            if server.ban_remaining(ip) > 0 or server.note_request(ip, bucket) > 0:
+                out["http_418"] += 1
+                later(t + rtt / 2, i, "418", retry=server.ban_remaining(ip))
+                continue
+            ok, used, retry = server.charge(server_key, bucket, weight)
+            if not ok:
+                out["http_429"] += 1
+                server.note_429(ip, bucket)
+            else:
+                out["weight"] += weight
+            later(t + rtt / 2, i, "200" if ok else "429", used, retry)
+        else:  # the answer: what the client does with its headers
+            if kind == "418":
+                later(t + retry + 0.01, i, "try")
+                continue
+            limiter.observe(key, used, bucket.limit, bucket.interval_s)
+            if kind == "429":
+                limiter.block(key, retry, bucket.limit, bucket.interval_s)
+            later(t, i, "try")
+    return out
+
+
+@pytest.mark.parametrize("starts", [
+    [0.0] * 4 + [30.0] * 28,            # 4 workers spend most of a window, 28 join: few peers seen
+    [i * 2.0 for i in range(32)],       # one joins every 2 s: views go stale between answers
+], ids=["4-early", "staggered"])
+def test_32_workers_sharing_an_address_never_overflow_its_window(starts):
+    out = _simulate_one_address(starts)
+    assert out["http_418"] == 0
+    assert out["http_429"] == 0
+    assert out["weight"] >= 0.8 * 5 * 6000  # and not by starving: 5 windows of 6000

@@ -10,11 +10,17 @@ Shared addresses (AWS does not promise each Lambda its own egress IP): when the 
 weight we did not send, other workers draw on the same bucket. They decide on the same kind of
 stale view, so several may send into the last room of a window at once. A bucket that has seen
 others' weight in the last interval therefore keeps a reserve for them: (estimated peers) x (this
-request's weight), peers estimated as others' weight / ours (workers of one sync behave alike),
-capped at `SHARED_RESERVE_MAX` of the limit. And each worker keeps its own spending to its fair
-share, limit / (peers + 1): a worker that slept learns what the others spent meanwhile only
-from its next answer, so its view of the bucket may be stale, but the shares add up to the limit
-whatever the views. A bucket nobody else drew on keeps the whole limit.
+request's weight), peers estimated as others' weight / ours (workers of one sync behave alike)
+but never fewer than `SHARED_PEERS_MIN`, capped at `SHARED_RESERVE_MAX` of the limit: each
+worker whose view is stale sends at most one request before an answer shows it the bucket full,
+so the reserve must cover every worker on the address. The view itself never falls below the
+server's last header plus our own requests since, until that window may have reset: a sliding
+log corrected at an answer drops below the server's fixed-window count as our entries from
+before that window expire. On `/api` a window that answered one 429 bans the address if it keeps
+receiving requests, and workers learn of a neighbour's 429 only from their own answers, so the
+pacing must keep the window from overflowing at all. And each worker keeps its own spending to
+its fair share, limit / (peers + 1), peers as estimated. A bucket nobody else drew on keeps the
+whole limit.
 
 Keys are built by the client: IP buckets by (server, source IP, family or path), UID buckets by
 (server, account, path). One `RateLimiter` may be shared by every client of a process; it is
@@ -42,6 +48,16 @@ EXPIRY_MARGIN = 0.02
 # At most this share of a shared bucket's limit is kept back for the other workers' requests
 # in flight (32 workers x weight 20 = 640 of /api's 6000: about 11 %).
 SHARED_RESERVE_MAX = 0.2
+# A shared bucket's reserve counts at least this many peers. The weight-ratio estimate alone
+# (others' weight / ours) is low exactly for the workers that spend most: a worker that had sent
+# 1,500 of /api's 6,000 counted 3 peers where 31 ran, kept back 60 instead of 620, and with the
+# others on the same stale view the window overflowed, 429'd, and the sends that followed in the
+# window drew a 418. Every worker with a stale view sends at most one more request before its
+# answer shows the bucket full, so the reserve must cover all of them: 31 = a local sync's 32
+# workers on one address, as measured (bench/shared_ips.py). On AWS a sync runs up to
+# SyncMaxConcurrency workers (template default 40), and other syncs may share the address; their
+# weight raises the ratio estimate above this floor.
+SHARED_PEERS_MIN = 31
 
 
 def parse_interval(suffix_num: str, unit: str) -> float:
@@ -74,6 +90,10 @@ class _Bucket:
     others_total: int = 0  # sum of the weights in `others` (also counted in `log`)
     mine: deque[tuple[float, int]] = field(default_factory=deque)  # our own requests
     mine_total: int = 0
+    # The server's last used-weight header for the bucket and when it came: its window counted
+    # at least that much then, and our requests since come on top until it may have reset.
+    seen_at: float = 0.0
+    seen_used: int = 0
 
     def _expire(self, now: float) -> None:
         horizon = now - self.interval * (1 + EXPIRY_MARGIN)
@@ -103,6 +123,9 @@ class _Bucket:
     def reserve(self, weight: int) -> int:
         """Weight kept back for other workers' requests in flight (0 when nobody else drew on it)."""
         peers = self.peers(weight)
+        if peers == 0:
+            return 0
+        peers = max(peers, SHARED_PEERS_MIN)
         # Whole requests only: a bucket whose one request exceeds the cap (fiat orders: 90,000 of
         # 180,000) keeps no reserve, the 429's Retry-After covers that rare race.
         return min(int(self.limit * SHARED_RESERVE_MAX) // weight, peers) * weight
@@ -130,12 +153,29 @@ class _Bucket:
         self._expire(now)
         return self.total
 
+    def _seen_expiry(self) -> float:
+        return self.seen_at + self.interval * (1 + EXPIRY_MARGIN)
+
+    def floor(self, now: float) -> int:
+        """The least the server's window holds now by what it last told us (0 once it may have
+        reset). The sliding log alone falls below it between answers: the correction made at an
+        answer was net of our entries from before the server's window began, and those expire."""
+        if self.seen_used <= 0 or now >= self._seen_expiry():
+            return 0
+        return self.seen_used + sum(w for t, w in self.mine if t > self.seen_at)
+
+    def saw(self, now: float, used: int) -> None:
+        self.seen_at, self.seen_used = now, used
+
     def wait_for(self, weight: int, now: float) -> float:
         """Seconds until `weight` fits (0 if it fits now)."""
         if self.blocked_until > now:
             return self.blocked_until - now
         used = self.used(now)
         reserve = self.reserve(weight)
+        floor = self.floor(now)
+        if floor + weight + reserve > self.limit and floor > used and self.log:
+            return self._seen_expiry() - now + 1e-6
         if used + weight + reserve <= self.limit or not self.log:
             return self._wait_for_own_share(weight, now)
         # Drop the oldest entries until the rest plus `weight` fits; wait for the last one dropped.
@@ -215,6 +255,7 @@ class RateLimiter:
             local = b.used(now)
             if used > local:
                 b.add_others(now, used - local)
+            b.saw(now, used)
 
     def block(self, key: Hashable, seconds: float, limit: int, interval: float) -> None:
         """A 429 told us to stay away from this bucket for `seconds`."""
