@@ -233,3 +233,20 @@ def test_a_wait_past_the_workers_deadline_hands_over_as_rate_limited_without_sen
     client.deadline = None  # a fresh worker waits for the minute instead
     client.request(fiat, {"transactionType": "0"})
     assert len([s for s in fake.sent if s.path == fiat.path]) == 3 and fake.over_limit == []
+
+
+def test_a_shared_buckets_reserve_covers_every_other_worker_the_sync_may_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reserve's floor follows the template's SyncMaxConcurrency (SYNC_MAX_CONCURRENCY), not a
+    fixed 32-worker figure: 40 workers on one address need 39 requests' room, capped at 20 %."""
+    from binsync.binance.ratelimit import _Bucket
+
+    bucket = _Bucket(limit=6000, interval=60.0)
+    bucket.add_mine(0.0, 2000)
+    bucket.add_others(0.0, 100)  # someone else drew on it: 1 peer by weight
+    monkeypatch.setenv("SYNC_MAX_CONCURRENCY", "40")
+    assert bucket.reserve(20) == 39 * 20
+    monkeypatch.setenv("SYNC_MAX_CONCURRENCY", "8")
+    assert bucket.reserve(20) == 7 * 20
+    monkeypatch.setenv("SYNC_MAX_CONCURRENCY", "1000")
+    assert bucket.reserve(20) == 1200  # SHARED_RESERVE_MAX of the limit

@@ -30,6 +30,7 @@ time-compressed emulator and IP bans (418) that must not be retried before they 
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -53,11 +54,17 @@ SHARED_RESERVE_MAX = 0.2
 # 1,500 of /api's 6,000 counted 3 peers where 31 ran, kept back 60 instead of 620, and with the
 # others on the same stale view the window overflowed, 429'd, and the sends that followed in the
 # window drew a 418. Every worker with a stale view sends at most one more request before its
-# answer shows the bucket full, so the reserve must cover all of them: 31 = a local sync's 32
-# workers on one address, as measured (bench/shared_ips.py). On AWS a sync runs up to
-# SyncMaxConcurrency workers (template default 40), and other syncs may share the address; their
-# weight raises the ratio estimate above this floor.
+# answer shows the bucket full, so the reserve must cover all of them: every other worker a sync
+# may run at once, SyncMaxConcurrency - 1 (the template passes it as SYNC_MAX_CONCURRENCY; 31 is
+# a 32-worker sync, the figure measured in bench/shared_ips.py). Other syncs sharing the address
+# raise the ratio estimate above this floor.
 SHARED_PEERS_MIN = 31
+
+
+def shared_peers_min() -> int:
+    """The reserve's floor of peers: the sync's other workers (SYNC_MAX_CONCURRENCY - 1)."""
+    value = os.environ.get("SYNC_MAX_CONCURRENCY", "")
+    return max(1, int(value) - 1) if value.isdigit() else SHARED_PEERS_MIN
 
 
 def parse_interval(suffix_num: str, unit: str) -> float:
@@ -125,7 +132,7 @@ class _Bucket:
         peers = self.peers(weight)
         if peers == 0:
             return 0
-        peers = max(peers, SHARED_PEERS_MIN)
+        peers = max(peers, shared_peers_min())
         # Whole requests only: a bucket whose one request exceeds the cap (fiat orders: 90,000 of
         # 180,000) keeps no reserve, the 429's Retry-After covers that rare race.
         return min(int(self.limit * SHARED_RESERVE_MAX) // weight, peers) * weight
