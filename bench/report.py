@@ -11,6 +11,28 @@ def _f(v: Any, fmt: str = "{:.1f}") -> str:
     return "-" if v is None else fmt.format(v)
 
 
+def _full_sync_table(w: Any, full: dict[str, Any], title: str) -> None:
+    w("")
+    w(f"{title} (emulator seconds; Binance minutes = seconds * N / 60). "
+      "'measured' = the whole execution incl. Finish's reconciliation; 'stored' = until the Map ended")
+    w(f"{'IPs':>4} {'measured s':>11} {'stored s':>9} {'T_min s':>8} {'ratio':>6} {'stored':>7} {'bound':>6} "
+      f"{'Binance min':>12} {'T_min min':>10} {'requests':>9} {'weight':>10} {'429s':>5} {'418s':>5} "
+      f"{'machine':>8}")
+    for k, s in sorted(full.items(), key=lambda kv: int(kv[0])):
+        if "error" in s and "duration_s" not in s:
+            w(f"{k:>4} error: {s['error']}")
+            continue
+        note = "" if s.get("status") == "succeeded" else f"  {s.get('status')}"
+        w(f"{k:>4} {_f(s['duration_s']):>11} {_f(s.get('history_in_s')):>9} {_f(s['t_min_s'], '{:.1f}'):>8} "
+          f"{_f(s['ratio'], '{:.2f}'):>6} {_f(s.get('history_in_ratio'), '{:.2f}'):>7} {s['bound']['binding']:>6} "
+          f"{_f(s['binance_minutes']):>12} {_f(s['t_min_binance_minutes']):>10} {s['requests']:>9} "
+          f"{s['weight']:>10} {s['http_429']:>5} {s['http_418']:>5} {_f(s.get('machine_share'), '{:.2f}'):>8}{note}")
+    floors = {s["bound"].get("window_floor_s") for s in full.values() if "bound" in s}
+    w("   target: 32 IPs within 1.3x of T_min; 'machine' = calibration time / T_min (the limits set the pace below ~0.6)")
+    w(f"   T_min counts the budget as continuous; Binance's counters reset each minute, so a sync can end up to one "
+      f"window earlier (fixed-window floor {', '.join(_f(f, '{:.1f}') for f in sorted(x for x in floors if x))} s): ratios just under 1 are possible")
+
+
 def render(r: dict[str, Any]) -> str:
     lines = []
     w = lines.append
@@ -30,25 +52,19 @@ def render(r: dict[str, Any]) -> str:
         w(f"time scale N = {n} (a Binance minute lasts {60 / n:g} s): the machine's time is at most 60% of T_min")
     full = r.get("full_sync") or {}
     if full:
-        w("")
-        w(f"1. full sync of {r.get('profile')} (emulator seconds; Binance minutes = seconds * N / 60). "
-          "'measured' = the whole execution incl. Finish's reconciliation; 'stored' = until the Map ended")
-        w(f"{'IPs':>4} {'measured s':>11} {'stored s':>9} {'T_min s':>8} {'ratio':>6} {'stored':>7} {'bound':>6} "
-          f"{'Binance min':>12} {'T_min min':>10} {'requests':>9} {'weight':>10} {'429s':>5} {'418s':>5} "
-          f"{'machine':>8}")
-        for k, s in sorted(full.items(), key=lambda kv: int(kv[0])):
-            if "error" in s and "duration_s" not in s:
-                w(f"{k:>4} error: {s['error']}")
-                continue
-            note = "" if s.get("status") == "succeeded" else f"  {s.get('status')}"
-            w(f"{k:>4} {_f(s['duration_s']):>11} {_f(s.get('history_in_s')):>9} {_f(s['t_min_s'], '{:.1f}'):>8} "
-              f"{_f(s['ratio'], '{:.2f}'):>6} {_f(s.get('history_in_ratio'), '{:.2f}'):>7} {s['bound']['binding']:>6} "
-              f"{_f(s['binance_minutes']):>12} {_f(s['t_min_binance_minutes']):>10} {s['requests']:>9} "
-              f"{s['weight']:>10} {s['http_429']:>5} {s['http_418']:>5} {_f(s.get('machine_share'), '{:.2f}'):>8}{note}")
-        floors = {s["bound"].get("window_floor_s") for s in full.values() if "bound" in s}
-        w("   target: 32 IPs within 1.3x of T_min; 'machine' = calibration time / T_min (the limits set the pace below ~0.6)")
-        w(f"   T_min counts the budget as continuous; Binance's counters reset each minute, so a sync can end up to one "
-          f"window earlier (fixed-window floor {', '.join(_f(f, '{:.1f}') for f in sorted(x for x in floors if x))} s): ratios just under 1 are possible")
+        _full_sync_table(w, full, f"1. full sync of {r.get('profile')}")
+    heavy = r.get("full_sync_heavy") or {}
+    if heavy:
+        # `--long`, or a heavy-only run merged in: its entries then carry that run's own `run`
+        # (start, load, time scale), which differ from this file's header
+        runs = [s["run"] for s in heavy.values() if isinstance(s.get("run"), dict)]
+        own = (f" (run started {runs[0].get('started_at')}, load avg {runs[0].get('load_avg')}, "
+               f"N = {runs[0].get('time_scale')})") if runs else ""
+        _full_sync_table(w, heavy, "1b. full sync of heavy" + own)
+        rs = (runs[0].get("resync") if runs else None) or {}
+        if rs.get("weight_fraction") is not None:
+            w(f"   heavy weekly resync: {rs.get('requests')} requests, weight {rs.get('weight')} = "
+              f"{100 * rs['weight_fraction']:.2f}% of the heavy full sync's weight (target < 5%)")
     sub = r.get("subset") or {}
     if sub:
         b, c = sub.get("binsync") or {}, sub.get("ccxt") or {}

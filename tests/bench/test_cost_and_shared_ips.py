@@ -49,3 +49,18 @@ def test_tables_render():
                                                 "s3", "logs", "total"), 0.01)},
             "connection_year": {"weekly_resyncs_usd": 0.04, "secret_usd": 4.8, "total_usd": 4.84}}
     assert any("$4.8400" in line for line in cost.render(bill))
+
+
+def test_a_merged_heavy_full_sync_renders_with_its_own_run():
+    from bench import report
+
+    entry = {"status": "succeeded", "duration_s": 160.0, "history_in_s": 150.0, "t_min_s": 150.0,
+             "ratio": 1.07, "history_in_ratio": 1.0, "bound": {"binding": "uid", "window_floor_s": 135.0},
+             "binance_minutes": 8.0, "t_min_binance_minutes": 7.5, "requests": 5100, "weight": 5_000_000,
+             "http_429": 0, "http_418": 0,
+             "run": {"started_at": "2026-12-02T16:09:03Z", "load_avg": 20.4, "time_scale": 4,
+                     "resync": {"requests": 250, "weight": 200_000, "weight_fraction": 0.04}}}
+    text = report.render({"full_sync_heavy": {"32": entry}})
+    assert "1b. full sync of heavy (run started 2026-12-02T16:09:03Z, load avg 20.4, N = 4)" in text
+    assert "  32       160.0     150.0    150.0   1.07" in text
+    assert "4.00% of the heavy full sync's weight" in text

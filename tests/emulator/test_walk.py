@@ -31,7 +31,13 @@ def _tasks(account, ep: catalogue.Endpoint) -> list[tuple[str | None, dict]]:
         variants = [{"algo": "sha256", "userName": account.mining_user}]
     elif ep.extra.get("variants_from") == "mining_algos":
         variants = [{"algo": "sha256"}]
-    if ep.extra.get("variants_from_scope"):
+    from_scope = ep.extra.get("variants_from_scope") or {}
+    if from_scope.get("with"):
+        # email is required (futures transfers): each sub-account with each futures type; a
+        # transfer between two sub-accounts comes back for both (walk() counts it once).
+        variants = [{from_scope["params"][0]: s["email"], **f} for s in account.sub_accounts
+                    for f in from_scope["with"]]
+    elif from_scope:
         # Every record once: the master's own transfers (no email: "fromEmail equal to the master
         # account ... by default") and each sub-account's (fromEmail), sub-to-sub ones included.
         variants = [{}, *({"fromEmail": s["email"]} for s in account.sub_accounts)]
@@ -65,14 +71,19 @@ def walk(account, server: EmulatorServer, names: list[str]) -> dict[str, Counter
     for name in names:
         ep = catalogue.endpoint(name)
         got: Counter = Counter()
+        overlapping = bool((ep.extra.get("variants_from_scope") or {}).get("with"))
         for symbol, params in _tasks(account, ep):
             start = (
                 None
                 if ep.pagination in ("from_id", "record_id") and not ep.from_id_with_time
                 else account.opened_ms - 86_400_000
             )
+            task: Counter = Counter()
             for page in client.iter_pages(ep, symbol=symbol, params=params, start_ms=start):
-                got.update(_id(ep, row) for row in page.rows)
+                task.update(_id(ep, row) for row in page.rows)
+            if overlapping:  # duplicates within one task still count; across tasks they are expected
+                task = Counter({k: v for k, v in task.items() if k not in got or v > 1})
+            got.update(task)
         out[name] = got
     return out
 

@@ -63,6 +63,12 @@ PRODUCT_SAMPLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "sub_account.universal_transfers": ("""
 {"result":[{"tranId":92275823339,"fromEmail":"abctest@gmail.com","toEmail":"deftest@gmail.com","asset":"BNB","amount":"0.01","createTimeStamp":1640317374000,"fromAccountType":"USDT_FUTURE","toAccountType":"SPOT","status":"SUCCESS","clientTranId":"test"}],"totalCount":1}
 """, ("result",)),  # [SPEC] §5.13
+    # [DOCS] developers.binance.com/docs/zh-CN/sub_account/asset-management/Query-Sub-account-Futures-Asset-
+    # Transfer-History, response example (whitespace removed; values unchanged). Its first row is
+    # the sample of spec §5.13.
+    "sub_account.futures_transfers": ("""
+{"success":true,"futuresType":2,"transfers":[{"from":"aaa@test.com","to":"bbb@test.com","asset":"BTC","qty":"1","tranId":11897001102,"time":1544433328000},{"from":"bbb@test.com","to":"ccc@test.com","asset":"ETH","qty":"2","tranId":11631474902,"time":1544433328000}]}
+""", ("transfers",)),
     "margin.small_liability": ("""
 {"total":1,"rows":[{"asset":"ETH","amount":"0.00083434","targetAsset":"BUSD","targetAmount":"1.37576819","bizType":"EXCHANGE_SMALL_LIABILITY","timestamp":1672801339253}]}
 """, ("rows",)),  # [SPEC] §5.5.8
@@ -131,6 +137,12 @@ PRODUCT_EXPECTED: dict[str, tuple[dict, list]] = {
     "sub_account.universal_transfers": ({"sub_accounts": ["deftest@gmail.com"]}, [
         ("sub_universal:92275823339", "transfer",
          [("BNB", "-0.01", "usdm", "out"), ("BNB", "0.01", "external", "in")])]),
+    # bbb and ccc are the plan's sub-accounts, futuresType 2 the request's (the rows do not carry
+    # it): aaa, the master, sends BTC from its COIN-M wallet; bbb -> ccc moves nothing of the master.
+    "sub_account.futures_transfers": ({"params": {"email": "bbb@test.com", "futuresType": "2"},
+                                       "sub_accounts": ["bbb@test.com", "ccc@test.com"]}, [
+        ("sub_futures:11897001102", "transfer", [("BTC", "-1", "coinm", "out"), ("BTC", "1", "external", "in")]),
+        ("sub_futures:11631474902", "transfer", [])]),
     "margin.small_liability": ({}, [("small_liability:1672801339253:ETH", "repay",
                                      [("BUSD", "-1.37576819", "margin_cross", "out")])]),
     "staking.eth_wrap": ({}, [("eth_wrap:1575018510000:21312.23223", "trade",

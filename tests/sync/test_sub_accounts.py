@@ -142,3 +142,37 @@ def test_a_sub_accounts_histories_start_at_its_creation():
                 (email,) = t.params.values()
                 first[email] = min(first.get(email, t.window_start), t.window_start)
         assert first == {SUBS[0]: created, SUBS[1]: START}
+
+
+FUTURES = "sub_account.futures_transfers"
+
+
+def test_futures_transfers_are_planned_per_sub_account_and_futures_type_inside_their_horizon():
+    plan = build_plan(PlanInputs(start_ms=START, now_ms=NOW, permissions={"enableReading": True},
+                                 only=frozenset({FUTURES}), symbols={"sub_accounts": SUBS}))
+    tasks = [t for t in plan.tasks if t.endpoint == FUTURES]
+    assert {tuple(sorted(t.params.items())) for t in tasks} == {
+        (("email", e), ("futuresType", f)) for e in SUBS for f in ("1", "2")}
+    # "Cannot be earlier than 1 month ago": nothing older than the 28-day horizon is asked for,
+    # and what the window loses is named beyond reach, not dropped silently.
+    horizon = NOW - ENDPOINTS[FUTURES].retention_ms
+    assert min(t.window_start for t in tasks) == horizon and max(t.window_end for t in tasks) == NOW
+    assert [b["before"] for b in plan.beyond_retention if b["endpoint"] == FUTURES] == [horizon]
+    assert not plan.not_planned
+
+
+def test_futures_transfers_book_the_wallet_of_the_requests_futures_type():
+    rows = [{"from": SUBS[0], "to": MASTER, "asset": "BTC", "qty": "0.5", "tranId": 7, "time": NOW - DAY_MS},
+            {"from": MASTER, "to": SUBS[1], "asset": "USDT", "qty": "20", "tranId": 8, "time": NOW - DAY_MS}]
+    coinm = normalise(FUTURES, rows[:1], uid="9", context={"params": {"email": SUBS[0], "futuresType": "2"},
+                                                           "sub_accounts": SUBS})
+    assert [(leg.wallet, leg.amount) for leg in coinm.transactions[0].legs] == [("external", -Decimal("0.5")),
+                                                                               ("coinm", Decimal("0.5"))]
+    usdm = normalise(FUTURES, rows[1:], uid="9", context={"params": {"email": SUBS[1], "futuresType": "1"},
+                                                          "sub_accounts": SUBS})
+    legs = [(leg.wallet, leg.amount) for leg in usdm.transactions[0].legs]
+    assert legs == [("usdm", -20), ("external", 20)]
+    # A request with no (or an unknown) futuresType names no wallet: rejected, never guessed.
+    for params in ({}, {"futuresType": "3"}):
+        result = normalise(FUTURES, rows[:1], uid="9", context={"params": params, "sub_accounts": SUBS})
+        assert not result.transactions and len(result.rejected) == 1

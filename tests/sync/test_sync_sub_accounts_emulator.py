@@ -1,4 +1,5 @@
-"""Sub-account transfers of a master account, end to end on `small` (issue 14, spec §5.13).
+"""Sub-account transfers of a master account (spot, universal and futures histories), end to end
+on `small` (issue 14, spec §5.13).
 
 The emulator, the real API handler, state machine and handlers. The sub-accounts come from
 `sub-account/list` at plan time (no user input); every transfer the API returns is stored once,
@@ -17,7 +18,7 @@ from binsync_local.emulator.generator import generate_account
 from binsync_local.emulator.server import EmulatorServer
 
 USER = "user-subs"
-NAMES = ("sub_account.spot_transfers", "sub_account.universal_transfers")
+NAMES = ("sub_account.spot_transfers", "sub_account.universal_transfers", "sub_account.futures_transfers")
 
 
 def _sync(cloud, account, monkeypatch):
@@ -57,11 +58,13 @@ def test_a_masters_sub_account_transfers_are_stored_once_from_the_discovered_lis
         ids = [tx_id for tx_id, _ in stored.get(name, [])]
         assert expected.get(name), f"the account has no {name} records: the test proves nothing"
         assert len(ids) == len(set(ids)) and set(ids) == expected[name], name
-    # The variants name exactly the sub-accounts sub-account/list gave, in both directions.
+    # The variants name exactly the sub-accounts sub-account/list gave, in both directions, and
+    # for the futures history each sub-account with each futures type.
     emails = {s["email"] for s in account.sub_accounts}
     tasks = list(TaskModel.query(run.run_id))
-    asked = {(k, v) for t in tasks for k, v in (t.params or {}).items()}
-    assert asked == {(p, e) for e in emails for p in ("fromEmail", "toEmail")}
+    asked = {tuple(sorted((t.params or {}).items())) for t in tasks}
+    assert asked == {((p, e),) for e in emails for p in ("fromEmail", "toEmail")} | {
+        (("email", e), ("futuresType", f)) for e in emails for f in ("1", "2")}
     assert run.coverage["sub_account"]["scopes"]["sub_accounts"]["walked"] == len(emails)
     # Conservation on the master's side: the stored legs sum to the emulator's ledger legs.
     want: dict[tuple[str, str], float] = {}

@@ -141,7 +141,9 @@ class Account:
         if name == "mining.account_earnings":
             return {"algo": "sha256"}
         if name.startswith("sub_account."):
-            return {"sub_accounts": [s["email"] for s in self.sub_accounts]}
+            subs = {"sub_accounts": [s["email"] for s in self.sub_accounts]}
+            # futures transfers: the request's futuresType is the master's wallet (rows omit it)
+            return {**subs, "futuresType": part[0]} if name == "sub_account.futures_transfers" else subs
         return {}
 
     @property

@@ -138,6 +138,7 @@ FILTERS: dict[str, dict[str, Callable[[ApiRecord], Any]]] = {
 # the answer Binance gives (catalogue sub_account.list).
 NOT_MASTER = (-8012, "Sub-account function is not enabled.")
 SUB_SENDER = {"sub_account.spot_transfers": "from", "sub_account.universal_transfers": "fromEmail"}
+SUB_FUTURES = "sub_account.futures_transfers"  # email and futuresType required (catalogue)
 
 
 def _isolated_of(rec: ApiRecord) -> str | None:
@@ -217,10 +218,17 @@ class HistoryEngine:
             for p in needs.get(params.get("type", ""), ()):
                 if not params.get(p):
                     raise mandatory(p)
-        if name in SUB_SENDER and not self.account.sub_accounts:
+        if (name in SUB_SENDER or name == SUB_FUTURES) and not self.account.sub_accounts:
             raise ApiError(*NOT_MASTER)
         st = self.store(name)
         recs = st.records
+        if name == SUB_FUTURES:  # the transfers of one sub-account, either direction, in one family
+            if params["futuresType"] not in ("1", "2"):
+                raise ApiError(-1102, "Mandatory parameter 'futuresType' was not sent, was empty/null, "
+                                      "or malformed.")
+            email = params["email"]
+            recs = [r for r in st.by_part.get((params["futuresType"],), [])
+                    if email in (r.raw["from"], r.raw["to"])]
         if name in SUB_SENDER and not params.get("fromEmail") and not params.get("toEmail"):
             # "records with fromEmail equal to the master account are returned by default"
             recs = [r for r in recs if r.raw[SUB_SENDER[name]] == self.account.master_email]
@@ -344,7 +352,7 @@ class HistoryEngine:
                 recs = recs[:limit]
         else:
             total = len(recs)
-        return self.render(ep, st, recs, total, more, page_no, limit, start, end)
+        return self.render(ep, st, recs, total, more, page_no, limit, start, end, params)
 
     # ---- response shapes -------------------------------------------------------------------
     def render(
@@ -358,6 +366,7 @@ class HistoryEngine:
         limit: int | None,
         start: int | None,
         end: int | None,
+        params: dict[str, str] | None = None,
     ) -> str:
         rows = "[" + ",".join(st.json_of(r) for r in recs) + "]"
         name = ep.name
@@ -404,6 +413,9 @@ class HistoryEngine:
             body = {"total": n_total, "list": "\x00ROWS"}
         elif name == "sub_account.universal_transfers":
             body = {"result": "\x00ROWS", "totalCount": n_total}
+        elif name == SUB_FUTURES:  # documented example: no total, the request's futuresType echoed
+            body = {"success": True, "futuresType": int((params or {}).get("futuresType", 1)),
+                    "transfers": "\x00ROWS"}
         elif ep.rows_path == ("rows",):
             body = {"rows": "\x00ROWS", "total": n_total}
         else:

@@ -12,7 +12,9 @@ A row whose parties are both unknown, or read without the sub-account list, is r
 never booked on a guess. Only status SUCCESS is an event.
 
 Universal transfers (`sub-account/universalTransfer`) carry the wallets: `fromAccountType` /
-`toAccountType` name the master's wallet; the spot history is spot to spot.
+`toAccountType` name the master's wallet; the spot history is spot to spot; the futures history
+(`sub-account/futures/internalTransfer`) is futures to futures in the family its request's
+`futuresType` names (1 USD-M, 2 COIN-M), which the rows do not repeat.
 """
 
 from __future__ import annotations
@@ -85,7 +87,24 @@ def universal_transfers(row: Row, ctx: RowContext) -> Transaction | Skip:
                      src_wallet=_wallet(row, "fromAccountType"), dst_wallet=_wallet(row, "toAccountType"))
 
 
+# futures/internalTransfer `futuresType` -> the master's wallet (catalogue extra `futures_types`)
+FUTURES_WALLETS = {"1": "usdm", "2": "coinm"}
+
+
+def futures_transfers(row: Row, ctx: RowContext) -> Transaction | Skip:
+    # The rows name no wallet: the request's futuresType (one per task) is the master's side.
+    futures_type = str(ctx.param("futuresType") or "")
+    wallet = FUTURES_WALLETS.get(futures_type)
+    if wallet is None:
+        raise RowError("futuresType", f"the request's futuresType {futures_type or '(none)'} names no "
+                                      "futures wallet (1 USD-M, 2 COIN-M)")
+    # Its own key prefix: a third history whose tranIds are not known to be disjoint from the others.
+    return _transfer(row, ctx, prefix="sub_futures", src="from", dst="to", qty_field="qty", time_field="time",
+                     src_wallet=wallet, dst_wallet=wallet)
+
+
 NORMALISERS = {
     "sub_account.spot_transfers": spot_transfers,
     "sub_account.universal_transfers": universal_transfers,
+    "sub_account.futures_transfers": futures_transfers,
 }

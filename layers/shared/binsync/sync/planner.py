@@ -219,9 +219,12 @@ def _variants(ep: Endpoint, inputs: PlanInputs | None = None) -> list[dict[str, 
 
 def _scope_variants(from_scope: Mapping[str, Any], inputs: PlanInputs | None) -> list[dict[str, Any]]:
     """One variant per discovered scope member and parameter (sub-account transfers: fromEmail=e
-    and toEmail=e per sub-account e). An empty scope (not a master account) plans nothing."""
+    and toEmail=e per sub-account e), times each fixed parameter set of `with` if given (futures
+    transfers: email=e with futuresType 1 and 2). An empty scope (not a master account) plans nothing."""
     members = (inputs.symbols.get(str(from_scope["scope"])) if inputs else None) or []
-    return [{param: member} for member in dict.fromkeys(members) for param in from_scope["params"]]
+    fixed = [dict(f) for f in from_scope.get("with", ())] or [{}]
+    return [{param: member, **f} for member in dict.fromkeys(members) for param in from_scope["params"]
+            for f in fixed]
 
 
 def _with_isolated_pairs(ep: Endpoint, needs_pairs: Mapping[str, tuple[str, ...]],

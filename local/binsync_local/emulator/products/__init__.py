@@ -37,7 +37,7 @@ SYNCED_ENDPOINTS: tuple[str, ...] = (
     "staking.sol_boost_rewards", "earn.bfusd_rewards", "earn.rwusd_rewards", "onchain.subscriptions",
     "onchain.redemptions", "onchain.rewards", "soft_staking.rewards", "mining.cloud_mining",
     "wallet.travel_rule_deposits", "dual_investment.positions", "auto_invest.rebalance",
-    "sub_account.spot_transfers", "sub_account.universal_transfers",
+    "sub_account.spot_transfers", "sub_account.universal_transfers", "sub_account.futures_transfers",
 )
 FAMILIES = (crypto_loans, margin_small_liability, eth_wrap, sol_boost, yields, mining_extra, travel_rule,
             dual_investment, auto_invest_rebalance)
@@ -68,6 +68,8 @@ VOLUMES: dict[str, dict[str, int]] = {
         sub_accounts=2,
         sub_rounds=2,
         sub_between=1,
+        sub_futures_rounds=2,
+        sub_futures_between=1,
     ),
     "reference": dict(
         flexible_loans=4,
@@ -90,6 +92,8 @@ VOLUMES: dict[str, dict[str, int]] = {
         sub_accounts=3,
         sub_rounds=8,
         sub_between=4,
+        sub_futures_rounds=4,
+        sub_futures_between=2,
     ),
 }
 _DAY_BASED = {"beth_reward_days", "bfusd_days", "rwusd_days", "onchain_reward_days", "soft_staking_days"}
@@ -113,4 +117,6 @@ def generate_after_funding(g: Gen, prices: dict[str, float], seed: int) -> None:
     volumes = VOLUMES[g.profile]
     for module in AFTER_FUNDING:
         module.generate(g, prices, family_rng(g, seed, module.__name__.rsplit(".", 1)[-1]), volumes)
+    # its own stream: adding the futures history left the spot and universal ones unchanged
+    sub_accounts.generate_futures(g, prices, family_rng(g, seed, "sub_accounts_futures"), volumes)
     g.events.sort(key=lambda e: e.time_ms)
