@@ -39,8 +39,15 @@ def _table(env: str, suffix: str) -> str:
     return os.environ.get(env, f"{STACK}-{suffix}")
 
 
+# HTTP connections kept per table client. A Lambda runs one invocation at a time; the local cloud
+# runs a sync's Map workers (SyncMaxConcurrency, 40) on threads of one process, and pynamodb's
+# default pool of 10 closed and reopened a TCP connection for about half of their calls.
+MAX_POOL_CONNECTIONS = 64
+
+
 class _Meta:
     region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    max_pool_connections = MAX_POOL_CONNECTIONS
 
 
 class ConnectionsByUid(GlobalSecondaryIndex):
