@@ -41,7 +41,8 @@ def _table(env: str, suffix: str) -> str:
 
 # HTTP connections kept per table client. A Lambda runs one invocation at a time; the local cloud
 # runs a sync's Map workers (SyncMaxConcurrency, 40) on threads of one process, and pynamodb's
-# default pool of 10 closed and reopened a TCP connection for about half of their calls.
+# default pool of 10 discarded and reopened TCP connections past its 10 (3,587 connects for
+# about 6,000 HTTP calls in a profile of the subset sync).
 MAX_POOL_CONNECTIONS = 64
 
 
