@@ -7,6 +7,7 @@ import json
 import threading
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 import requests
@@ -205,3 +206,18 @@ def test_default_source_address_comes_from_the_runtime_egress_ip(echo_server):
     finally:
         runtime.EGRESS_IP.reset(token)
     assert client.request(endpoint("system.time"), {})["peer"] == "127.0.0.9"
+
+
+def test_the_environment_is_read_once_per_client_not_per_request(monkeypatch: Any, tmp_path: Any) -> None:
+    """requests re-reads proxies, CA bundles and ~/.netrc on every request when trust_env (over
+    1 ms of CPU each): a client whose environment sets none of them turns it off."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                 "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    assert BinanceClient(Credentials("k", "s"), "http://127.0.0.1:9").session.trust_env is False
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    assert BinanceClient(Credentials("k", "s"), "https://api.binance.com").session.trust_env is True
+    monkeypatch.delenv("HTTPS_PROXY")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+    assert BinanceClient(Credentials("k", "s"), "https://api.binance.com").session.trust_env is True

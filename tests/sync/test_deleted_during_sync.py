@@ -60,3 +60,64 @@ def test_delete_removes_the_runs_task_rows(cloud: Any) -> None:
     _setup()
     lifecycle.delete_connection(USER, CONN)
     assert list(TaskModel.query(RUN)) == [] and list(RunModel.query(CONN)) == []
+
+
+def _empty_tasks(n: int) -> list[str]:
+    ids = [f"m-{i}" for i in range(n)]
+    for task_id in ids:
+        TaskModel(RUN, task_id, endpoint="wallet.deposits", window_start=1_690_000_000_000,
+                  window_end=1_710_000_000_000).save()
+    return ids
+
+
+class EmptyClient:
+    """One empty last page per task (a market with no fills); `delete_at`: the task whose walk
+    sees the connection deleted."""
+
+    deadline = None
+
+    def __init__(self, delete_at: int | None = None) -> None:
+        self.delete_at, self.walks = delete_at, 0
+
+    def iter_pages(self, *args: Any, **kwargs: Any) -> Any:
+        if self.walks == self.delete_at:
+            lifecycle.delete_connection(USER, CONN)
+        self.walks += 1
+        yield Page(rows=[], cursor=None, request_count=1, weight=1)
+
+
+def test_a_batch_of_empty_tasks_checks_the_connection_once(cloud: Any, monkeypatch: Any) -> None:
+    """Nothing to write on an empty page: one check for the batch's rows, not one per task
+    (1,545 consistent reads of the connection in the reference subset sync)."""
+    _setup()
+    ids = _empty_tasks(5)
+    fetch._connections.clear()
+    fetch._runs.clear()
+    checks: list[str] = []
+    real = fetch._require_connection
+    monkeypatch.setattr(fetch, "_require_connection", lambda u, c: (checks.append(c), real(u, c))[1])
+    out = fetch.run_batch(USER, CONN, RUN, ids, client=EmptyClient())
+    assert out["statuses"] == {"done": 5}
+    assert len(checks) == 1
+    statuses = {t.task_id: t.status for t in TaskModel.query(RUN)}
+    assert statuses == {"t-1": "pending", **dict.fromkeys(ids, "done")}
+
+
+def test_a_batch_of_empty_tasks_whose_connection_is_deleted_writes_nothing(cloud: Any) -> None:
+    _setup()
+    ids = _empty_tasks(4)
+    fetch._connections.clear()
+    fetch._runs.clear()
+    with pytest.raises(ConnectionGone):
+        fetch.run_batch(USER, CONN, RUN, ids, client=EmptyClient(delete_at=2))
+    assert list(RunModel.query(CONN)) == []
+    assert list(TaskModel.query(RUN)) == []  # the done tasks' rows are not re-created
+
+
+def test_a_single_empty_task_whose_connection_is_deleted_writes_nothing(cloud: Any) -> None:
+    _setup()
+    fetch._connections.clear()
+    fetch._runs.clear()
+    with pytest.raises(ConnectionGone):
+        fetch.run_task(USER, CONN, RUN, "t-1", client=EmptyClient(delete_at=0))
+    assert list(TaskModel.query(RUN)) == [] and list(RunModel.query(CONN)) == []

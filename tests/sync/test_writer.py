@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from binsync.model import Leg, Source, Transaction, transaction_id
@@ -101,3 +102,19 @@ def test_items_are_written_exactly_as_the_transaction_model_stores_them(kind, co
     assert (model.file_account_key is not None) == (kind != "api") and model.connection_id == connection_id
     assert model.body["source"]["raw"] == {"id": 2**63 - 1, "qty": "2"}  # exact, never a float
     assert Transaction.from_dict(model.body).legs == tx.legs
+
+
+def test_table_clients_keep_a_connection_for_every_map_worker(cloud: Any) -> None:
+    """The local cloud runs a sync's Map workers on threads of one process: a pool smaller
+    than SyncMaxConcurrency closes and reopens a TCP connection for the calls beyond it."""
+    import re
+    from pathlib import Path
+
+    from binsync.storage import clients
+    from binsync.storage.models import ConnectionModel, TaskModel
+
+    template = (Path(__file__).resolve().parents[2] / "template.yaml").read_text(encoding="utf-8")
+    workers = int(re.search(r"SyncMaxConcurrency:\n\s+Type: Number\n\s+Default: (\d+)", template).group(1))
+    for model in (TransactionModel, TaskModel, ConnectionModel):
+        assert model._get_connection().connection.client.meta.config.max_pool_connections > workers
+    assert clients.client("dynamodb").meta.config.max_pool_connections > workers

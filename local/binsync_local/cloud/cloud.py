@@ -19,7 +19,7 @@ import boto3
 from botocore.config import Config
 
 from . import events as shapes
-from . import moto_dynamodb
+from . import moto_dynamodb, passthrough
 from .dynamodb_service import DynamoDBService
 from .egress import EgressPool
 from .router import Invocation, InvokeRouter, LocalFunction
@@ -67,6 +67,7 @@ class LocalCloud:
         # DynamoDB served from a child process (dynamodb_service): the fan-out keeps this
         # interpreter to itself, as Lambdas do not share DynamoDB's machines on AWS.
         self.dynamodb_process = dynamodb_process
+        self._unpass: Any = None
         # False: StartExecution is recorded (names unique, RUNNING) but the workflow does not run;
         # for load tests of what starts executions (the weekly resync over 10,000 connections).
         self.execute_state_machine = execute_state_machine
@@ -103,6 +104,7 @@ class LocalCloud:
             self._mock = mock_aws(config=config)
             self._mock.start()
             self.router.install()
+            self._unpass = passthrough.install()
             moto_dynamodb.adjust(True)
             if self.dynamodb_process:
                 self._dynamodb = DynamoDBService().start()
@@ -131,6 +133,9 @@ class LocalCloud:
             self._server = None
             self.endpoint_url = None
         self.router.uninstall()
+        if self._unpass is not None:
+            self._unpass()
+            self._unpass = None
         moto_dynamodb.adjust(False)
         self._restore_retry_sleep()
         for key, value in self._saved_env.items():

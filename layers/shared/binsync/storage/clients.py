@@ -15,6 +15,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from binsync.storage.models import MAX_POOL_CONNECTIONS
+
 _lock = threading.Lock()
 _clients: dict[tuple[str | None, ...], Any] = {}
 
@@ -31,5 +33,7 @@ def client(service: str) -> Any:
             if found is None:
                 # Requests are built by this package; client-side validation of every batch of
                 # 25 items costs more than the call (as pynamodb, which disables it too).
-                found = _clients[key] = boto3.client(service, config=Config(parameter_validation=False))
+                # The pool as the models' (storage.models.MAX_POOL_CONNECTIONS): threads share it.
+                found = _clients[key] = boto3.client(service, config=Config(
+                    parameter_validation=False, max_pool_connections=MAX_POOL_CONNECTIONS))
     return found

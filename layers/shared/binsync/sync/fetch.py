@@ -96,7 +96,9 @@ def _cached(cache: dict, key: tuple[str, ...], load: Any) -> Any:
 
 def _require_connection(user_id: str, connection_id: str) -> None:
     """Raise ConnectionGone when the connection was deleted or is being deleted: checked before
-    each page is written, so a worker still running after DELETE stores nothing more."""
+    each write (a page's items or checkpoint, a task's row, a batch's rows and counters), so a
+    worker still running after DELETE stores nothing more. A page with nothing to write (most
+    one-market tasks: one empty page) is not checked: the batch checks once before its rows."""
     try:
         row = ConnectionModel.get(user_id, connection_id, attributes_to_get=["status"], consistent_read=True)
     except ConnectionModel.DoesNotExist:
@@ -150,8 +152,9 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
         # An export's rows are the live endpoint's rows: its normaliser gives the same ids.
         normaliser = str(endpoint.extra.get("export_of") or endpoint.name)
         for page in pages:
-            _require_connection(user_id, connection_id)
             result = _normalise(normaliser, list(page.rows), connection.binance_uid, context)
+            if result.transactions or page.cursor is not None:  # this page writes
+                _require_connection(user_id, connection_id)
             watch.page(page, result.transactions)
             written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id,
                                          run_id=run_id)
@@ -207,6 +210,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     if near_count:  # Finish lists them in the run's report (finish.near_duplicates)
         note = {**(note or {}), "near_duplicates": {"count": near_count, "listed": near}}
     if completed is None:
+        _require_connection(user_id, connection_id)  # the task's row is a write too
         actions = [TaskModel.status.set("done"), TaskModel.attempts.add(1), TaskModel.cursor.set(None),
                    TaskModel.records.add(pending["records"]), TaskModel.requests.add(pending["requests"]),
                    TaskModel.weight.add(pending["weight"])]
@@ -296,6 +300,10 @@ def run_batch(user_id: str, connection_id: str, run_id: str, task_ids: list[str]
                 first_failure = first_failure or exc
                 outcomes.append({"task_id": task_id, "status": "failed", "error": type(exc).__name__})
     finally:
+        if not gone and completed:
+            # Tasks that had nothing to write checked nothing: their rows are written here.
+            # Gone: raised before any of the batch's rows and counters are written.
+            _require_connection(user_id, connection_id)
         if gone:
             completed.clear()
             totals.clear()

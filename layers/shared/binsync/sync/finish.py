@@ -235,16 +235,8 @@ def market_state_actions(run: RunModel, connection: ConnectionModel, summary: di
     return actions
 
 
-def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = None) -> dict[str, Any]:
-    run = RunModel.get(connection_id, run_id)
-    summary = summarise(run)
-    count_stored(run, summary)
-    finished = now_ms()
-    base = [RunModel.counts.set(summary["counts"]), RunModel.records.set(sum(summary["counts"].values())),
-            RunModel.coverage.set(summary["coverage"]),
-            RunModel.beyond_retention.set(summary["beyond_retention"]), RunModel.finished_at.set(finished),
-            RunModel.near_duplicates.set(summary["near_duplicates"])]
-
+def run_error(run: RunModel, summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The error a finished run fails with, from its auth error and its task rows; None: success."""
     error: dict[str, Any] | None = None
     if run.error and run.error.get("type") in AUTH_ERRORS:
         error = dict(run.error)
@@ -264,6 +256,29 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
                  "message": f"{len(summary['incomplete'])} tasks did not complete: "
                             + ", ".join(summary["incomplete"][:10]),
                  "user_message": "Part of the history could not be read; the next sync retries it."}
+    return error
+
+
+def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = None) -> dict[str, Any]:
+    run = RunModel.get(connection_id, run_id)
+    summary = summarise(run)
+    error = run_error(run, summary)
+    totals: StoredLedger | None = None
+    if error is None:
+        # One pass over the stored items for the counts and the reconciliation, not two.
+        try:
+            totals = stored_ledger(user_id, run.binance_uid, run_id=run_id)
+        except Exception as exc:  # counted apart below; reconciliation says why it failed
+            log.warning("stored ledger could not be read: %s", type(exc).__name__)
+    if totals is not None:
+        apply_stored_counts(summary, totals.run_counts)
+    else:
+        count_stored(run, summary)
+    finished = now_ms()
+    base = [RunModel.counts.set(summary["counts"]), RunModel.records.set(sum(summary["counts"].values())),
+            RunModel.coverage.set(summary["coverage"]),
+            RunModel.beyond_retention.set(summary["beyond_retention"]), RunModel.finished_at.set(finished),
+            RunModel.near_duplicates.set(summary["near_duplicates"])]
     if error:
         state = record_coverage(run, summary)
         run.update(actions=[*base, RunModel.status.set("failed"), RunModel.error.set(error),
@@ -276,10 +291,9 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
         return {"outcome": "failed", "error": error["type"], "cause": _cause(run, error), "run_id": run_id}
 
     connection = ConnectionModel.get(user_id, connection_id)
-    totals: StoredLedger | None = None
     try:
         client = client or binance_io.make_client(connection)
-        totals = stored_ledger(user_id, run.binance_uid)
+        totals = totals or stored_ledger(user_id, run.binance_uid)
         run.coverage, run.beyond_retention = summary["coverage"], summary["beyond_retention"]
         reconciliation = reconcile_connection(user_id, connection_id, run=run, client=client, ledger=totals)
     except Exception as exc:  # reconciliation informs, it never fails a sync
@@ -312,6 +326,11 @@ def count_stored(run: RunModel, summary: dict[str, Any]) -> None:
     except Exception as exc:  # the task rows' counts are then the best there is
         log.warning("stored records could not be counted: %s", type(exc).__name__)
         return
+    apply_stored_counts(summary, counts)
+
+
+def apply_stored_counts(summary: dict[str, Any], counts: dict[str, int]) -> None:
+    """The summary's per-product records become those the run stored (`first_run`)."""
     summary["counts"] = {product: counts.get(product, 0) for product in {*summary["counts"], *counts}}
     for product, entry in summary["coverage"].items():
         if "records" in entry:

@@ -22,6 +22,7 @@ state, the API, the CLI and the demo all read the same thing.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
@@ -62,19 +63,56 @@ class StoredLedger:
     other: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # kind other: times
     first_ms: int | None = None
     trade_markets: set[str] = field(default_factory=set)
+    # product -> items the run `stored_ledger(run_id=...)` was given first stored (`first_run`):
+    # Finish's exact counts (sync.progress.stored_counts) from the same pass
+    run_counts: dict[str, int] = field(default_factory=dict)
 
 
-def stored_ledger(user_id: str, binance_uid: str) -> StoredLedger:
+@dataclass
+class _StoredItem:
+    """The attributes of a stored item the pass reads (markets.trade_market_of reads these)."""
+
+    body: dict[str, Any]
+    source_ref: str | None
+    source_kind: str | None
+    first_run: str | None
+
+
+def _stored_items(user_id: str, binance_uid: str) -> Any:
+    """The account's items through the low-level Query of TransactionModel's connection (the
+    tenant session's inside tenant_tables.scoped_to): a pynamodb model object per item cost more
+    than the sums made of it (the reference account: some 20,000 items on every Finish)."""
     from binsync.storage.models import TransactionModel, account_key
+
+    connection = TransactionModel._get_connection()
+    start: dict[str, Any] | None = None
+    while True:
+        page = connection.query(account_key(user_id, binance_uid), index_name="by_account",
+                                attributes_to_get=["body", "source_ref", "source_kind", "first_run"],
+                                exclusive_start_key=start)
+        for raw in page.get("Items", []):
+            body = (raw.get("body") or {}).get("S")
+            yield _StoredItem(json.loads(body, strict=False) if body is not None else {},
+                              (raw.get("source_ref") or {}).get("S"), (raw.get("source_kind") or {}).get("S"),
+                              (raw.get("first_run") or {}).get("S"))
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return
+
+
+def stored_ledger(user_id: str, binance_uid: str, *, run_id: str | None = None) -> StoredLedger:
     from binsync.sync.markets import trade_market_of
+    from binsync.sync.progress import product_of
 
     balances: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    run_counts: dict[str, int] = defaultdict(int)
     ledger = StoredLedger()
     with localcontext() as ctx:
         ctx.prec = SUM_PRECISION
-        for item in TransactionModel.by_account.query(account_key(user_id, binance_uid), attributes_to_get=[
-                "body", "source_ref", "source_kind"]):
-            body = item.body or {}
+        for item in _stored_items(user_id, binance_uid):
+            body = item.body
+            if run_id is not None and item.first_run == run_id:
+                run_counts[product_of(str(item.source_ref))] += 1
             time_ms = int(body.get("time_ms") or 0)
             if time_ms and (ledger.first_ms is None or time_ms < ledger.first_ms):
                 ledger.first_ms = time_ms
@@ -90,6 +128,7 @@ def stored_ledger(user_id: str, binance_uid: str) -> StoredLedger:
             if symbol:
                 ledger.trade_markets.add(symbol)
     ledger.balances = dict(balances)
+    ledger.run_counts = dict(run_counts)
     return ledger
 
 
