@@ -109,3 +109,19 @@ def test_a_real_card_buy_and_its_card_payment_record_are_stored_once(cloud: Any,
     again = write_transactions([api], user_id=USER, connection_id=CONN)
     assert again.updated == 0 and again.unchanged == 1
     assert _state() == (shape, expected)
+
+
+def test_erasing_the_statement_gives_the_card_buy_back_its_api_wallets(cloud: Any) -> None:
+    from binsync.transactions.erasure import erase_statement_transactions
+
+    file_name, uid, payment, expected = CASES["fiat_on_spot"]
+    _ensure_connection(uid)
+    api = _api_buy(uid, payment)
+    _write_api(api, uid)
+    cloud.put_upload(_create_upload("u-1", file_name, uid=uid), _buy_rows(file_name))
+    assert _state() == ([("api", "card_buy")], expected)
+    erase_statement_transactions(USER, uid)
+    api_only = {("USDC", "spot"): D("98.12"), ("EUR", "external"): D("-101.80")}
+    assert _state() == ([("api", "card_buy")], api_only)
+    (item,) = _items()
+    assert not item.merged_from and sorted(item.wallets) == ["external", "spot"]

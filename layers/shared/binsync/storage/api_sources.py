@@ -78,3 +78,15 @@ def keep_statement_wallets(stored_body: dict[str, Any] | None, tx: Transaction) 
         return tx
     wallets = (stored_body.get("meta") or {}).get(FIAT_WALLET_META)
     return relocate_fiat(tx, wallets) if isinstance(wallets, dict) and wallets else tx
+
+
+def restore_card_wallets(tx: Transaction) -> Transaction:
+    """`tx` as its API record reads without the statement that moved its fiat (the statement's
+    data erased): the moved legs go back to `external`."""
+    moved = tx.meta.get(FIAT_WALLET_META)
+    if tx.kind != "card_buy" or not isinstance(moved, dict) or not moved:
+        return tx
+    legs = tuple(dataclasses.replace(leg, wallet="external") if moved.get(leg.asset) == leg.wallet else leg
+                 for leg in tx.legs)
+    meta = {k: v for k, v in tx.meta.items() if k != FIAT_WALLET_META}
+    return dataclasses.replace(tx, legs=legs, meta=meta)
