@@ -22,6 +22,12 @@ event when all of these hold:
    out + fee legs; a dust batch equals its `transId`'s details; two futures cash flows of one
    second equal the two income records.
 
+Card buys (`card_buy`) are keyed on the crypto received: the card payment record has the fiat
+`external`, a real statement shows it on Spot (debited; or credited as the card charge, a
+`fiat_deposit` with meta `funds_card_buy` keyed with its buy, then spent) or not at all. Their
+items chain over up to 3 s, and a fiat the statement debits from one Binance wallet equals the
+API record's `external` fiat: the merged API record takes that wallet (storage.api_sources).
+
 When a whole component does not match (the API returned only part of it), each group of items
 sharing an exact second is tried on its own.
 
