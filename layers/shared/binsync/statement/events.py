@@ -227,6 +227,12 @@ def _split_chain(rows: list[Row], family: str) -> list[tuple[list[Row], str | No
     return [(funding, "fiat_deposit"), (rest, None)]
 
 
+def _received(rows: list[Row]) -> str:
+    """`wallets|coins` credited by a card buy's rows: the match key merge.py gives the buy."""
+    got = [r for r in rows if r[AMOUNT] > 0 and not _is_fee(r)]
+    return f"{','.join(sorted({r[WALLET] for r in got}))}|{','.join(sorted({r[COIN] for r in got}))}"
+
+
 def _time_text(sec: int) -> str:
     return datetime.fromtimestamp(sec, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -295,6 +301,7 @@ class EventBuilder:
 
         # 4./5. split into events
         overrides: dict[int, str] = {}
+        funding: dict[int, str] = {}
         for key, group in groups.items():
             if key in absorbed:
                 continue
@@ -306,7 +313,11 @@ class EventBuilder:
             elif key[2] == UNKNOWN:
                 events.append(group)
             elif key[2] in CHAIN_FAMILIES:
-                for event, kind in _split_chain(group, key[2]):
+                split = _split_chain(group, key[2])
+                for event, kind in split:
+                    if kind == "fiat_deposit":
+                        # The card charge arriving: merge.py matches it with its buy's API record.
+                        funding[len(events)] = _received(split[-1][0])
                     if kind is not None:
                         overrides[len(events)] = kind
                     elif _swaps_itself(event):
@@ -320,11 +331,12 @@ class EventBuilder:
                         overrides[len(events)] = "other"
                     events.append(event)
 
-        txs = [self._transaction(event, overrides.get(i)) for i, event in enumerate(events)]
+        txs = [self._transaction(event, overrides.get(i), funding.get(i)) for i, event in enumerate(events)]
         txs.sort(key=lambda tx: (tx.time_ms, tx.meta["lines"][0]))
         return txs
 
-    def _transaction(self, event: list[Row], kind_override: str | None = None) -> Transaction:
+    def _transaction(self, event: list[Row], kind_override: str | None = None,
+                     funds: str | None = None) -> Transaction:
         first = event[0]
         keys: list[str] = []
         legs: dict[tuple[str, str, str], Decimal] = {}
@@ -357,6 +369,8 @@ class EventBuilder:
             meta["seconds"] = sorted(seconds)
         if not spec.known:
             meta["unknown_operation"] = first[OP]
+        if funds:
+            meta["funds_card_buy"] = funds
         description = " / ".join(ops)
         if kind == "withdrawal":
             meta["fee_included"] = True  # the one row is -(amount + network fee); spec §6.6

@@ -22,6 +22,12 @@ event when all of these hold:
    out + fee legs; a dust batch equals its `transId`'s details; two futures cash flows of one
    second equal the two income records.
 
+Card buys (`card_buy`) are keyed on the crypto received: the card payment record has the fiat
+`external`, a real statement shows it on Spot (debited; or credited as the card charge, a
+`fiat_deposit` with meta `funds_card_buy` keyed with its buy, then spent) or not at all. Their
+items chain over up to 3 s, and a fiat the statement debits from one Binance wallet equals the
+API record's `external` fiat: the merged API record takes that wallet (storage.api_sources).
+
 When a whole component does not match (the API returned only part of it), each group of items
 sharing an exact second is tried on its own.
 
@@ -50,6 +56,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from binsync.model import Leg, Transaction
+from binsync.storage.api_sources import relocate_fiat
 from binsync.storage.models import TransactionModel, account_key
 
 TOLERANCE = Decimal("1e-8")
@@ -58,6 +65,7 @@ TRANSACT_MAX = 100  # DynamoDB TransactWriteItems limit
 # An API withdrawal is stored at its completion time, which can be hours after the apply time
 # the statement shows: windows read around a statement withdrawal reach that far ahead.
 LOOKAHEAD_S = {"withdrawal": 86_400}
+CARD_BUY_GAP_S = 3  # statement.events.CHAIN_GAP_S
 
 MATCH_FAMILY: dict[str, str] = {
     "trade": "trade", "convert": "convert", "dust": "dust", "deposit": "deposit",
@@ -76,6 +84,10 @@ def match_key(kind: str, legs: Iterable[Leg]) -> str | None:
         return None
     inside = [leg for leg in legs if leg.wallet != "external"]
     core = [leg for leg in inside if leg.role != "fee"] or inside
+    if family == "card_buy":
+        # Keyed on the crypto received: the fiat is on Spot in the statement (debited, or
+        # credited and debited) and `external` in the card payment history, or not shown at all.
+        core = [leg for leg in core if leg.amount > 0 and leg.role == "in"] or core
     if not core:
         return None
     wallets = ",".join(sorted({leg.wallet for leg in core}))
@@ -84,6 +96,11 @@ def match_key(kind: str, legs: Iterable[Leg]) -> str | None:
 
 
 def tx_match_key(tx: Transaction) -> str | None:
+    funds = (tx.meta or {}).get("funds_card_buy")
+    if tx.kind == "fiat_deposit" and tx.source.kind != "api" and funds:
+        # The card charge a statement credits before the buy spends it (statement.events
+        # _split_chain): merged with the buy, the API record's `external` fiat is its source.
+        return f"card_buy|{funds}"
     return match_key(tx.kind, tx.legs)
 
 
@@ -130,7 +147,7 @@ def _lookahead(tx: Transaction) -> int:
 def _item(model: TransactionModel) -> _Item | None:
     body = model.body if isinstance(model.body, dict) else json.loads(model.body)
     tx = Transaction.from_dict(body)
-    key = match_key(tx.kind, tx.legs)
+    key = tx_match_key(tx)
     if key is None:
         return None
     return _Item(model, tx, key, _seconds(tx), model.source_kind == "api")
@@ -150,13 +167,47 @@ def _sums(items: Sequence[_Item]) -> tuple[dict[tuple[str, str], Decimal], dict[
 
 
 def legs_match(statement: Sequence[_Item], api: Sequence[_Item]) -> bool:
+    return _fiat_moves(statement, api) is not None
+
+
+def _fiat_moves(statement: Sequence[_Item], api: Sequence[_Item]) -> dict[str, str] | None:
+    """None when the legs differ; else {asset: wallet} of the card-buy fiat the statement shows
+    on a Binance wallet where the API record has it `external` (empty for any other match)."""
     s_sums, s_counts = _sums(statement)
     a_sums, a_counts = _sums(api)
+    moves: dict[str, str] = {}
     for k in s_sums.keys() | a_sums.keys():
         diff = abs(s_sums.get(k, Decimal(0)) - a_sums.get(k, Decimal(0)))
         if diff > TOLERANCE * (s_counts.get(k, 0) + a_counts.get(k, 0)):
-            return False
-    return True
+            wallet = _fiat_paid_from(k[0], statement, api)
+            if wallet is None:
+                return None
+            moves[k[0]] = wallet
+    return moves
+
+
+def _fiat_paid_from(asset: str, statement: Sequence[_Item], api: Sequence[_Item]) -> str | None:
+    """The one Binance wallet a card buy's statement debits `asset` from, when that debit is
+    exactly what the API record (the card payment history) spends of it from `external`."""
+    if not all(it.key.startswith("card_buy|") for it in (*statement, *api)):
+        return None
+    def total(items: Sequence[_Item], outside: bool) -> tuple[Decimal, set[str], int]:
+        amount, wallets, count = Decimal(0), set(), 0
+        for item in items:
+            for leg in item.tx.legs:
+                if leg.asset == asset and (leg.wallet == "external") == outside:
+                    amount += leg.amount
+                    wallets.add(leg.wallet)
+                    count += 1
+        return amount, wallets, count
+    s_in, s_wallets, s_n = total(statement, outside=False)
+    _, _, a_in_n = total(api, outside=False)
+    a_out, _, a_out_n = total(api, outside=True)
+    if a_in_n or not a_out_n or len(s_wallets) != 1 or s_in >= 0:
+        return None
+    if abs(s_in - a_out) > TOLERANCE * (s_n + a_out_n):
+        return None
+    return next(iter(s_wallets))
 
 
 def _components(items: list[_Item], gap: int) -> list[list[_Item]]:
@@ -188,7 +239,9 @@ def plan_merges(items: Iterable[_Item]) -> list[tuple[list[_Item], list[_Item]]]
     for group in by_key.values():
         if all(it.is_api for it in group) or not any(it.is_api for it in group):
             continue
-        for component in _components(group, gap=1):
+        # A card buy's statement rows chain over up to 3 s (the charge credited, then the buy).
+        gap = CARD_BUY_GAP_S if group[0].key.startswith("card_buy|") else 1
+        for component in _components(group, gap=gap):
             statement = [it for it in component if not it.is_api]
             api = [it for it in component if it.is_api]
             if not statement or not api:
@@ -242,6 +295,7 @@ def _apply(statement: list[_Item], api: list[_Item]) -> MergeResult:
     from pynamodb.transactions import TransactWrite
 
     result = MergeResult()
+    moves = _fiat_moves(statement, api) or {}
     ids = {it.tx.id for it in statement}
     actions: list[tuple[str, _Item]] = [("update", it) for it in api] + [("delete", it) for it in statement]
     for offset in range(0, len(actions), TRANSACT_MAX):
@@ -254,8 +308,13 @@ def _apply(statement: list[_Item], api: list[_Item]) -> MergeResult:
                     model = item.model
                     if action == "update":
                         merged = sorted(set(model.merged_from or []) | ids)
-                        tw.update(model, actions=[TransactionModel.merged_from.set(merged)],
-                                  condition=TransactionModel.sk.exists())
+                        updates = [TransactionModel.merged_from.set(merged)]
+                        moved = relocate_fiat(item.tx, moves) if moves else item.tx
+                        if moved is not item.tx:  # the statement's wallet for the fiat paid
+                            wallets = sorted({lg.wallet for lg in moved.legs})
+                            updates += [TransactionModel.body.set(moved.to_dict()),
+                                        TransactionModel.wallets.set(wallets)]
+                        tw.update(model, actions=updates, condition=TransactionModel.sk.exists())
                     else:
                         tw.delete(model, condition=TransactionModel.sk.exists())
         except TransactWriteError:
@@ -348,7 +407,8 @@ def reconcile_api_transactions(user_id: str, binance_uid: str, transactions: Seq
         if item is None or item.key not in page:
             continue
         near = page[item.key]
-        if any(s + d in near for s in item.seconds for d in (-1, 0, 1)):
+        reach = CARD_BUY_GAP_S if item.key.startswith("card_buy|") else 1
+        if any(s + d in near for s in item.seconds for d in range(-reach, reach + 1)):
             candidates.extend((s, _lookahead(item.tx)) for s in item.seconds)
     result = MergeResult()
     for lo, hi in _coalesce(_windows(candidates)):

@@ -51,3 +51,42 @@ def merge_api_sources(stored_body: dict[str, Any] | None, tx: Transaction) -> Tr
     meta["sources"] = [sources[ref] for ref in sorted(sources, key=_rank)]
     return dataclasses.replace(primary, meta=meta, source=dataclasses.replace(
         primary.source, native_id=primary_source["native_id"], raw=primary_source["raw"]))
+
+
+# meta key an API card buy carries once a statement showed where its fiat was paid from
+FIAT_WALLET_META = "fiat_wallet_from_statement"
+
+
+def relocate_fiat(tx: Transaction, wallets: dict[str, str]) -> Transaction:
+    """The API card buy `tx` with its `external` legs of each asset in `wallets` moved to the
+    Binance wallet the statement debited it from (statement.merge). The card payment history says
+    only "card"; the statement is Binance's own ledger of that wallet, so its wallet is kept."""
+    moved = {asset: wallet for asset, wallet in wallets.items()
+             if any(leg.asset == asset and leg.wallet == "external" for leg in tx.legs)}
+    if tx.kind != "card_buy" or not moved:
+        return tx
+    legs = tuple(dataclasses.replace(leg, wallet=moved[leg.asset])
+                 if leg.wallet == "external" and leg.asset in moved else leg for leg in tx.legs)
+    meta = {**tx.meta, FIAT_WALLET_META: dict(sorted({**tx.meta.get(FIAT_WALLET_META, {}), **moved}.items()))}
+    return dataclasses.replace(tx, legs=legs, meta=meta)
+
+
+def keep_statement_wallets(stored_body: dict[str, Any] | None, tx: Transaction) -> Transaction:
+    """A resync rewrites an API card buy from its raw record (fiat `external`): keep the wallet a
+    merged statement proved, or the spot fiat the statement showed would be lost again."""
+    if not stored_body or tx.source.kind != "api" or tx.kind != "card_buy":
+        return tx
+    wallets = (stored_body.get("meta") or {}).get(FIAT_WALLET_META)
+    return relocate_fiat(tx, wallets) if isinstance(wallets, dict) and wallets else tx
+
+
+def restore_card_wallets(tx: Transaction) -> Transaction:
+    """`tx` as its API record reads without the statement that moved its fiat (the statement's
+    data erased): the moved legs go back to `external`."""
+    moved = tx.meta.get(FIAT_WALLET_META)
+    if tx.kind != "card_buy" or not isinstance(moved, dict) or not moved:
+        return tx
+    legs = tuple(dataclasses.replace(leg, wallet="external") if moved.get(leg.asset) == leg.wallet else leg
+                 for leg in tx.legs)
+    meta = {k: v for k, v in tx.meta.items() if k != FIAT_WALLET_META}
+    return dataclasses.replace(tx, legs=legs, meta=meta)

@@ -25,7 +25,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from binsync.model import Transaction, format_decimal
 from binsync.storage import large_items, tenant_tables
-from binsync.storage.api_sources import merge_api_sources
+from binsync.storage.api_sources import keep_statement_wallets, merge_api_sources
 from binsync.storage.large_items import ItemTooLarge
 from binsync.storage.models import TransactionModel, account_key, transaction_sk
 
@@ -180,7 +180,9 @@ def write_transactions(transactions: Iterable[Transaction], *, user_id: str,
         old = existing.get(sk)
         tx = new_tx
         if old is not None and isinstance(old.get("body"), str):
-            tx = merge_api_sources(json.loads(old["body"]), new_tx)  # one record, every API source
+            stored_body = json.loads(old["body"])
+            tx = merge_api_sources(stored_body, new_tx)  # one record, every API source
+            tx = keep_statement_wallets(stored_body, tx)  # a card buy's fiat wallet a statement showed
         try:
             body = large_items.fit(tx, body_json(tx), user_id)
         except ItemTooLarge as exc:  # its neighbours are still stored; then the task fails

@@ -10,11 +10,14 @@ the `merged_from` mark of the statement.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 import boto3
 
+from binsync.model import Transaction
+from binsync.storage.api_sources import restore_card_wallets
 from binsync.storage.models import TransactionModel, UploadModel, account_key
 from binsync.transactions.uploads import get_upload
 
@@ -29,7 +32,14 @@ def erase_statement_transactions(user_id: str, binance_uid: str) -> dict[str, in
                 deleted += 1
     for tx in TransactionModel.by_account.query(akey):
         if tx.user_id == user_id and tx.source_kind == "api" and tx.merged_from:
-            tx.update(actions=[TransactionModel.merged_from.set([])])
+            actions = [TransactionModel.merged_from.set([])]
+            body = tx.body if isinstance(tx.body, dict) else json.loads(tx.body)
+            record = Transaction.from_dict(body)
+            restored = restore_card_wallets(record)  # a card buy's fiat back where the API has it
+            if restored is not record:
+                actions += [TransactionModel.body.set(restored.to_dict()),
+                            TransactionModel.wallets.set(sorted({leg.wallet for leg in restored.legs}))]
+            tx.update(actions=actions)
             unmerged += 1
     return {"deleted": deleted, "unmarked_merged": unmerged}
 

@@ -163,8 +163,15 @@ class WalletMixin(GenBase):
             rec.legs = ()
             self.noise.append(rec)
             return None
-        op = "Buy Crypto With Fiat" if method == "Cash Balance" else "Buy Crypto"
-        return self.add("card_buy", t, legs, [rec], self.net_rows(t, legs, op))
+        if method == "Cash Balance":
+            rows = self.net_rows(t, legs, "Buy Crypto With Fiat")  # fiat debited from Spot
+        else:
+            # Real exports show a card buy's fiat on Spot: the card charge credited, then spent
+            # with the crypto received (tests/statement/data/real/everytrade_buy_crypto_czk.csv).
+            # Spot nets to zero, as the card payment record (fiat `external`) says.
+            rows = [(t, "spot", "Buy Crypto", cur, src, ""), (t, "spot", "Buy Crypto", cur, -src, ""),
+                    (t, "spot", "Buy Crypto", crypto, obtain, "")]
+        return self.add("card_buy", t, legs, [rec], rows)
 
     def convert(
         self, t: int, fa: str, famt: Decimal, ta: str, tamt: Decimal, status: str = "SUCCESS"
