@@ -20,24 +20,52 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import math
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench import fullsync, logbytes, prices
 
 WEEKS_PER_YEAR = 52
 
-# Global secondary indexes per table (from template.yaml): an item written with the index's keys
-# is written to the index too, at the same size (ProjectionType ALL).
-GSI_KEYS: dict[str, list[tuple[str, ...]]] = {
-    "transactions": [("user_id", "tx_id"), ("account_key", "sk"), ("file_account_key", "sk")],
-    "connections": [("binance_uid", "user_id")],
-}
+TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
+
+
+@dataclass(frozen=True)
+class Index:
+    """One GSI as template.yaml declares it: its keys and what it projects."""
+
+    keys: tuple[str, ...]
+    projection: str  # ALL | KEYS_ONLY | INCLUDE
+    include: tuple[str, ...] = ()
+
+
+@functools.lru_cache(maxsize=1)
+def table_indexes() -> dict[str, tuple[tuple[str, ...], list[Index]]]:
+    """Table kind (`transactions`, ...) -> (its key attributes, its GSIs), from template.yaml, so
+    a projection changed there is priced as AWS bills it: an index item is the table's keys, the
+    index's keys and the projected attributes, and costs write units at that size."""
+    from binsync_local.cloud.template import load_template
+
+    out: dict[str, tuple[tuple[str, ...], list[Index]]] = {}
+    for res in load_template(TEMPLATE)["Resources"].values():
+        if res.get("Type") != "AWS::DynamoDB::Table":
+            continue
+        props = res["Properties"]
+        name = props["TableName"]
+        kind = (name.get("Fn::Sub") if isinstance(name, dict) else str(name)).rsplit("-", 1)[-1]
+        table_keys = tuple(k["AttributeName"] for k in props["KeySchema"])
+        indexes = [Index(tuple(k["AttributeName"] for k in g["KeySchema"]), g["Projection"]["ProjectionType"],
+                         tuple(g["Projection"].get("NonKeyAttributes", ())))
+                   for g in props.get("GlobalSecondaryIndexes", [])]
+        out[kind] = (table_keys, indexes)
+    return out
 
 
 def attribute_size(value: Any) -> int:
@@ -71,10 +99,24 @@ def _table_kind(table: str) -> str:
     return table.rsplit("-", 1)[-1]
 
 
+def _units(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
 def _write_units(table: str, item: dict[str, Any]) -> int:
-    size_units = max(1, math.ceil(item_size(item) / 1024))
-    indexes = sum(1 for keys in GSI_KEYS.get(_table_kind(table), []) if all(k in item for k in keys))
-    return size_units * (1 + indexes)
+    """The table's write (1 unit per KB) and one per index the item carries keys of, at the size
+    of the index item its projection makes."""
+    table_keys, indexes = table_indexes().get(_table_kind(table), ((), []))
+    units = _units(item_size(item))
+    for index in indexes:
+        if not all(k in item for k in index.keys):
+            continue  # sparse: no index item
+        if index.projection == "ALL":
+            units += _units(item_size(item))
+        else:
+            kept = set(table_keys) | set(index.keys) | set(index.include)
+            units += _units(item_size({k: v for k, v in item.items() if k in kept}))
+    return units
 
 
 def _read_units(items: list[dict[str, Any]], consistent: bool) -> float:
@@ -86,26 +128,47 @@ def _read_units(items: list[dict[str, Any]], consistent: bool) -> float:
 class Meter:
     """AWS API calls of this process, with DynamoDB request units, time-stamped."""
 
-    calls: list[tuple[float, str, str, float, float]] = field(default_factory=list)  # t, svc, op, wru, rru
+    # t, service, operation, table kind, wru, rru
+    calls: list[tuple[float, str, str, str, float, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, service: str, op: str, params: dict[str, Any], response: dict[str, Any]) -> None:
         wru = rru = 0.0
+        table = ""
         if service == "dynamodb":
             wru, rru = dynamodb_units(op, params, response)
+            table = _table_kind(_table_of(params))
         with self.lock:
-            self.calls.append((time.time(), service, op, wru, rru))
+            self.calls.append((time.time(), service, op, table, wru, rru))
 
     def between(self, start: float, end: float) -> dict[str, Any]:
         ops: Counter[str] = Counter()
         wru = rru = 0.0
+        by_table: dict[str, dict[str, float]] = {}
         with self.lock:
-            for t, svc, op, w, r in self.calls:
+            for t, svc, op, table, w, r in self.calls:
                 if start <= t < end:
                     ops[f"{svc}.{op}"] += 1
                     wru += w
                     rru += r
-        return {"ops": dict(ops), "wru": wru, "rru": rru}
+                    if w or r:
+                        units = by_table.setdefault(table, {"wru": 0.0, "rru": 0.0})
+                        units["wru"] += w
+                        units["rru"] += r
+        return {"ops": dict(ops), "wru": wru, "rru": rru, "by_table": by_table}
+
+
+def _table_of(params: dict[str, Any]) -> str:
+    """The table a DynamoDB request names (the first one of a batch or transaction)."""
+    if params.get("TableName"):
+        return str(params["TableName"])
+    for name in params.get("RequestItems") or {}:
+        return str(name)
+    for entry in params.get("TransactItems") or []:
+        for part in entry.values():
+            if isinstance(part, dict) and part.get("TableName"):
+                return str(part["TableName"])
+    return ""
 
 
 def dynamodb_units(op: str, params: dict[str, Any], response: dict[str, Any]) -> tuple[float, float]:
@@ -188,7 +251,9 @@ def price(records: dict[str, Any]) -> dict[str, float]:
     out = {
         "lambda": (records["lambda_gb_s"] * prices.LAMBDA_ARM_GB_S
                    + records["lambda_invocations"] * prices.LAMBDA_REQUEST),
-        "stepfunctions": records["state_transitions"] * prices.SFN_STATE_TRANSITION,
+        "stepfunctions": (records["state_transitions"] * prices.SFN_STATE_TRANSITION
+                          + records.get("express_requests", 0) * prices.SFN_EXPRESS_REQUEST
+                          + records.get("express_gb_s", 0.0) * prices.SFN_EXPRESS_GB_S),
         "dynamodb": (records["wru"] * prices.DYNAMODB_WRITE_REQUEST_UNIT
                      + records["rru"] * prices.DYNAMODB_READ_REQUEST_UNIT),
         "secretsmanager": secrets * prices.SECRETS_API_CALL,
@@ -207,17 +272,26 @@ def _scenario(cloud: Any, meter: Meter, start: float, end: float,
     gb_s = sum(i.duration_s * memory.get(i.function, 512) / 1024 for i in invocations)
     history = cloud.execution_history(execution_arn) if execution_arn else []
     calls = meter.between(start, end)
+    # A Distributed Map's children are EXPRESS on AWS (MapChildExecutionType): the parent pays one
+    # transition per child started, each child a request and its duration at 64 MB (rounded up to
+    # 100 ms). Locally their states are not in the parent's history: one child per worker call.
+    distributed = any((e.get("stateEnteredEventDetails") or {}).get("name") == "FetchDistributed"
+                      for e in history)
+    children = [i for i in invocations if i.function == "fetch_window"] if distributed else []
     records = {
         "lambda_invocations": len(invocations),
         "lambda_by_function": dict(by_fn),
         "lambda_gb_s": gb_s,
         "lambda_seconds_by_function": {f: round(sum(i.duration_s for i in invocations if i.function == f), 2)
                                        for f in by_fn},
-        "state_transitions": state_transitions(history),
+        "state_transitions": state_transitions(history) + len(children),
+        "express_requests": len(children),
+        "express_gb_s": sum(math.ceil(i.duration_s * 10) / 10 for i in children) * 64 / 1024,
         "history_events": len(history),
         "largest_state_bytes": largest_state(history),
         "wru": calls["wru"],
         "rru": calls["rru"],
+        "units_by_table": {k: {u: round(n, 1) for u, n in v.items()} for k, v in calls["by_table"].items()},
         "aws_calls": calls["ops"],
         "log_bytes": (logs.between(start, end) if logs else 0)
         + sum(logbytes.platform_bytes(i.duration_s, memory.get(i.function, 512)) for i in invocations),

@@ -12,7 +12,11 @@ def test_write_units_follow_item_size_and_the_indexes_an_item_carries():
     small = {"user_id": {"S": "u"}, "sk": {"S": "t#1"}, "tx_id": {"S": "x"}}  # table + by_id
     assert cost.dynamodb_units("PutItem", {"TableName": table, "Item": small}, {}) == (2.0, 0.0)
     big = {**small, "raw": {"S": "x" * 3000}, "account_key": {"S": "u#1"}}  # 3 KB, table + 2 GSIs
-    assert cost.dynamodb_units("PutItem", {"TableName": table, "Item": big}, {})[0] == 9.0
+    # the table 3, by_id (KEYS_ONLY in template.yaml: the keys alone) 1, by_account (ALL) 3
+    assert cost.dynamodb_units("PutItem", {"TableName": table, "Item": big}, {})[0] == 7.0
+    slot = {"user_id": {"S": "u"}, "connection_id": {"S": "c"}, "resync_slot": {"N": "7"},
+            "status": {"S": "active"}, "body": {"S": "x" * 1900}}  # by_resync_slot: INCLUDE
+    assert cost.dynamodb_units("PutItem", {"TableName": "binsync-connections", "Item": slot}, {})[0] == 3.0
     batch = {"RequestItems": {"binsync-tasks": [{"PutRequest": {"Item": {"run_id": {"S": "r"}}}},
                                                 {"DeleteRequest": {"Key": {"run_id": {"S": "r"}}}}]}}
     assert cost.dynamodb_units("BatchWriteItem", batch, {}) == (2.0, 0.0)
