@@ -52,3 +52,19 @@ def test_tables_render():
                                                 "s3", "logs", "total"), 0.01)},
             "connection_year": {"weekly_resyncs_usd": 0.04, "secret_usd": 4.8, "total_usd": 4.84}}
     assert any("$4.8400" in line for line in cost.render(bill))
+
+
+def test_narrowed_queries_pay_for_the_whole_items_read_and_batch_gets_per_item():
+    meter = cost.Meter()
+    item = {"user_id": {"S": "u"}, "sk": {"S": "t#1"}, "body": {"S": "x" * 3000}}
+    for n in range(8):  # 8 items of ~3 KB written: the mean stored size
+        meter.record("dynamodb", "PutItem", {"TableName": "binsync-transactions",
+                                             "Item": {**item, "sk": {"S": f"t#{n}"}}}, {})
+    projected = {"TableName": "binsync-transactions", "ProjectionExpression": "sk"}
+    meter.record("dynamodb", "Query", projected, {"Items": [{"sk": {"S": "t#1"}}], "ScannedCount": 8})
+    # ~24 KB read although 1 short item came back: 6 units of 4 KB, halved (eventually consistent)
+    assert meter.between(0, 1e12)["by_table"]["transactions"]["rru"] == 3.0
+    batch = {"RequestItems": {"binsync-transactions": {"Keys": [{}] * 3, "ConsistentRead": True}}}
+    small = {"sk": {"S": "a"}}
+    assert cost.dynamodb_units("BatchGetItem", batch, {"Responses": {
+        "binsync-transactions": [small, small]}}) == (0.0, 3.0)  # 2 found + 1 absent, 1 unit each
