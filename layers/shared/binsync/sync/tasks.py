@@ -72,7 +72,7 @@ def batch_items(specs: list[TaskSpec], batch_size: int, other_batch: int = 1) ->
       asset, and a user's busiest markets often do (ETHBTC, ETHUSDT), so this spreads the long
       fill chains over several workers instead of queueing them behind one.
     - Every other task (a window of an IP-bucket product) goes `other_batch` to an item, in plan
-      order (an incremental resync: 10, a few requests each; a full sync: 4, most windows one
+      order (an incremental resync: 20, a request or two each; a full sync: 4, most windows one
       empty page, and still ~140 items for 32 IPs on `reference`): one Lambda invocation and one
       Step Functions transition (a Distributed Map's child) per batch instead of per task; with
       `other_batch` 1 each stays alone. An asynchronous export always stays alone.
