@@ -37,9 +37,9 @@ def runs_distributed(items: list[list[str]]) -> bool:
         return True
     return len(json.dumps(items, separators=(",", ":")).encode()) > INLINE_MAX_PAYLOAD_BYTES
 BATCH_TASKS = int(os.environ.get("SYNC_BATCH_TASKS", "25"))
-# An incremental resync's other tasks are a request or two each: ten to a Map item (bench/cost.py:
-# per-task items made the Step Functions transitions 74 % of a weekly resync's bill).
-# 20 (was 10): a resync's windows are a request or two each; fewer items, fewer Lambdas and transitions
+# An incremental resync's other tasks are a request or two each: 20 to a Map item (bench/cost.py:
+# per-task items made the Step Functions transitions 74 % of a weekly resync's bill; 10 until
+# issue 19's second pass).
 INCREMENTAL_OTHER_BATCH = int(os.environ.get("SYNC_INCREMENTAL_OTHER_BATCH", "20"))
 # A full sync's IP-bucket windows, 4 to an item (issue 19: 627 Map items on `reference`, most
 # one empty page, each a Lambda invocation and a Distributed Map child; ~140 items still keep
