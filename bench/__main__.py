@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--subset-time-scale", type=int, default=1,
                    help="N of the plain-client comparison (default 1: real time; ccxt then takes minutes)")
     p.add_argument("--statement-rows", type=int, default=1_000_000)
+    p.add_argument("--cost-statement-rows", type=int, default=100_000,
+                   help="rows of the statement the bill imports through the upload path (0: none)")
     p.add_argument("--skip", default="",
                    help="comma list of: sync,subset,shared,cost,statement,coldstart,faults")
     p.add_argument("--out", default=str(HERE / "results.json"))
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                                "seed": args.seed, "started_at": started,
                                "load_avg": round(os.getloadavg()[0], 1), "cpus": os.cpu_count()}
     t0 = time.monotonic()
-    if not {"sync", "subset"} <= skip:
+    if not {"sync", "subset", "shared", "cost"} <= skip:  # each needs the account and N
         log("measuring the emulator's capacity...")
         cap = capacity.measure_capacity()
         results["capacity"] = cap
@@ -124,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
             results["shared_ips"] = shared_ips.run_shared_ips(account, time_scale=n)
             save(results, args.out)
         if "cost" not in skip:
-            log("the bill: full sync and weekly resync from the local cloud's records...")
-            results["cost"] = cost.bench_cost(account, time_scale=n, profile=args.profile)
+            log("the bill: full sync, weekly resync and a statement import from the local cloud's records...")
+            results["cost"] = cost.bench_cost(account, time_scale=n, profile=args.profile,
+                                              statement_rows=args.cost_statement_rows)
             save(results, args.out)
         if "subset" not in skip:
             k = max(ips)

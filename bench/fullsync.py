@@ -240,7 +240,11 @@ def _sync_account(account: Any, *, ips: int, time_scale: float, only: tuple[str,
                 out["full"]["execution"] = stuck
                 return out | {"rtt_s": rtt}
             out["full"]["emulator"] = emulator_totals(creds["base_url"])
-            if resync:
+            if resync and run.status != "succeeded":
+                # No successful window to move back: a resync would read what the failed run left
+                # (and the bill of the full sync must still be written, bench.cost's on_cloud).
+                out["resync_skipped"] = f"the full sync ended {run.status}: {run.error}"
+            elif resync:
                 # A week later: move the last successful window end back 7 days, so the incremental
                 # sync covers the week (plus its 2-day overlap) exactly as the weekly schedule would.
                 conn = ConnectionModel.get(DEFAULT_USER, view["connection_id"])

@@ -15,6 +15,9 @@ LAMBDA_REQUEST = 0.20 / 1_000_000
 
 # AWS Step Functions Standard, https://aws.amazon.com/step-functions/pricing/ (US East: $0.0250 per 1,000)
 SFN_STATE_TRANSITION = 0.025 / 1_000
+# Express (the Distributed Map's children): per request, and per GB-s in 64 MB chunks (first tier)
+SFN_EXPRESS_REQUEST = 1.00 / 1_000_000
+SFN_EXPRESS_GB_S = 0.00001667
 
 # Amazon DynamoDB on-demand, https://aws.amazon.com/dynamodb/pricing/on-demand/ (Standard table class)
 DYNAMODB_WRITE_REQUEST_UNIT = 0.625 / 1_000_000

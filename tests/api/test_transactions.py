@@ -108,6 +108,19 @@ def test_get_one_has_the_raw_record_and_amounts_as_strings(api, seeded):
     assert api.call("GET", "/transactions/nope")[0] == 404
 
 
+def test_by_id_holds_keys_only_and_get_one_still_returns_the_whole_item(api, seeded):
+    """by_id is KEYS_ONLY (one write unit per record instead of the item's size): its one reader,
+    GET /transactions/{id}, must still answer with everything the item holds."""
+    from binsync.storage.models import TransactionModel
+
+    _conn, ids = seeded
+    (key,) = list(TransactionModel.by_id.query("user-a", TransactionModel.tx_id == ids[0]))
+    assert key.sk and key.tx_id == ids[0] and key.body is None and key.kind is None
+    status, tx = api.call("GET", f"/transactions/{ids[0]}")
+    assert status == 200 and tx["id"] == ids[0] and tx["kind"]
+    assert tx["source"]["raw"] == {"id": 10**17} and len(tx["legs"]) == 3
+
+
 def test_annotate_patch_semantics(api, seeded):
     _conn, ids = seeded
     tx_id = ids[4]

@@ -12,7 +12,11 @@ def test_write_units_follow_item_size_and_the_indexes_an_item_carries():
     small = {"user_id": {"S": "u"}, "sk": {"S": "t#1"}, "tx_id": {"S": "x"}}  # table + by_id
     assert cost.dynamodb_units("PutItem", {"TableName": table, "Item": small}, {}) == (2.0, 0.0)
     big = {**small, "raw": {"S": "x" * 3000}, "account_key": {"S": "u#1"}}  # 3 KB, table + 2 GSIs
-    assert cost.dynamodb_units("PutItem", {"TableName": table, "Item": big}, {})[0] == 9.0
+    # the table 3, by_id (KEYS_ONLY in template.yaml: the keys alone) 1, by_account (ALL) 3
+    assert cost.dynamodb_units("PutItem", {"TableName": table, "Item": big}, {})[0] == 7.0
+    slot = {"user_id": {"S": "u"}, "connection_id": {"S": "c"}, "resync_slot": {"N": "7"},
+            "status": {"S": "active"}, "body": {"S": "x" * 1900}}  # by_resync_slot: INCLUDE
+    assert cost.dynamodb_units("PutItem", {"TableName": "binsync-connections", "Item": slot}, {})[0] == 3.0
     batch = {"RequestItems": {"binsync-tasks": [{"PutRequest": {"Item": {"run_id": {"S": "r"}}}},
                                                 {"DeleteRequest": {"Key": {"run_id": {"S": "r"}}}}]}}
     assert cost.dynamodb_units("BatchWriteItem", batch, {}) == (2.0, 0.0)
@@ -64,3 +68,19 @@ def test_a_merged_heavy_full_sync_renders_with_its_own_run():
     assert "1b. full sync of heavy (run started 2026-12-02T16:09:03Z, load avg 20.4, N = 4)" in text
     assert "  32       160.0     150.0    150.0   1.07" in text
     assert "4.00% of the heavy full sync's weight" in text
+
+
+def test_narrowed_queries_pay_for_the_whole_items_read_and_batch_gets_per_item():
+    meter = cost.Meter()
+    item = {"user_id": {"S": "u"}, "sk": {"S": "t#1"}, "body": {"S": "x" * 3000}}
+    for n in range(8):  # 8 items of ~3 KB written: the mean stored size
+        meter.record("dynamodb", "PutItem", {"TableName": "binsync-transactions",
+                                             "Item": {**item, "sk": {"S": f"t#{n}"}}}, {})
+    projected = {"TableName": "binsync-transactions", "ProjectionExpression": "sk"}
+    meter.record("dynamodb", "Query", projected, {"Items": [{"sk": {"S": "t#1"}}], "ScannedCount": 8})
+    # ~24 KB read although 1 short item came back: 6 units of 4 KB, halved (eventually consistent)
+    assert meter.between(0, 1e12)["by_table"]["transactions"]["rru"] == 3.0
+    batch = {"RequestItems": {"binsync-transactions": {"Keys": [{}] * 3, "ConsistentRead": True}}}
+    small = {"sk": {"S": "a"}}
+    assert cost.dynamodb_units("BatchGetItem", batch, {"Responses": {
+        "binsync-transactions": [small, small]}}) == (0.0, 3.0)  # 2 found + 1 absent, 1 unit each

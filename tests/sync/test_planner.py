@@ -183,4 +183,19 @@ def test_an_incremental_resync_batches_its_other_tasks_to_cut_transitions_and_in
     assert len(items) == 4                                   # 1 UID + 2 batches of others + 1 of markets
     flat = [t for item in items for t in item]
     assert sorted(flat) == sorted(s.task_id for s in specs)  # each task exactly once
-    assert len(batch_items(specs, 25)) == 5                  # a full sync keeps them alone
+    assert len(batch_items(specs, 25)) == 5                  # other_batch 1 keeps them alone
+
+
+def test_a_full_sync_batches_its_windows_but_never_an_export():
+    from binsync.sync.export_plan import export_endpoints
+    from binsync.sync.plan import FULL_OTHER_BATCH
+    from binsync.sync.tasks import TaskSpec, batch_items
+
+    assert FULL_OTHER_BATCH > 1  # one Lambda and one Map child per 4 windows, not per window
+    export = export_endpoints()[0].name
+    specs = [*(TaskSpec("wallet.deposits", i, i + 1) for i in range(5)),
+             TaskSpec(export, 1, 2), TaskSpec("wallet.withdrawals", 1, 2)]
+    items = batch_items(specs, 25, other_batch=4)
+    ids = [s.task_id for s in specs]
+    # an export waits hours for Binance's file (ExportPending): it never holds other tasks back
+    assert items == [ids[0:4], [ids[4]], [ids[5]], [ids[6]]]

@@ -95,14 +95,14 @@ def test_large_plans_use_the_distributed_map_reading_task_ids_from_s3(env, monke
     items = json.loads(cloud.client("s3").get_object(Bucket=cloud.uploads_bucket, Key=key)["Body"].read())
     task_ids = [task_id for item in items for task_id in item]
     assert len(task_ids) == len(set(task_ids)) == run.tasks_total > 3
-    # One-market tasks travel two to an item, a UID-bucket endpoint's tasks in one item, every
-    # other task alone.
+    # One-market tasks travel two to an item, a UID-bucket endpoint's tasks in one item, the
+    # other tasks FULL_OTHER_BATCH to an item.
     by_endpoint = {}
     for item in items:
         by_endpoint.setdefault(item[0].split("|")[0], []).append(len(item))
     assert max(by_endpoint["spot.my_trades"]) == 2
     assert by_endpoint["convert.trade_flow"] == [run.coverage["convert"]["tasks"]]
-    assert set(by_endpoint["wallet.deposits"]) == {1}
+    assert 1 < max(by_endpoint["wallet.deposits"]) <= plan.FULL_OTHER_BATCH
     assert cloud.client("stepfunctions").list_map_runs(executionArn=run.execution_arn)["mapRuns"]
     assert {item.tx_id for item in _stored()} == _expected_ids()
 

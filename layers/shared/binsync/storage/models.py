@@ -27,7 +27,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from binsync.events.slots import slot_of
@@ -180,9 +180,11 @@ class TaskModel(Model):
 
 
 class TransactionsById(GlobalSecondaryIndex):
+    """Keys only (the table's and tx_id): get_transaction reads the item by its key after."""
+
     class Meta:
         index_name = "by_id"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     user_id = UnicodeAttribute(hash_key=True)
     tx_id = UnicodeAttribute(range_key=True)

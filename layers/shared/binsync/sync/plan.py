@@ -37,9 +37,14 @@ def runs_distributed(items: list[list[str]]) -> bool:
         return True
     return len(json.dumps(items, separators=(",", ":")).encode()) > INLINE_MAX_PAYLOAD_BYTES
 BATCH_TASKS = int(os.environ.get("SYNC_BATCH_TASKS", "25"))
-# An incremental resync's other tasks are a request or two each: ten to a Map item (bench/cost.py:
-# per-task items made the Step Functions transitions 74 % of a weekly resync's bill).
-INCREMENTAL_OTHER_BATCH = int(os.environ.get("SYNC_INCREMENTAL_OTHER_BATCH", "10"))
+# An incremental resync's other tasks are a request or two each: 20 to a Map item (bench/cost.py:
+# per-task items made the Step Functions transitions 74 % of a weekly resync's bill; 10 until
+# issue 19's second pass).
+INCREMENTAL_OTHER_BATCH = int(os.environ.get("SYNC_INCREMENTAL_OTHER_BATCH", "20"))
+# A full sync's IP-bucket windows, 4 to an item (issue 19: 627 Map items on `reference`, most
+# one empty page, each a Lambda invocation and a Distributed Map child; ~140 items still keep
+# 32 IPs busy)
+FULL_OTHER_BATCH = int(os.environ.get("SYNC_FULL_OTHER_BATCH", "4"))
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +155,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
     ))
     save_tasks(run_id, plan.tasks)
     task_ids = [t.task_id for t in plan.tasks]
-    other_batch = INCREMENTAL_OTHER_BATCH if start.effective == "incremental" else 1
+    other_batch = INCREMENTAL_OTHER_BATCH if start.effective == "incremental" else FULL_OTHER_BATCH
     items = batch_items(plan.tasks, BATCH_TASKS, other_batch)
 
     coverage = {product: {"from": c["from"], "to": c["to"], "endpoints": c["endpoints"], "complete": None,

@@ -48,6 +48,13 @@ def _shared_uid_bucket(spec: TaskSpec) -> str | None:
     return ep.family if ep.bucket.scope == "shared" else ep.name
 
 
+def _alone(spec: TaskSpec) -> bool:
+    """An asynchronous export waits hours for Binance's file (ExportPending, retried by the state
+    machine): batched, the tasks after it would wait with it."""
+    ep = ENDPOINTS.get(spec.endpoint)
+    return ep is not None and ep.pagination == "export"
+
+
 def batch_items(specs: list[TaskSpec], batch_size: int, other_batch: int = 1) -> list[list[str]]:
     """The Map's items: lists of task ids, in plan order.
 
@@ -64,10 +71,11 @@ def batch_items(specs: list[TaskSpec], batch_size: int, other_batch: int = 1) ->
       markets k, k + n, k + 2n, ...): neighbours in the plan's alphabetical order share a base
       asset, and a user's busiest markets often do (ETHBTC, ETHUSDT), so this spreads the long
       fill chains over several workers instead of queueing them behind one.
-    - Every other task (a window of an IP-bucket product) stays alone, so a full sync spreads
-      them over the IPs; with `other_batch` > 1 (an incremental resync: a few requests each)
-      they go `other_batch` to an item, in plan order: one Lambda invocation and one Step
-      Functions transition per batch instead of per task is most of a resync's bill.
+    - Every other task (a window of an IP-bucket product) goes `other_batch` to an item, in plan
+      order (an incremental resync: 20, a request or two each; a full sync: 4, most windows one
+      empty page, and still ~140 items for 32 IPs on `reference`): one Lambda invocation and one
+      Step Functions transition (a Distributed Map's child) per batch instead of per task; with
+      `other_batch` 1 each stays alone. An asynchronous export always stays alone.
     Each task keeps its own row and checkpoint.
     """
     slots: list[list[str] | tuple[str, str]] = []  # items, or the place of a group's items
@@ -79,7 +87,7 @@ def batch_items(specs: list[TaskSpec], batch_size: int, other_batch: int = 1) ->
             key = ("uid", uid_bucket)
         elif spec.symbol is not None and batch_size > 1:
             key = ("symbol", spec.endpoint)
-        elif other_batch > 1:
+        elif other_batch > 1 and not _alone(spec):
             last = slots[-1] if slots else None
             if isinstance(last, list) and len(last) < other_batch and last and last[0] in others:
                 last.append(spec.task_id)

@@ -178,8 +178,13 @@ def list_page(user_id: str, flt: TxFilter, *, limit: int = 100, order: str = "as
 
 
 def get_transaction(user_id: str, tx_id: str) -> TransactionModel:
-    for tx in TransactionModel.by_id.query(user_id, TransactionModel.tx_id == tx_id, limit=1):
-        return tx
+    # by_id holds keys only (a whole-item copy doubled every record's write units): it gives the
+    # item's sort key, the item comes from the table.
+    for key in TransactionModel.by_id.query(user_id, TransactionModel.tx_id == tx_id, limit=1):
+        try:
+            return TransactionModel.get(user_id, key.sk)
+        except DoesNotExist:  # deleted between the index read and the item read
+            break
     raise NotFound("transaction_not_found", "No such transaction.", field="transaction_id")
 
 
