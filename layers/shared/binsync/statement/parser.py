@@ -20,6 +20,7 @@ unknown Operation is not malformed: it becomes kind `other` and is counted in
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -271,6 +272,7 @@ class StatementParser:
         cluster: list[tuple] = []
         seen: dict[tuple, int] = {}
         history: dict[int, dict[tuple, int]] = {}  # second -> ident -> count, of closed clusters
+        history_order: deque[int] = deque()  # history's keys in insertion order
         history_rows = 0
         forgotten_lo: int | None = None
         forgotten_hi = 0
@@ -387,17 +389,21 @@ class StatementParser:
                     bucket = history.get(ident[0])
                     if bucket is None:
                         bucket = history[ident[0]] = {}
+                        history_order.append(ident[0])
                     bucket[ident] = count
                 history_rows += len(seen)
                 while history_rows > HISTORY_ROWS:
-                    old_sec, bucket = next(iter(history.items()))
-                    del history[old_sec]
+                    # the oldest second, from a deque: next(iter(history)) would rescan the
+                    # deleted slots at the front of the dict on every eviction (quadratic)
+                    old_sec = history_order.popleft()
+                    bucket = history.pop(old_sec)
                     history_rows -= len(bucket)
                     forgotten_lo = old_sec if forgotten_lo is None else min(forgotten_lo, old_sec)
                     forgotten_hi = max(forgotten_hi, old_sec)
                 seen.clear()
             if boundary:  # a new export: its rows repeat the previous one's, same occurrences
                 history.clear()
+                history_order.clear()
                 history_rows = 0
                 forgotten_lo = None
             boundary = False
