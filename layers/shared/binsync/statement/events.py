@@ -64,17 +64,16 @@ def _is_fee(row: Row) -> bool:
 def _swap_complete(rows: list[Row]) -> bool:
     got = spent = False
     for row in rows:
-        if _is_fee(row):
-            continue
-        if row[AMOUNT] > 0:
+        amount = row[AMOUNT]
+        if amount > 0:
             got = True
-        elif row[AMOUNT] < 0:
+        elif amount < 0 and not row[SPEC].fee:  # a fee is neither side
             spent = True
     return got and spent
 
 
 def _only_fees(rows: list[Row]) -> bool:
-    return all(_is_fee(row) for row in rows)
+    return all(row[SPEC].fee and row[AMOUNT] < 0 for row in rows)  # _is_fee inlined (hot)
 
 
 def _transfer_complete(rows: list[Row]) -> bool:
@@ -98,11 +97,11 @@ def _sides(rows: list[Row]) -> tuple[set[str], set[str]]:
     ins: set[str] = set()
     outs: set[str] = set()
     for row in rows:
-        if not _is_fee(row):
-            if row[AMOUNT] > 0:
-                ins.add(row[COIN])
-            elif row[AMOUNT] < 0:
-                outs.add(row[COIN])
+        amount = row[AMOUNT]
+        if amount > 0:
+            ins.add(row[COIN])
+        elif amount < 0 and not row[SPEC].fee:  # a fee is neither side
+            outs.add(row[COIN])
     return ins, outs
 
 
@@ -242,7 +241,8 @@ class EventBuilder:
 
         # 3. spill-over t -> t+1 (t+CHAIN_GAP_S for chained conversions), in ascending time
         absorbed: set[tuple] = set()
-        for key in sorted(groups, key=lambda k: k[0]):
+        # (a single group has nothing to join)
+        for key in (sorted(groups, key=lambda k: k[0]) if len(groups) > 1 else ()):
             if key in absorbed:
                 continue
             current = groups[key]
@@ -289,8 +289,12 @@ class EventBuilder:
                         overrides[len(events)] = "fee"
                     events.append(event)
 
-        txs = [self._transaction(event, overrides.get(i)) for i, event in enumerate(events)]
-        txs.sort(key=lambda tx: (tx.time_ms, tx.meta["lines"][0]))
+        if overrides:
+            txs = [self._transaction(event, overrides.get(i)) for i, event in enumerate(events)]
+        else:
+            txs = [self._transaction(event) for event in events]
+        if len(txs) > 1:
+            txs.sort(key=lambda tx: (tx.time_ms, tx.meta["lines"][0]))
         return txs
 
     def _transaction(self, event: list[Row], kind_override: str | None = None) -> Transaction:

@@ -270,7 +270,8 @@ class StatementParser:
         last_time_text = None
         last_sec = 0
         cluster: list[tuple] = []
-        seen: dict[tuple, int] = {}
+        seen: dict[tuple, list[int]] = {}  # ident -> [occurrences so far in this cluster]
+        fresh: list[int] = [0]  # the box seen.setdefault stores for an ident new to the cluster
         history: dict[int, dict[tuple, int]] = {}  # second -> ident -> count, of closed clusters
         history_order: deque[int] = deque()  # history's keys in insertion order
         history_rows = 0
@@ -281,6 +282,7 @@ class StatementParser:
         first_sec: int | None = None
         last_seen_sec: int | None = None
         rows = accepted = 0
+        max_per_second = limits.MAX_ROWS_PER_SECOND
         boundary = False  # a repeated header: the next row starts a new file, never joins a cluster
 
         for line, cells in table.rows:
@@ -342,7 +344,9 @@ class StatementParser:
             change = cells[i_change]
             try:
                 amount = Decimal(change)
-                if limits.amount_error(amount, change):
+                # amount_error's own fast path, inlined: a short plain number is within bounds
+                if (len(change) > 24 or "E" in change or "e" in change or not amount.is_finite()) \
+                        and limits.amount_error(amount, change):
                     raise InvalidOperation
                 change = change.strip()
                 if "E" in change or "e" in change:  # canonical text for row keys
@@ -390,7 +394,7 @@ class StatementParser:
                     if bucket is None:
                         bucket = history[ident[0]] = {}
                         history_order.append(ident[0])
-                    bucket[ident] = count
+                    bucket[ident] = count[0]
                 history_rows += len(seen)
                 while history_rows > HISTORY_ROWS:
                     # the oldest second, from a deque: next(iter(history)) would rescan the
@@ -414,17 +418,20 @@ class StatementParser:
             elif sec > hi:
                 hi = sec
             same_second = same_second + 1 if cluster and sec == prev_sec else 1
-            if same_second > limits.MAX_ROWS_PER_SECOND:
+            if same_second > max_per_second:
                 raise limits.rows_per_second_error(line, same_second, time_text)  # type: ignore[misc]
             prev_sec = sec
             ident = (sec, wallet, opkey, coin, amount, remark)
-            occ = seen.get(ident)
-            if occ is None:
+            box = seen.setdefault(ident, fresh)  # one hash of ident (a Decimal's hash is not cheap)
+            if box is fresh:
+                fresh = [0]
                 bucket = history.get(sec)
                 occ = bucket.get(ident, 0) if bucket is not None else 0
                 if bucket is None and forgotten_lo is not None and forgotten_lo <= sec <= forgotten_hi:
                     stats.out_of_order_beyond_memory += 1
-            seen[ident] = occ + 1
+            else:
+                occ = box[0]
+            box[0] = occ + 1
             cluster.append((line, sec, wallet, account, op_name, spec, coin, amount, remark, opkey, occ,
                             time_text, change))
 
