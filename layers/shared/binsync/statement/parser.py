@@ -169,7 +169,7 @@ def parse_time(text: str, _days: dict[str, int] = {},  # noqa: B006 - deliberate
     if not (0 <= hh < 24 and 0 <= mm < 60 and 0 <= ss < 61) or clock[2] != ":" or clock[5] != ":":
         raise ValueError(f"bad time of day in {text!r}")
     if n == 19 and t is text and order == "ymd" and t[4] in "-/" and t[10] in " T":
-        if len(_minutes) > 100_000:
+        if len(_minutes) > 512:  # small: rows come in time order, and memory stays flat
             _minutes.clear()
         _minutes[t[:17]] = days * 86400 + hh * 3600 + mm * 60
     return days * 86400 + hh * 3600 + mm * 60 + ss
