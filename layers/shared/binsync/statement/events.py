@@ -40,6 +40,8 @@ LINE, SEC, WALLET, ACCOUNT, OP, SPEC, COIN, AMOUNT, REMARK, OPKEY, OCC, TIME_TEX
 Row = tuple  # (line, sec, wallet, account, op, spec, coin, amount, remark, opkey, occurrence, time, change)
 
 _ZERO = Decimal(0)
+_blake2b = hashlib.blake2b
+_sha256 = hashlib.sha256
 # Conversions Binance books over several seconds (a dust batch of 42 coins over 3 s, a card buy's
 # fiat and crypto legs, a leverage-token redemption): one event while the seconds chain with gaps
 # of at most CHAIN_GAP_S. The parser's clusters chain seconds with the same gap, so a chain is
@@ -62,17 +64,16 @@ def _is_fee(row: Row) -> bool:
 def _swap_complete(rows: list[Row]) -> bool:
     got = spent = False
     for row in rows:
-        if _is_fee(row):
-            continue
-        if row[AMOUNT] > 0:
+        amount = row[AMOUNT]
+        if amount > 0:
             got = True
-        elif row[AMOUNT] < 0:
+        elif amount < 0 and not row[SPEC].fee:  # a fee is neither side
             spent = True
     return got and spent
 
 
 def _only_fees(rows: list[Row]) -> bool:
-    return all(_is_fee(row) for row in rows)
+    return all(row[SPEC].fee and row[AMOUNT] < 0 for row in rows)  # _is_fee inlined (hot)
 
 
 def _transfer_complete(rows: list[Row]) -> bool:
@@ -96,11 +97,11 @@ def _sides(rows: list[Row]) -> tuple[set[str], set[str]]:
     ins: set[str] = set()
     outs: set[str] = set()
     for row in rows:
-        if not _is_fee(row):
-            if row[AMOUNT] > 0:
-                ins.add(row[COIN])
-            elif row[AMOUNT] < 0:
-                outs.add(row[COIN])
+        amount = row[AMOUNT]
+        if amount > 0:
+            ins.add(row[COIN])
+        elif amount < 0 and not row[SPEC].fee:  # a fee is neither side
+            outs.add(row[COIN])
     return ins, outs
 
 
@@ -270,7 +271,8 @@ class EventBuilder:
 
         # 3. spill-over t -> t+1 (t+CHAIN_GAP_S for chained conversions), in ascending time
         absorbed: set[tuple] = set()
-        for key in sorted(groups, key=lambda k: k[0]):
+        # (a single group has nothing to join)
+        for key in (sorted(groups, key=lambda k: k[0]) if len(groups) > 1 else ()):
             if key in absorbed:
                 continue
             current = groups[key]
@@ -331,40 +333,54 @@ class EventBuilder:
                         overrides[len(events)] = "other"
                     events.append(event)
 
-        txs = [self._transaction(event, overrides.get(i), funding.get(i)) for i, event in enumerate(events)]
-        txs.sort(key=lambda tx: (tx.time_ms, tx.meta["lines"][0]))
+        if overrides or funding:
+            txs = [self._transaction(event, overrides.get(i), funding.get(i)) for i, event in enumerate(events)]
+        else:
+            txs = [self._transaction(event) for event in events]
+        if len(txs) > 1:
+            txs.sort(key=lambda tx: (tx.time_ms, tx.meta["lines"][0]))
         return txs
 
     def _transaction(self, event: list[Row], kind_override: str | None = None,
                      funds: str | None = None) -> Transaction:
+        # One pass over the rows (called ~0.4 times per row: the parser's hottest function).
         first = event[0]
         keys: list[str] = []
         legs: dict[tuple[str, str, str], Decimal] = {}
         seconds: list[int] = []
+        ops: list[str] = []
+        lines: list[int] = []
+        keep_raw = self.keep_raw
+        raw: list[list] | None = [] if keep_raw else None
         for row in event:
-            amount = row[AMOUNT]
-            keys.append(f"{row[SEC]}|{row[WALLET]}|{row[OPKEY]}|{row[COIN]}|{row[CHANGE_TEXT]}|{row[REMARK]}|"
-                        f"{row[OCC]}")
-            leg_key = (row[COIN], row[WALLET], _role(row))
+            sec, wallet, coin, amount = row[SEC], row[WALLET], row[COIN], row[AMOUNT]
+            keys.append(f"{sec}|{wallet}|{row[OPKEY]}|{coin}|{row[CHANGE_TEXT]}|{row[REMARK]}|{row[OCC]}")
+            leg_key = (coin, wallet, ("fee" if row[SPEC].fee else "out") if amount < 0 else "in")
             legs[leg_key] = legs.get(leg_key, _ZERO) + amount
-            if row[SEC] not in seconds:
-                seconds.append(row[SEC])
+            if sec not in seconds:
+                seconds.append(sec)
+            op = row[OP]
+            if op not in ops:
+                ops.append(op)
+            lines.append(row[LINE])
+            if keep_raw:
+                raw.append([row[LINE], row[TIME_TEXT], row[ACCOUNT], op, coin, row[CHANGE_TEXT],  # type: ignore[union-attr]
+                            row[REMARK]])
         keys.sort()
         # The id hashes the rows of the event's first second only: an export that cuts the
         # event after that second (a fee row at 00:00:00 of the next day) gives the same id, and
         # the fuller version replaces it (binsync.statement.fragments). meta["rows"] keeps a short
         # fingerprint of every row so fragments cut at the other edge are recognised too.
         start = min(seconds)
-        anchor_prefix = f"{start}|"
-        row_key = "\n".join(k for k in keys if k.startswith(anchor_prefix))
-        fingerprints = sorted(hashlib.blake2b(k.encode(), digest_size=6).hexdigest() for k in keys)
+        if len(seconds) == 1:
+            row_key = "\n".join(keys)
+        else:
+            anchor_prefix = f"{start}|"
+            row_key = "\n".join([k for k in keys if k.startswith(anchor_prefix)])
+        fingerprints = sorted([_blake2b(k.encode(), digest_size=6).hexdigest() for k in keys])
         spec: OpSpec = first[SPEC]
         kind = kind_override or spec.kind
-        ops: list[str] = []
-        for row in event:
-            if row[OP] not in ops:
-                ops.append(row[OP])
-        meta: dict = {"lines": [row[LINE] for row in event], "operations": ops, "rows": fingerprints}
+        meta: dict = {"lines": lines, "operations": ops, "rows": fingerprints}
         if len(seconds) > 1:
             meta["seconds"] = sorted(seconds)
         if not spec.known:
@@ -375,11 +391,7 @@ class EventBuilder:
         if kind == "withdrawal":
             meta["fee_included"] = True  # the one row is -(amount + network fee); spec §6.6
             description = f"{description} (network fee included in the amount)"
-        raw = None
-        if self.keep_raw:
-            raw = [[r[LINE], r[TIME_TEXT], r[ACCOUNT], r[OP], r[COIN], r[CHANGE_TEXT], r[REMARK]]
-                   for r in event]
-        native = hashlib.sha256(row_key.encode()).hexdigest()[:24]
+        native = _sha256(row_key.encode()).hexdigest()[:24]
         if spec.is_swap and kind_override == "other":
             meta["self_swap"] = True  # receives and pays one coin (_swaps_itself)
         if spec.is_swap and not kind_override:
@@ -389,9 +401,9 @@ class EventBuilder:
         return Transaction(
             id=transaction_id(self.account, "statement", row_key),
             account=self.account,
-            time_ms=min(seconds) * 1000,
+            time_ms=start * 1000,
             kind=kind,
-            legs=tuple(Leg(coin, amount, wallet, role) for (coin, wallet, role), amount in legs.items()),
+            legs=tuple([Leg(coin, amount, wallet, role) for (coin, wallet, role), amount in legs.items()]),
             source=Source("statement", self.source_ref, native, raw),
             description=description,
             meta=meta,

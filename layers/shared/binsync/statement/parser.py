@@ -20,6 +20,7 @@ unknown Operation is not malformed: it becomes kind `other` and is counted in
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -115,9 +116,18 @@ class ParseStats:
         }
 
 
-def parse_time(text: str, _days: dict[str, int] = {}) -> int:  # noqa: B006 - deliberate cache
+def parse_time(text: str, _days: dict[str, int] = {},  # noqa: B006 - deliberate caches
+               _minutes: dict[str, int] = {}) -> int:  # noqa: B006
     """UTC epoch seconds of `YYYY-MM-DD HH:MM:SS` (also `/`, `T`, 2-digit years, no seconds,
     `DD/MM/YYYY ...`). Raises ValueError naming the problem."""
+    # Fast path: a minute already parsed in Binance's own layout, two plain digits of seconds
+    # (anything else takes the full path below, which also fills this cache).
+    if len(text) == 19:
+        base = _minutes.get(text[:17])
+        if base is not None:
+            ss = text[17:19]
+            if ss.isdigit() and ss.isascii() and ss < "61":
+                return base + int(ss)
     t = text.strip()
     n = len(t)
     if n >= 19 and t[4] in "-/" and t[10] in " T":
@@ -158,6 +168,10 @@ def parse_time(text: str, _days: dict[str, int] = {}) -> int:  # noqa: B006 - de
         raise ValueError(f"bad time of day in {text!r}") from None
     if not (0 <= hh < 24 and 0 <= mm < 60 and 0 <= ss < 61) or clock[2] != ":" or clock[5] != ":":
         raise ValueError(f"bad time of day in {text!r}")
+    if n == 19 and t is text and order == "ymd" and t[4] in "-/" and t[10] in " T":
+        if len(_minutes) > 512:  # small: rows come in time order, and memory stays flat
+            _minutes.clear()
+        _minutes[t[:17]] = days * 86400 + hh * 3600 + mm * 60
     return days * 86400 + hh * 3600 + mm * 60 + ss
 
 
@@ -269,8 +283,10 @@ class StatementParser:
         last_time_text = None
         last_sec = 0
         cluster: list[tuple] = []
-        seen: dict[tuple, int] = {}
+        seen: dict[tuple, list[int]] = {}  # ident -> [occurrences so far in this cluster]
+        fresh: list[int] = [0]  # the box seen.setdefault stores for an ident new to the cluster
         history: dict[int, dict[tuple, int]] = {}  # second -> ident -> count, of closed clusters
+        history_order: deque[int] = deque()  # history's keys in insertion order
         history_rows = 0
         forgotten_lo: int | None = None
         forgotten_hi = 0
@@ -279,6 +295,7 @@ class StatementParser:
         first_sec: int | None = None
         last_seen_sec: int | None = None
         rows = accepted = 0
+        max_per_second = limits.MAX_ROWS_PER_SECOND
         boundary = False  # a repeated header: the next row starts a new file, never joins a cluster
 
         for line, cells in table.rows:
@@ -340,7 +357,9 @@ class StatementParser:
             change = cells[i_change]
             try:
                 amount = Decimal(change)
-                if limits.amount_error(amount, change):
+                # amount_error's own fast path, inlined: a short plain number is within bounds
+                if (len(change) > 24 or "E" in change or "e" in change or not amount.is_finite()) \
+                        and limits.amount_error(amount, change):
                     raise InvalidOperation
                 change = change.strip()
                 if "E" in change or "e" in change:  # canonical text for row keys
@@ -387,17 +406,21 @@ class StatementParser:
                     bucket = history.get(ident[0])
                     if bucket is None:
                         bucket = history[ident[0]] = {}
-                    bucket[ident] = count
+                        history_order.append(ident[0])
+                    bucket[ident] = count[0]
                 history_rows += len(seen)
                 while history_rows > HISTORY_ROWS:
-                    old_sec, bucket = next(iter(history.items()))
-                    del history[old_sec]
+                    # the oldest second, from a deque: next(iter(history)) would rescan the
+                    # deleted slots at the front of the dict on every eviction (quadratic)
+                    old_sec = history_order.popleft()
+                    bucket = history.pop(old_sec)
                     history_rows -= len(bucket)
                     forgotten_lo = old_sec if forgotten_lo is None else min(forgotten_lo, old_sec)
                     forgotten_hi = max(forgotten_hi, old_sec)
                 seen.clear()
             if boundary:  # a new export: its rows repeat the previous one's, same occurrences
                 history.clear()
+                history_order.clear()
                 history_rows = 0
                 forgotten_lo = None
             boundary = False
@@ -408,17 +431,20 @@ class StatementParser:
             elif sec > hi:
                 hi = sec
             same_second = same_second + 1 if cluster and sec == prev_sec else 1
-            if same_second > limits.MAX_ROWS_PER_SECOND:
+            if same_second > max_per_second:
                 raise limits.rows_per_second_error(line, same_second, time_text)  # type: ignore[misc]
             prev_sec = sec
             ident = (sec, wallet, opkey, coin, amount, remark)
-            occ = seen.get(ident)
-            if occ is None:
+            box = seen.setdefault(ident, fresh)  # one hash of ident (a Decimal's hash is not cheap)
+            if box is fresh:
+                fresh = [0]
                 bucket = history.get(sec)
                 occ = bucket.get(ident, 0) if bucket is not None else 0
                 if bucket is None and forgotten_lo is not None and forgotten_lo <= sec <= forgotten_hi:
                     stats.out_of_order_beyond_memory += 1
-            seen[ident] = occ + 1
+            else:
+                occ = box[0]
+            box[0] = occ + 1
             cluster.append((line, sec, wallet, account, op_name, spec, coin, amount, remark, opkey, occ,
                             time_text, change))
 
