@@ -63,6 +63,7 @@ def test_a_week_of_hourly_slots_starts_every_connection_once_and_redelivery_noth
     # all real; what a started sync then does is tested by tests/sync and tests/events.
     import boto3
     from binsync.events import resync
+    from binsync.events.slots import slot_of
     from binsync.storage.models import ConnectionModel, RunModel
 
     monkeypatch.setattr(resync, "PAGE_SIZE", PAGE_SIZE)
@@ -107,7 +108,9 @@ def test_a_week_of_hourly_slots_starts_every_connection_once_and_redelivery_noth
     for hour in (0, 2, 100, 167):
         again = cloud.fire_schedule(WEEK + timedelta(hours=hour), attempt=2)
         assert again["started"] == [] and again["errors"] == []
-        assert set(again["already_started"]) >= by_hour[hour]
+        # this hour's own slot answers "already started" (backfilled ones started here live in
+        # their own slot's index now, so a redelivery of this hour no longer reads them)
+        assert set(again["already_started"]) >= {c for c in by_hour[hour] if slot_of(c) == hour}
     assert sum(1 for _ in RunModel.scan(attributes_to_get=["connection_id"])) == len(active)
     executions = [e["name"] for page in sfn.get_paginator("list_executions").paginate(
         stateMachineArn=os.environ["SYNC_STATE_MACHINE_ARN"]) for e in page["executions"]]
