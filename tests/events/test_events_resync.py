@@ -183,3 +183,62 @@ def test_another_hour_of_the_same_week_starts_nothing_and_next_week_starts_again
     assert len(_started_connections(aws)) == 1
     next_week = run_resync(ScheduleTick("2026-11-30T02:00:00Z"), spread=0)
     assert [s["connection_id"] for s in next_week.started] == ["c1"]
+
+
+def _dynamodb_calls(monkeypatch) -> list[tuple[str, str]]:
+    from pynamodb.connection.base import Connection
+
+    calls: list[tuple[str, str]] = []
+    dispatch = Connection.dispatch
+
+    def counting(self, operation_name, operation_kwargs):
+        calls.append((operation_name, operation_kwargs.get("TableName", "")))
+        return dispatch(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "dispatch", counting)
+    return calls
+
+
+def test_a_first_delivery_starts_without_reading_back_its_connection_or_run(aws, monkeypatch):
+    """The claim's ALL_NEW answer is the connection the start needs, and a first delivery of the
+    hour cannot have made the run yet: no GetItem per start (the 10,000-connection load test's
+    cost), a redelivery still reads its run and starts nothing twice."""
+    for i in range(5):
+        make_connection("user-a", f"c{i}")
+    calls = _dynamodb_calls(monkeypatch)
+    first = run_resync(ScheduleTick(MONDAY), spread=0)
+    assert len(first.started) == 5 and first.index_pages >= 1
+    ops = [op for op, _ in calls]
+    assert ops.count("GetItem") == 0, calls
+    assert ops.count("UpdateItem") == 3 * 5 and ops.count("PutItem") == 5  # claim, lock, arn; run
+    calls.clear()
+    again = run_resync(ScheduleTick(MONDAY), spread=0)  # this hour's claim is in the index now
+    assert again.started == [] and sorted(again.already_started) == [f"c{i}" for i in range(5)]
+    assert [op for op, _ in calls].count("GetItem") == 5  # each looks its run up
+    assert len(aws.execution_names()) == 5
+
+
+def test_a_wrong_first_delivery_hint_still_starts_nothing_twice(aws):
+    from binsync.sync.errors import SyncAlreadyRunning
+    from binsync.sync.start import start_sync
+
+    make_connection("user-a", "c1")
+    key = resync.idempotency_key("c1", MONDAY)
+    run = start_sync("user-a", "c1", "incremental", "schedule", scheduled_time=MONDAY,
+                     idempotency_key=key, first_delivery=True)
+    try:
+        again = start_sync("user-a", "c1", "incremental", "schedule", scheduled_time=MONDAY,
+                           idempotency_key=key, first_delivery=True)
+    except SyncAlreadyRunning as exc:  # the first run is still active: refused, not restarted
+        assert exc.run_id == run.run_id
+    else:
+        assert again.run_id == run.run_id
+    assert len(aws.execution_names()) == 1
+
+
+def test_the_slot_index_is_read_page_by_page(aws, monkeypatch):
+    for i in range(7):
+        make_connection("user-a", f"c{i}")
+    monkeypatch.setattr(resync, "PAGE_SIZE", 3)
+    report = run_resync(ScheduleTick(MONDAY), spread=0)
+    assert len(report.started) == 7 and report.index_pages == 3  # 3 + 3 + 1

@@ -119,16 +119,25 @@ def start_delay_seconds(connection_id: str, spread: int) -> int:
     return int.from_bytes(digest[:8], "big") % spread
 
 
-PAGE_SIZE = 100  # items per index query / scan page (pynamodb follows LastEvaluatedKey)
+# Items per index query / scan page (Limit; the code follows LastEvaluatedKey). Read at call time,
+# so the load test can make a 10,000-connection week page several times per slot.
+PAGE_SIZE = 100
 
 
-def slot_connections(slot: int, page_size: int = PAGE_SIZE) -> Iterator[ConnectionModel]:
-    """The active connections of one slot, through the index (keys, status and claim only)."""
-    yield from ConnectionModel.by_resync_slot.query(
-        slot, filter_condition=ConnectionModel.status == "active", page_size=page_size)
+def slot_connections(slot: int, page_size: int | None = None,
+                     report: ResyncReport | None = None) -> Iterator[ConnectionModel]:
+    """The active connections of one slot, through the index (keys, status and claim only),
+    page by page; `report.index_pages` counts the pages read."""
+    results = ConnectionModel.by_resync_slot.query(
+        slot, filter_condition=ConnectionModel.status == "active", page_size=page_size or PAGE_SIZE)
+    for page in results.page_iter:
+        if report is not None:
+            report.index_pages += 1
+        for raw in page.get("Items", ()):
+            yield ConnectionModel.from_raw_data(raw)
 
 
-def unslotted_connections(slot: int, page_size: int = PAGE_SIZE) -> Iterator[ConnectionModel]:
+def unslotted_connections(slot: int, page_size: int | None = None) -> Iterator[ConnectionModel]:
     """Backfill: the items of scan segment `slot` (of 168) written before slots existed.
 
     Each gets its slot; the active ones whose slot is due by now this week are yielded first and
@@ -137,7 +146,7 @@ def unslotted_connections(slot: int, page_size: int = PAGE_SIZE) -> Iterator[Con
     """
     unslotted = ConnectionModel.resync_slot.does_not_exist()
     for conn in ConnectionModel.scan(unslotted, segment=slot, total_segments=slots.SLOTS_PER_WEEK,
-                                     page_size=page_size):
+                                     page_size=page_size or PAGE_SIZE):
         own = slots.slot_of(conn.connection_id)
         if conn.status == "active" and own <= slot:
             yield conn
@@ -148,11 +157,12 @@ def unslotted_connections(slot: int, page_size: int = PAGE_SIZE) -> Iterator[Con
             continue
 
 
-def due_connections(tick: ScheduleTick, page_size: int = PAGE_SIZE) -> Iterator[ConnectionModel]:
+def due_connections(tick: ScheduleTick, page_size: int | None = None,
+                    report: ResyncReport | None = None) -> Iterator[ConnectionModel]:
     """This hour's connections: the backfilled ones first, then the slot's (each once)."""
     slot = slots.slot_at(tick_time(tick))
     seen: set[str] = set()
-    for source in (unslotted_connections(slot, page_size), slot_connections(slot, page_size)):
+    for source in (unslotted_connections(slot, page_size), slot_connections(slot, page_size, report)):
         for conn in source:
             if conn.connection_id not in seen:  # a backfilled one may be in the index already
                 seen.add(conn.connection_id)
@@ -171,21 +181,23 @@ def claimed_by_other_hour(conn: ConnectionModel, tick: ScheduleTick) -> bool:
     return claim >= canonical(slots.week_start(tick_time(tick)))
 
 
-def claim_week(conn: ConnectionModel, tick: ScheduleTick) -> bool:
-    """Claim this week's resync for this hour; False when another hour of the week holds it
-    (or the connection is gone). The same hour may claim again: its retries go on."""
+def claim_week(conn: ConnectionModel, tick: ScheduleTick) -> ConnectionModel | None:
+    """Claim this week's resync for this hour: the whole connection as the claim left it (the
+    update's ALL_NEW answer, as current as a consistent read, so starting needs no GetItem), or
+    None when another hour of the week holds it (or the connection is gone). The same hour may
+    claim again: its retries go on."""
     week_start = canonical(slots.week_start(tick_time(tick)))
     free = (ConnectionModel.resync_tick.does_not_exist() | (ConnectionModel.resync_tick < week_start)
             | (ConnectionModel.resync_tick == tick.scheduled_time))
+    claimed = ConnectionModel(conn.user_id, conn.connection_id)
     try:
-        ConnectionModel(conn.user_id, conn.connection_id).update(
-            actions=[ConnectionModel.resync_tick.set(tick.scheduled_time)],
-            condition=ConnectionModel.connection_id.exists() & free)
+        claimed.update(actions=[ConnectionModel.resync_tick.set(tick.scheduled_time)],
+                       condition=ConnectionModel.connection_id.exists() & free)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
+            return None
         raise
-    return True
+    return claimed
 
 
 @dataclass
@@ -201,6 +213,7 @@ class ResyncReport:
     not_syncable: list[dict[str, str]] = field(default_factory=list)  # disabled/deleted meanwhile
     errors: list[dict[str, str]] = field(default_factory=list)  # unexpected: retried by redelivery
     deferred: bool = False  # stopped before the end for lack of time: retried by redelivery
+    index_pages: int = 0  # by_resync_slot pages read
 
     @property
     def incomplete(self) -> bool:
@@ -218,6 +231,7 @@ class ResyncReport:
             "not_syncable": self.not_syncable,
             "errors": self.errors,
             "deferred": self.deferred,
+            "index_pages": self.index_pages,
         }
 
 
@@ -263,12 +277,13 @@ def run_resync(tick: ScheduleTick, *, spread: int | None = None, start: StartSyn
     report = ResyncReport(tick.scheduled_time, spread, week=slots.iso_week(moment))
     if connections is None:
         report.slot = slots.slot_at(moment)
-        connections = due_connections(tick)
+        connections = due_connections(tick, report=report)
     for conn in connections:
         if time_left_ms is not None and time_left_ms() < TIME_RESERVE_MS:
             report.deferred = True
             break
-        if claimed_by_other_hour(conn, tick) or not claim_week(conn, tick):
+        claimed = None if claimed_by_other_hour(conn, tick) else claim_week(conn, tick)
+        if claimed is None:
             report.already_started.append(conn.connection_id)
             continue
         key = idempotency_key(conn.connection_id, tick.scheduled_time)
@@ -277,7 +292,10 @@ def run_resync(tick: ScheduleTick, *, spread: int | None = None, start: StartSyn
         try:
             run = start(conn.user_id, conn.connection_id, MODE, TRIGGER,
                         scheduled_time=tick.scheduled_time, idempotency_key=key,
-                        start_delay_seconds=delay)
+                        start_delay_seconds=delay, connection=claimed,
+                        # Claimed before by this very hour: an earlier delivery may have made
+                        # the run. Otherwise no run of this key can exist (it follows the claim).
+                        first_delivery=getattr(conn, "resync_tick", None) != tick.scheduled_time)
         except SyncAlreadyRunning as exc:  # another sync (API, revalidate) is under way
             report.busy.append({"connection_id": conn.connection_id, "run_id": exc.run_id})
             continue

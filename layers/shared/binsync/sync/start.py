@@ -86,32 +86,38 @@ def _still_active(run: RunModel, sfn: Any) -> bool:
 
 def start_sync(user_id: str, connection_id: str, mode: str, trigger: str, *,
                scheduled_time: Any = None, idempotency_key: str | None = None,
-               start_delay_seconds: int = 0) -> RunModel:
+               start_delay_seconds: int = 0, connection: ConnectionModel | None = None,
+               first_delivery: bool = False) -> RunModel:
     """Create a run of `connection_id` and start its execution; returns the run.
 
     Raises SyncAlreadyRunning (409) when another run of the connection is active, and
     ConnectionNotSyncable when the connection is missing (404) or disabled (409).
+
+    `connection`: the item as the caller just read it with a strongly consistent read or a
+    write's ALL_NEW answer (the weekly resync's claim), saving the GetItem. `first_delivery`: the
+    caller knows no earlier delivery of `idempotency_key` got as far as creating a run, saving
+    the GetItem of that run; a wrong hint still starts nothing twice (the optimistic lock, the
+    run's put condition and the execution name each refuse a second start).
     """
     if mode not in MODES:
         raise ValueError(f"mode: must be one of {', '.join(MODES)}, not {mode!r}")
-    try:
-        connection = ConnectionModel.get(user_id, connection_id)
-    except DoesNotExist:
-        raise ConnectionNotSyncable(connection_id, "no such connection", 404) from None
+    if connection is None:
+        try:
+            connection = ConnectionModel.get(user_id, connection_id)
+        except DoesNotExist:
+            raise ConnectionNotSyncable(connection_id, "no such connection", 404) from None
     if connection.status != "active":
         raise ConnectionNotSyncable(connection_id, f"connection is {connection.status}"
                                     + (f": {connection.status_reason}" if connection.status_reason else ""))
     sfn = _sfn()
 
     at_ms = _scheduled_ms(scheduled_time) or now_ms()
-    if idempotency_key:
-        run_id = idempotent_run_id(idempotency_key, at_ms)
+    run_id = idempotent_run_id(idempotency_key, at_ms) if idempotency_key else new_run_id()
+    if idempotency_key and not first_delivery:
         try:
             return RunModel.get(connection_id, run_id)  # redelivered: the first start stands
         except DoesNotExist:
             pass
-    else:
-        run_id = new_run_id()
 
     previous = latest_run(connection_id)
     if previous is not None and _still_active(previous, sfn):
