@@ -1,0 +1,93 @@
+"""Two deliveries of one upload's S3 event processed at the same time (issue 17 item 6).
+
+S3 delivers at least once, and Lambda may run two deliveries of one object's event at once (a
+duplicate notification, or two PUTs to the same presigned key whose ETags differ, which
+Powertools' idempotency key does not unite). The upload is claimed with a conditional write: the
+second delivery finds it `parsing` under another claim and fails with `UploadInProgress`
+(retried by Lambda, as Powertools' own in-progress error is); its retry, once the first is done,
+returns the first report. Nothing is stored twice and the report is never overwritten.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from .helpers import statement
+from .test_upload import ROWS, USER, _create_upload, _ensure_connection, _items, _report
+
+
+def _racing(monkeypatch: Any, parties: int = 2) -> threading.Barrier:
+    """Every delivery waits, once it has read the upload record, until the other has read it
+    too: both then go on from the same state, whatever the scheduler does."""
+    from binsync.statement import upload as upload_module
+
+    barrier = threading.Barrier(parties, timeout=10)
+    real = upload_module._load_upload
+    calls = iter(range(parties))  # only the racing deliveries wait, not a later retry
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        got = real(*args, **kwargs)
+        if next(calls, None) is not None:
+            barrier.wait()
+        return got
+
+    monkeypatch.setattr(upload_module, "_load_upload", load)
+    return barrier
+
+
+def _deliver_twice_at_once(bucket: str, key: str) -> list[Any]:
+    from binsync.statement.upload import process_upload
+
+    outcomes: list[Any] = [None, None]
+
+    def run(i: int) -> None:
+        try:
+            outcomes[i] = process_upload(bucket, key)
+        except Exception as exc:
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return outcomes
+
+
+def test_two_concurrent_deliveries_import_once_and_keep_the_report(cloud: Any, monkeypatch: Any) -> None:
+    from binsync.statement.upload import UploadInProgress, process_upload
+
+    _ensure_connection()
+    key = _create_upload("u-1")
+    cloud.client("s3").put_object(Bucket=cloud.uploads_bucket, Key=key, Body=statement(ROWS))
+    _racing(monkeypatch)
+    outcomes = _deliver_twice_at_once(cloud.uploads_bucket, key)
+    done = [o for o in outcomes if isinstance(o, dict)]
+    busy = [o for o in outcomes if isinstance(o, UploadInProgress)]
+    assert len(done) == 1 and len(busy) == 1, outcomes  # one claim; the other is told to retry
+    status, report = _report("u-1")
+    assert status == "done" and report["imported"] == 7, report
+    assert len(_items()) == 7
+    # Lambda's retry of the refused delivery: answered from the first report, nothing rewritten
+    again = process_upload(cloud.uploads_bucket, key)
+    assert again["status"] == "done" and again["report"] == report
+    assert _report("u-1") == ("done", report)
+
+
+def test_a_claim_left_by_a_killed_delivery_is_taken_over_once_it_expires(cloud: Any,
+                                                                       monkeypatch: Any) -> None:
+    """A delivery killed while `parsing` (Lambda timeout, crash) leaves its claim: the retry may
+    take it once the claim has outlived any invocation, so the upload is never stuck."""
+    from binsync.statement import upload as upload_module
+    from binsync.storage.models import UploadModel
+
+    _ensure_connection()
+    key = _create_upload("u-1")
+    cloud.client("s3").put_object(Bucket=cloud.uploads_bucket, Key=key, Body=statement(ROWS))
+    UploadModel.get(USER, "u-1").update(actions=[
+        UploadModel.status.set("parsing"), UploadModel.claim.set("killed-delivery"),
+        UploadModel.claimed_until.set(1)])  # expired long ago
+    result = upload_module.process_upload(cloud.uploads_bucket, key)
+    assert result["status"] == "done" and result["report"]["imported"] == 7
+    assert _report("u-1")[0] == "done"
