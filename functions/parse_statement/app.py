@@ -4,12 +4,14 @@ Thin: decode each record's key (URL-encoded by S3: always unquote_plus, never sp
 key), then `binsync.statement.upload.process_upload` does the work. S3 delivers at least once:
 Powertools idempotency on (bucket, key, etag, version) returns the first result for a
 redelivered record, and the writes underneath are idempotent anyway. Two deliveries at the same
-time are serialised by the upload's claim (held until this invocation's deadline): the second
-raises UploadInProgress and Lambda retries it.
+time: the second waits (bounded) for the first and returns its result, whether Powertools'
+in-progress record or the upload's claim (held until the invocation's deadline) stopped it;
+past the bound it fails and Lambda retries it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import Any
@@ -23,7 +25,8 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
-from binsync.statement.upload import BadKey, process_upload
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from binsync.statement.upload import BadKey, process_upload, wait_while_busy
 
 logger = Logger()
 tracer = Tracer()
@@ -67,7 +70,9 @@ def lambda_handler(event: S3Event, context: Any) -> dict[str, Any]:
         upload = {"bucket": record.s3.bucket.name, "key": key, "etag": obj.etag,
                   "version": obj.version_id}
         try:
-            results.append(handle_upload(upload=upload, deadline_ms=deadline_ms))
+            # the same object's delivery in progress elsewhere: its record answers once it is done
+            call = functools.partial(handle_upload, upload=upload, deadline_ms=deadline_ms)
+            results.append(wait_while_busy(call, (IdempotencyAlreadyInProgressError,), deadline_ms))
         except BadKey as exc:  # not ours to parse; a retry would not help
             logger.warning("ignored object", extra={"key": key, "reason": str(exc)})
             results.append({"key": key, "status": "ignored", "error": str(exc)})

@@ -3,14 +3,15 @@
 S3 delivers at least once, and Lambda may run two deliveries of one object's event at once (a
 duplicate notification, or two PUTs to the same presigned key whose ETags differ, which
 Powertools' idempotency key does not unite). The upload is claimed with a conditional write: the
-second delivery finds it `parsing` under another claim and fails with `UploadInProgress`
-(retried by Lambda, as Powertools' own in-progress error is); its retry, once the first is done,
-returns the first report. Nothing is stored twice and the report is never overwritten.
+second delivery waits for the first's claim, then returns the first report; past its bound it
+fails with `UploadInProgress` (Lambda retries it). The file is parsed once and the report is
+never replaced by the duplicate's "imported 0".
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from .helpers import statement
@@ -56,23 +57,50 @@ def _deliver_twice_at_once(bucket: str, key: str) -> list[Any]:
 
 
 def test_two_concurrent_deliveries_import_once_and_keep_the_report(cloud: Any, monkeypatch: Any) -> None:
-    from binsync.statement.upload import UploadInProgress, process_upload
+    from binsync.statement import upload as upload_module
 
     _ensure_connection()
     key = _create_upload("u-1")
     cloud.client("s3").put_object(Bucket=cloud.uploads_bucket, Key=key, Body=statement(ROWS))
+    parsed = []  # the 7 rows' one chunk stored, once per parse of the file
+    real_store = upload_module._store
+
+    def store(*args: Any, **kwargs: Any) -> Any:
+        parsed.append(1)
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(upload_module, "_store", store)
     _racing(monkeypatch)
     outcomes = _deliver_twice_at_once(cloud.uploads_bucket, key)
-    done = [o for o in outcomes if isinstance(o, dict)]
-    busy = [o for o in outcomes if isinstance(o, UploadInProgress)]
-    assert len(done) == 1 and len(busy) == 1, outcomes  # one claim; the other is told to retry
+    assert all(isinstance(o, dict) for o in outcomes), outcomes
     status, report = _report("u-1")
     assert status == "done" and report["imported"] == 7, report
+    # one parse; the second delivery waited and answers with the first report
+    assert len(parsed) == 1
+    assert [o["report"] for o in outcomes] == [report, report]
     assert len(_items()) == 7
-    # Lambda's retry of the refused delivery: answered from the first report, nothing rewritten
-    again = process_upload(cloud.uploads_bucket, key)
-    assert again["status"] == "done" and again["report"] == report
-    assert _report("u-1") == ("done", report)
+
+
+def test_a_delivery_that_waited_too_long_is_retried(cloud: Any, monkeypatch: Any) -> None:
+    """Past its bound the second delivery gives up with UploadInProgress (Lambda retries it)
+    and leaves the holder's upload alone."""
+    import pytest
+    from binsync.statement import upload as upload_module
+    from binsync.storage.models import UploadModel
+
+    _ensure_connection()
+    key = _create_upload("u-1")
+    cloud.client("s3").put_object(Bucket=cloud.uploads_bucket, Key=key, Body=statement(ROWS))
+    far = int(time.time() * 1000) + 600_000
+    UploadModel.get(USER, "u-1").update(actions=[
+        UploadModel.status.set("parsing"), UploadModel.claim.set("holder"),
+        UploadModel.claimed_until.set(far)])
+    monkeypatch.setattr(upload_module, "BUSY_WAIT_S", 0)
+    with pytest.raises(upload_module.UploadInProgress):
+        upload_module.process_upload(cloud.uploads_bucket, key)
+    held = UploadModel.get(USER, "u-1")
+    assert (held.status, held.claim, held.claimed_until) == ("parsing", "holder", far)
+    assert _items() == []
 
 
 def test_a_claim_left_by_a_killed_delivery_is_taken_over_once_it_expires(cloud: Any,

@@ -20,10 +20,11 @@ bucket+key+etag+version so a redelivery does not even re-read the file.
 Concurrent deliveries: a delivery first claims the upload with a conditional write (`claim`,
 held until its invocation's deadline). A second delivery of the same upload while the first
 runs (a duplicate notification the idempotency record does not catch, e.g. two PUTs to one key
-with different ETags) fails with `UploadInProgress`, which Lambda retries; the retry finds the
-upload done with the same bytes and returns the first report, so the upload is parsed once and
-its report is never replaced by the duplicate's "imported 0". A claim left by a killed
-invocation expires at that invocation's deadline, so its retry can take the upload over.
+with different ETags) waits for the claim (`wait_while_busy`, bounded), then finds the upload
+done with the same bytes and returns the first report: the upload is parsed once and its report
+is never replaced by the duplicate's "imported 0". Past the bound it raises `UploadInProgress`
+and Lambda retries it. A claim left by a killed invocation expires at that invocation's
+deadline, so its retry can take the upload over.
 
 The file is streamed from S3 into a temporary file (ZIP and XLSX need to seek) and parsed as a
 stream; transactions are stored in chunks, so memory stays flat whatever the size.
@@ -35,8 +36,9 @@ import hashlib
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.exceptions import UpdateError
 
@@ -49,12 +51,15 @@ from binsync.statement.parser import StatementParser, UidMismatchError, ZoneRequ
 from binsync.statement.reader import FormatError
 from binsync.storage.models import ConnectionModel, UploadModel
 
+T = TypeVar("T")
 CHUNK = 500
 SOURCE_REF = "binance-statement"
 DEFAULT_MAX_BYTES = limits.MAX_UPLOAD_BYTES  # one limit: the API signs URLs for no more
 NEAR_DUPLICATES_LISTED = 200  # the report lists this many; the count is exact
 REFUSALS = (FormatError, UidMismatchError, limits.FileRefused)
 CLAIM_S = 900  # a claim without a known deadline lasts as long as the longest Lambda invocation
+BUSY_WAIT_S = 120  # a second delivery waits this long at most for the first to finish
+BUSY_MARGIN_S = 60  # and stops waiting this long before its own deadline, to do the work itself
 
 
 def reconcile_after_import(user_id: str, connection_id: str) -> dict[str, Any]:
@@ -141,6 +146,21 @@ def _load_upload(key: UploadKey, s3_key: str) -> UploadModel:
     if upload.s3_key and upload.s3_key != s3_key:
         raise UnknownUpload(f"object {s3_key!r} is not the key of upload {key.upload_id}")
     return upload
+
+
+def wait_while_busy(call: Callable[[], T], busy: tuple[type[BaseException], ...], deadline_ms: int) -> T:
+    """`call()`, again after a pause each time it raises one of `busy` (another delivery holds
+    the upload), until the bound: BUSY_WAIT_S, and BUSY_MARGIN_S before `deadline_ms`."""
+    until = min(deadline_ms - BUSY_MARGIN_S * 1000, (time.time() + BUSY_WAIT_S) * 1000)
+    pause = 0.2
+    while True:
+        try:
+            return call()
+        except busy:
+            if time.time() * 1000 + pause * 1000 > until:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 5.0)
 
 
 def _claim(upload: UploadModel, deadline_ms: int) -> str:
@@ -244,7 +264,8 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
     the upload lasts until then. Raises UploadInProgress while another delivery holds it."""
     upload_key = parse_key(key)
     upload = _load_upload(upload_key, key)
-    token = _claim(upload, deadline_ms or int((time.time() + CLAIM_S) * 1000))
+    deadline_ms = deadline_ms or int((time.time() + CLAIM_S) * 1000)
+    token = wait_while_busy(lambda: _claim(upload, deadline_ms), (UploadInProgress,), deadline_ms)
     try:
         return _process(upload, token, upload_key, bucket, key, version, s3)
     except BaseException:
