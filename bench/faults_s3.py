@@ -35,6 +35,7 @@ class StatementCheck:
     sums_conserved: bool = False
     uploads: list[dict[str, Any]] = field(default_factory=list)  # upload_id, status, imported, held
     deliveries: int = 0  # invocations of the parser
+    overlapped: int = 0  # of them, started while another was running (they waited for it)
     refused: int = 0  # of them, told to retry (another delivery held the upload)
     dead_letters: int = 0
 
@@ -46,8 +47,8 @@ class StatementCheck:
     def words(self) -> str:
         states = ",".join(sorted({u["status"] for u in self.uploads}))
         sums = "kept" if self.sums_conserved else "BROKEN"
-        return (f"uploads {states} x{len(self.uploads)}, {self.deliveries} deliveries ({self.refused} told "
-                f"to retry, {self.dead_letters} dead-lettered), sums {sums}")
+        return (f"uploads {states} x{len(self.uploads)}, {self.deliveries} deliveries ({self.overlapped} "
+                f"concurrent, {self.refused} told to retry, {self.dead_letters} dead-lettered), sums {sums}")
 
 
 def _statement(account: Any, start_ms: int | None = None, end_ms: int | None = None) -> bytes:
@@ -234,6 +235,8 @@ def run_statement_fault(cloud: Any, account: Any, user: str, connection_id: str,
                               "reports_equal": report == first_reports.get(upload_id)})
     calls = [c for c in cloud.router.invocations[before:] if c.function == "parse_statement"]
     check.deliveries = len(calls)
+    check.overlapped = sum(any(o is not c and o.started <= c.started < o.started + o.duration_s
+                               for o in calls) for c in calls)
     busy = ("UploadInProgress", "IdempotencyAlreadyInProgressError")
     check.refused = sum(c.error_type in busy for c in calls)
     check.dead_letters = _dead_letters(cloud)
