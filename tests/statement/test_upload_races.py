@@ -23,7 +23,7 @@ def _racing(monkeypatch: Any, parties: int = 2) -> threading.Barrier:
     too: both then go on from the same state, whatever the scheduler does."""
     from binsync.statement import upload as upload_module
 
-    barrier = threading.Barrier(parties, timeout=10)
+    barrier = threading.Barrier(parties, timeout=120)  # a loaded machine: no early break
     real = upload_module._load_upload
     calls = iter(range(parties))  # only the racing deliveries wait, not a later retry
 
