@@ -6,6 +6,10 @@ A network fault must end with every record stored once (0 lost, 0 duplicated) af
 one re-run; a credential fault must disable the connection with its reason and damage nothing
 stored (what the first, fault-free sync stored is still there, once).
 
+The statement rows (bench/faults_s3.py: a redelivered and a concurrent S3 event, overlapping
+statements in both orders) upload the account's statement after a fault-free sync: their
+expected, stored, lost and duplicated count the API records and the statement's events together.
+
 Used by tests/sync/test_fault_suite.py (profile `small`, a few faults) and by
 `python -m bench faults` (profile `reference`, every fault below).
 """
@@ -31,6 +35,8 @@ class Fault:
     # A fault of the worker rather than of Binance: a context manager around the first sync,
     # given the cloud (see killed_mid_page).
     worker: Callable[[Any], contextlib.AbstractContextManager[Any]] | None = None
+    # Uploads after the (fault-free) sync: returns the upload ids (bench.faults_s3)
+    statement: Callable[[Any, Any, str, str], list[str]] | None = None
 
 
 def _faults(**kwargs: Any) -> Callable[[], Any]:
@@ -81,6 +87,16 @@ def _lambda_timeout(cloud: Any) -> contextlib.AbstractContextManager[Any]:
     return killed_mid_page(cloud, "Sandbox.Timedout", "Task timed out after 900.00 seconds", half=False)
 
 
+def _s3(name: str) -> Callable[[Any, Any, str, str], list[str]]:
+    def run(cloud: Any, account: Any, user: str, connection_id: str) -> list[str]:
+        from bench import faults_s3
+
+        return getattr(faults_s3, name)(cloud, account, user, connection_id)
+
+    run.__name__ = name
+    return run
+
+
 # 7 of the local cloud's 8 egress addresses (127.0.0.2-9): whichever worker calls /api is banned
 BANNED_IPS = tuple(f"127.0.0.{i}" for i in range(2, 9))
 
@@ -97,6 +113,10 @@ FAULTS: tuple[Fault, ...] = (
     Fault("read permission removed mid-sync", _faults(permissions_after=60, seed=7,
                                                       permissions={"enableReading": False}),
           credential=True),
+    Fault("redelivered S3 event", _faults(seed=12), statement=_s3("redelivered")),
+    Fault("concurrent S3 events", _faults(seed=13), statement=_s3("concurrent")),
+    Fault("overlapping statements, earlier first", _faults(seed=14), statement=_s3("overlapping_in_order")),
+    Fault("overlapping statements, later first", _faults(seed=15), statement=_s3("overlapping_reversed")),
 )
 
 
@@ -113,6 +133,7 @@ class Row:
     records_reported: int = 0  # sum of the runs' `records`: must equal `stored`
     http_418_reported: int = 0  # sum of the runs' `http_418`: must equal what Binance sent
     http_418_sent: int = 0
+    statement: dict[str, Any] | None = None  # a statement row's check (bench.faults_s3.StatementCheck)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -156,8 +177,9 @@ def run_fault(cloud: Any, account: Any, fault: Fault, *, time_scale: float = 60)
     uid = str(account.uid)
     # A network fault acts from the first sync; a credential fault after a fault-free one, so
     # there is stored data it must not damage.
-    server = EmulatorServer(account, time_scale=time_scale,
-                            faults=None if fault.credential else fault.faults()).start()
+    # A statement fault acts on the uploads: its sync is fault-free too.
+    quiet = fault.credential or fault.statement is not None
+    server = EmulatorServer(account, time_scale=time_scale, faults=None if quiet else fault.faults()).start()
     try:
         allow_base_url(server.base_url)
         creds = server.credentials
@@ -179,6 +201,11 @@ def run_fault(cloud: Any, account: Any, fault: Fault, *, time_scale: float = 60)
             server.state.faults = type(server.state.faults)()  # the network is back: a re-run resumes
             run, describe = _sync(cloud, connection_id)
             done.append(run)
+        check = None
+        if fault.statement is not None:
+            from bench.faults_s3 import run_statement_fault
+
+            check = run_statement_fault(cloud, account, USER, connection_id, fault.statement)
         runs = len(done)
         if describe["status"] == "FAILED":
             cloud.fire_execution_status_change(run.execution_arn)  # disable-on-error, as EventBridge
@@ -192,9 +219,17 @@ def run_fault(cloud: Any, account: Any, fault: Fault, *, time_scale: float = 60)
             lost = len(set(before) - unique)
         outcome = describe["status"].lower() + (f" {describe['error']}" if describe.get("error") else "")
         sent = sum(c["http_418"] for c in server.counters()["ips"].values())
-        return Row(fault.name, runs, len(expected), len(stored), lost, len(stored) - len(unique), outcome,
-                   state, records_reported=sum(int(r.records or 0) for r in done),
-                   http_418_reported=sum(int(r.http_418 or 0) for r in done), http_418_sent=sent)
+        row = Row(fault.name, runs, len(expected), len(stored), lost, len(stored) - len(unique), outcome,
+                  state, records_reported=sum(int(r.records or 0) for r in done),
+                  http_418_reported=sum(int(r.http_418 or 0) for r in done), http_418_sent=sent)
+        if check is not None:  # API records and statement events together
+            row.expected += check.expected
+            row.stored += check.stored
+            row.lost += check.lost
+            row.duplicated += check.duplicated
+            row.outcome += f"; {check.words()}"
+            row.statement = {**check.__dict__, "ok": check.ok}
+        return row
     finally:
         server.stop()
 

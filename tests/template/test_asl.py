@@ -93,3 +93,26 @@ def test_a_lambda_timeout_is_retried_under_both_of_its_names(machine: dict[str, 
                 for rule in state.get("Retry", []) if "Lambda.Unknown" in rule["ErrorEquals"]]
     assert retriers
     assert all("Sandbox.Timedout" in rule["ErrorEquals"] for rule in retriers)
+
+
+def test_a_state_timeout_never_loses_a_sync(machine: dict[str, Any]) -> None:
+    """`States.Timeout` (a Task past its TimeoutSeconds or HeartbeatSeconds; Step Functions'
+    error-handling guide) must not end a sync silently: the fetch workers retry it with the
+    Lambda timeouts (the work resumes from its checkpoint), and every other Task that can fail
+    hands every error (States.ALL) to a state that records it on the run. A Task that sets a
+    timeout of its own retries or catches States.Timeout."""
+    fetchers = 0
+    for where, scope in scopes(machine):
+        for name, state in scope["States"].items():
+            if state.get("Type") != "Task":
+                continue
+            retried = {e for rule in state.get("Retry", []) for e in rule["ErrorEquals"]}
+            caught = {e for rule in state.get("Catch", []) for e in rule["ErrorEquals"]}
+            if "Sandbox.Timedout" in retried:  # a worker whose Lambda timeout is retried
+                fetchers += 1
+                assert "States.Timeout" in retried, f"{where}.{name}"
+            if "TimeoutSeconds" in state or "HeartbeatSeconds" in state:
+                assert {"States.Timeout", "States.ALL"} & (retried | caught), f"{where}.{name}"
+            if name != "RecordFailure":  # the recorder itself ends in Failed
+                assert "States.ALL" in caught or "States.Timeout" in retried, f"{where}.{name}"
+    assert fetchers == 2  # FetchWindow in the inline and in the distributed Map

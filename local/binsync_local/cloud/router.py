@@ -226,6 +226,9 @@ class InvokeRouter:
         self._log_lock = threading.Lock()
         self._originals: dict[str, Callable[..., Any]] = {}
         self.killable: set[str] = set()  # short names whose invocations kill_invocation may end
+        # Seconds before each retry of a failed asynchronous invocation. Lambda waits about 1 and
+        # then 2 minutes; locally none by default (tests), (1, 2) at the suite's time scale of 60.
+        self.async_retry_delays_s: tuple[float, ...] = ()
 
     def register(self, fn: LocalFunction) -> None:
         self.functions[fn.name] = fn
@@ -281,8 +284,11 @@ class InvokeRouter:
     def run_async(self, fn: LocalFunction, body: Any) -> tuple[bytes, bool]:
         """An asynchronous invocation (S3 notifications, InvocationType=Event): Lambda retries a
         failure `async_retries` times, then sends the event to the function's dead-letter queue.
-        Locally the retries follow at once (S3 notifications run it on the `deliveries` worker)."""
-        for _ in range(1 + fn.async_retries):
+        Locally the retries follow after `async_retry_delays_s` (none by default; S3
+        notifications run it on the `deliveries` worker)."""
+        for attempt in range(1 + fn.async_retries):
+            if attempt and attempt <= len(self.async_retry_delays_s):
+                time.sleep(self.async_retry_delays_s[attempt - 1])
             payload, errored = self.run(fn, body)
             if not errored:
                 return payload, False

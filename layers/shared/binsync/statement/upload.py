@@ -17,6 +17,15 @@ again), so a redelivered event or a re-upload of the same file changes nothing; 
 re-upload says so (`already_present`). The handler adds Powertools idempotency on
 bucket+key+etag+version so a redelivery does not even re-read the file.
 
+Concurrent deliveries: a delivery first claims the upload with a conditional write (`claim`,
+held until its invocation's deadline). A second delivery of the same upload while the first
+runs (a duplicate notification the idempotency record does not catch, e.g. two PUTs to one key
+with different ETags) waits for the claim (`wait_while_busy`, bounded), then finds the upload
+done with the same bytes and returns the first report: the upload is parsed once and its report
+is never replaced by the duplicate's "imported 0". Past the bound it raises `UploadInProgress`
+and Lambda retries it. A claim left by a killed invocation expires at that invocation's
+deadline, so its retry can take the upload over.
+
 The file is streamed from S3 into a temporary file (ZIP and XLSX need to seek) and parsed as a
 stream; transactions are stored in chunks, so memory stays flat whatever the size.
 """
@@ -26,8 +35,12 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from pynamodb.exceptions import UpdateError
 
 from binsync.model import Transaction
 from binsync.statement import limits
@@ -38,11 +51,15 @@ from binsync.statement.parser import StatementParser, UidMismatchError, ZoneRequ
 from binsync.statement.reader import FormatError
 from binsync.storage.models import ConnectionModel, UploadModel
 
+T = TypeVar("T")
 CHUNK = 500
 SOURCE_REF = "binance-statement"
 DEFAULT_MAX_BYTES = limits.MAX_UPLOAD_BYTES  # one limit: the API signs URLs for no more
 NEAR_DUPLICATES_LISTED = 200  # the report lists this many; the count is exact
 REFUSALS = (FormatError, UidMismatchError, limits.FileRefused)
+CLAIM_S = 900  # a claim without a known deadline lasts as long as the longest Lambda invocation
+BUSY_WAIT_S = 120  # a second delivery waits this long at most for the first to finish
+BUSY_MARGIN_S = 60  # and stops waiting this long before its own deadline, to do the work itself
 
 
 def reconcile_after_import(user_id: str, connection_id: str) -> dict[str, Any]:
@@ -91,6 +108,10 @@ class BadKey(ValueError):
     """The object key is not uploads/<user_id>/<upload_id>/<file name>."""
 
 
+class UploadInProgress(RuntimeError):
+    """Another delivery holds this upload: raised so that Lambda retries this one later."""
+
+
 class UnknownUpload(BadKey):
     """No upload record was created for this key by the API: the object is not imported."""
 
@@ -127,11 +148,56 @@ def _load_upload(key: UploadKey, s3_key: str) -> UploadModel:
     return upload
 
 
-def _fail(upload: UploadModel, file_name: str, reason: str, imported: int) -> dict[str, Any]:
+def wait_while_busy(call: Callable[[], T], busy: tuple[type[BaseException], ...], deadline_ms: int) -> T:
+    """`call()`, again after a pause each time it raises one of `busy` (another delivery holds
+    the upload), until the bound: BUSY_WAIT_S, and BUSY_MARGIN_S before `deadline_ms`."""
+    until = min(deadline_ms - BUSY_MARGIN_S * 1000, (time.time() + BUSY_WAIT_S) * 1000)
+    pause = 0.2
+    while True:
+        try:
+            return call()
+        except busy:
+            if time.time() * 1000 + pause * 1000 > until:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 5.0)
+
+
+def _claim(upload: UploadModel, deadline_ms: int) -> str:
+    """Hold the upload for this delivery, or raise UploadInProgress if another one holds it.
+    The update returns the item as it is now, so `upload` shows what the holder before left."""
+    token = uuid.uuid4().hex
+    now = int(time.time() * 1000)
+    try:
+        upload.update(actions=[UploadModel.claim.set(token), UploadModel.claimed_until.set(deadline_ms)],
+                      condition=UploadModel.claim.does_not_exist() | (UploadModel.claimed_until < now))
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise UploadInProgress(f"upload {upload.upload_id} is being processed by another delivery; "
+                               "retry later") from None
+    return token
+
+
+def _write(upload: UploadModel, token: str, actions: list[Any], *, release: bool = True) -> bool:
+    """Update the upload if this delivery still holds it (and let it go); False when its claim
+    expired and another delivery took the upload over: that one's outcome stands."""
+    if release:
+        actions = [*actions, UploadModel.claim.remove(), UploadModel.claimed_until.remove()]
+    try:
+        upload.update(actions=actions, condition=UploadModel.claim == token)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+def _fail(upload: UploadModel, token: str, file_name: str, reason: str, imported: int) -> dict[str, Any]:
     report: dict[str, Any] = {"error": reason, "file": file_name}
     if imported:
         report["imported_before_error"] = imported
-    upload.update(actions=[UploadModel.status.set("failed"), UploadModel.report.set(report),
+    _write(upload, token, [UploadModel.status.set("failed"), UploadModel.report.set(report),
                            UploadModel.finished_at.set(int(time.time() * 1000))])
     return {"upload_id": upload.upload_id, "status": "failed", "report": report}
 
@@ -191,14 +257,30 @@ def _store(user_id: str, uid: str, connection_id: str | None, chunk: list[Transa
 
 
 def process_upload(bucket: str, key: str, *, etag: str | None = None, version: str | None = None,
-                   s3: Any = None) -> dict[str, Any]:
-    """Parse and store one uploaded object; returns (and saves) the upload report."""
-    import boto3
+                   s3: Any = None, deadline_ms: int | None = None) -> dict[str, Any]:
+    """Parse and store one uploaded object; returns (and saves) the upload report.
 
+    `deadline_ms`: when this invocation ends at the latest (the Lambda context's); the claim on
+    the upload lasts until then. Raises UploadInProgress while another delivery holds it."""
     upload_key = parse_key(key)
     upload = _load_upload(upload_key, key)
+    deadline_ms = deadline_ms or int((time.time() + CLAIM_S) * 1000)
+    token = wait_while_busy(lambda: _claim(upload, deadline_ms), (UploadInProgress,), deadline_ms)
+    try:
+        return _process(upload, token, upload_key, bucket, key, version, s3)
+    except BaseException:
+        # whatever escaped before the handled errors: never leave the upload held (a no-op
+        # when the error path inside already failed it and let it go)
+        _fail(upload, token, upload_key.file_name, "internal error while importing; the import is retried", 0)
+        raise
+
+
+def _process(upload: UploadModel, token: str, upload_key: UploadKey, bucket: str, key: str,
+             version: str | None, s3: Any) -> dict[str, Any]:
+    import boto3
+
     previous = (upload.status, upload.content_sha256, upload.report)
-    upload.update(actions=[UploadModel.status.set("parsing")])
+    _write(upload, token, [UploadModel.status.set("parsing")], release=False)
     uid = _binance_uid(upload)
     s3 = s3 or boto3.client("s3")
     limit = limits.max_upload_bytes()
@@ -218,7 +300,7 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
         if previous[0] == "done" and previous[1] == digest and previous[2]:
             # the same bytes processed again (a late redelivery): the first report stands
             spool.close()
-            upload.update(actions=[UploadModel.status.set("done")])
+            _write(upload, token, [UploadModel.status.set("done")])
             return {"upload_id": upload_key.upload_id, "status": "done", "report": previous[2]}
         with spool:
             chunk: list[Transaction] = []
@@ -238,14 +320,14 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
         # stored; the report asks for the zone and the user uploads again with `tz`.
         report = {"error": str(exc), "file": upload_key.file_name, "needs": "tz",
                   "time_column": exc.time_header, "time_zone": exc.zone.to_dict()}
-        upload.update(actions=[UploadModel.status.set("needs_timezone"), UploadModel.report.set(report),
+        _write(upload, token, [UploadModel.status.set("needs_timezone"), UploadModel.report.set(report),
                                UploadModel.finished_at.set(int(time.time() * 1000))])
         return {"upload_id": upload_key.upload_id, "status": "needs_timezone", "report": report}
     except REFUSALS as exc:
-        return _fail(upload, upload_key.file_name, str(exc), counts["new"])
+        return _fail(upload, token, upload_key.file_name, str(exc), counts["new"])
     except Exception as exc:
         # not the file's fault (storage, a bug): say so, then let the invocation be retried
-        _fail(upload, upload_key.file_name, f"internal error while importing ({type(exc).__name__}); "
+        _fail(upload, token, upload_key.file_name, f"internal error while importing ({type(exc).__name__}); "
               "the import is retried", counts["new"])
         raise
 
@@ -280,7 +362,8 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
         "seconds": round(time.time() - started, 3),
         "bytes": size,
     }
-    upload.update(actions=[UploadModel.status.set("done"), UploadModel.report.set(report)])
+    # the rows are in: shown at once, still held while the reconciliation runs
+    _write(upload, token, [UploadModel.status.set("done"), UploadModel.report.set(report)], release=False)
     if upload.connection_id:  # every wallet again, now with this file's period covered
         report["covers_products"] = record_coverage(upload.connection_id, upload_key.upload_id,
                                                     stats["period"], wallets)
@@ -294,6 +377,6 @@ def process_upload(bucket: str, key: str, *, etag: str | None = None, version: s
         actions.append(UploadModel.binance_uid.set(str(stats["uid"])))
     if upload.file_format == "auto":
         actions.append(UploadModel.file_format.set(stats["format"] or "statement"))
-    upload.update(actions=actions)
+    _write(upload, token, actions)
     return {"upload_id": upload_key.upload_id, "status": "done", "report": report}
 

@@ -275,6 +275,10 @@ class UploadModel(Model):
     report = JSONAttribute(null=True)
     purge = BooleanAttribute(default=False)
     time_zone = UnicodeAttribute(null=True)  # explicit zone of the file's times (POST /uploads tz)
+    # The delivery processing the object holds the upload until it ends or until claimed_until
+    # (its invocation's deadline, ms): a second delivery of the same event waits its turn.
+    claim = UnicodeAttribute(null=True)
+    claimed_until = NumberAttribute(null=True)
 
 
 class CoverageModel(Model):
