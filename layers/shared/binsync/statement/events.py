@@ -334,7 +334,8 @@ class EventBuilder:
                     events.append(event)
 
         if overrides or funding:
-            txs = [self._transaction(event, overrides.get(i), funding.get(i)) for i, event in enumerate(events)]
+            txs = [self._transaction(event, overrides.get(i), funding.get(i))
+                   for i, event in enumerate(events)]
         else:
             txs = [self._transaction(event) for event in events]
         if len(txs) > 1:
