@@ -25,9 +25,13 @@ def handlers(aws: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("flusher", HANDLERS)
-def test_one_handlers_flush_keeps_every_other_handlers_metrics(handlers: dict[str, Any], flusher: str,
-                                                               capsys: Any) -> None:
+def test_one_handlers_flush_keeps_every_other_handlers_metrics(
+        handlers: dict[str, Any], flusher: str, capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from aws_lambda_powertools.metrics import MetricUnit
+
+    # Published as on AWS (an in-process CLI test of the same worker may have disabled metrics).
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    monkeypatch.delenv("POWERTOOLS_DEV", raising=False)
 
     others = [name for name in HANDLERS if name != flusher]
     for name in others:
