@@ -90,12 +90,15 @@ def test_a_delivery_that_waited_too_long_is_retried(cloud: Any, monkeypatch: Any
 
     _ensure_connection()
     key = _create_upload("u-1")
-    cloud.client("s3").put_object(Bucket=cloud.uploads_bucket, Key=key, Body=statement(ROWS))
     far = int(time.time() * 1000) + 600_000
     UploadModel.get(USER, "u-1").update(actions=[
         UploadModel.status.set("parsing"), UploadModel.claim.set("holder"),
         UploadModel.claimed_until.set(far)])
+    # Before the PUT: its own S3 delivery must give up at once too, not wait out the bound three
+    # times (Lambda's async retries) while the fixture's teardown waits for it.
     monkeypatch.setattr(upload_module, "BUSY_WAIT_S", 0)
+    cloud.client("s3").put_object(Bucket=cloud.uploads_bucket, Key=key, Body=statement(ROWS))
+    assert cloud.wait_deliveries(60)  # while BUSY_WAIT_S is still 0 for it
     with pytest.raises(upload_module.UploadInProgress):
         upload_module.process_upload(cloud.uploads_bucket, key)
     held = UploadModel.get(USER, "u-1")
