@@ -70,12 +70,17 @@ BUCKET_ARN = "arn:${AWS::Partition}:s3:::binsync-${Stage}-uploads-${AWS::Account
 S3_ACCESS = {
     "ApiFunction": {("s3:PutObject", "uploads/*"), ("s3:GetObject", "uploads/*"),
                     ("s3:GetObject", "bodies/*"), ("s3:DeleteObject", "bodies/*"),
-                    ("s3:DeleteObjectVersion", "bodies/*"), ("s3:ListBucketVersions", "?bodies/*")},
+                    ("s3:DeleteObjectVersion", "bodies/*"), ("s3:ListBucketVersions", "?bodies/*"),
+                    # run summaries over an item (storage.documents): read, deleted with the connection
+                    ("s3:GetObject", "documents/*"), ("s3:DeleteObject", "documents/*"),
+                    ("s3:DeleteObjectVersion", "documents/*"), ("s3:ListBucketVersions", "?documents/*")},
     "PlanSyncFunction": {("s3:PutObject", "plans/*"), ("s3:GetObject", "reference/*"),
                          ("s3:PutObject", "reference/*"), ("s3:ListBucket", "?reference/*")},
     "FetchWindowFunction": {("s3:GetObject", "reference/*"), ("s3:PutObject", "bodies/*")},
+    "FinishSyncFunction": {("s3:PutObject", "documents/*"), ("s3:GetObject", "documents/*")},
     "ParseStatementFunction": {("s3:GetObject", "uploads/*"), ("s3:GetObjectVersion", "uploads/*"),
-                               ("s3:PutObject", "bodies/*")},
+                               ("s3:PutObject", "bodies/*"), ("s3:PutObject", "documents/*"),
+                               ("s3:GetObject", "documents/*")},
 }
 ALLOWED_MANAGED = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",

@@ -44,6 +44,7 @@ from binsync_local.cli.sync_cmd import (
     reuse_interpreter_lambda_clients,
     run_summary,
     stored_transactions,
+    whole,
 )
 
 
@@ -381,7 +382,7 @@ def run(args: argparse.Namespace) -> int:
             verdict = "PASS" if report["after_sync"]["ok"] else "FAIL"
             sys.stderr.write(f"ground truth after the sync: {verdict} "
                              f"({report['after_sync']['items_by_source']})\n")
-            report["reconciliation"] = run_.reconciliation
+            report["reconciliation"] = whole(run_.reconciliation)
             if not args.no_statement:
                 sys.stderr.write("uploading the account statement, one file per year...\n")
                 report["statement"] = upload_statements(cloud, account, view["connection_id"], DEFAULT_USER)

@@ -214,16 +214,26 @@ def follow_run(cloud: Any, connection_id: str, run_id: str, *, timeout: float,
     return RunModel.get(connection_id, run_id)
 
 
+def whole(value: Any) -> Any:
+    """A run summary as stored, or its S3 copy when it outgrew the item (storage.documents)."""
+    from binsync.storage import documents
+
+    return documents.load(value)
+
+
 def run_summary(run: Any, execution: dict[str, Any] | None = None) -> dict[str, Any]:
+    from binsync.storage import documents  # summaries a heavy account keeps in S3
     duration = ((run.finished_at or 0) - run.started_at) / 1000 if run.finished_at else None
     out = {"run_id": run.run_id, "status": run.status, "mode": run.mode,
            "duration_s": duration, "tasks": int(run.tasks_total or 0),
            "tasks_done": int(run.tasks_done or 0), "records_new": int(run.records or 0),
            "requests": int(run.requests or 0), "weight": int(run.weight or 0),
            "http_429": int(run.http_429 or 0), "http_418": int(run.http_418 or 0),
-           "counts": run.counts, "coverage": run.coverage, "beyond_retention": run.beyond_retention,
-           "reconciliation": run.reconciliation, "completeness": run.completeness, "error": run.error,
-           **(run.near_duplicates or {})}
+           "counts": run.counts, "coverage": documents.load(run.coverage),
+           "beyond_retention": documents.load(run.beyond_retention),
+           "reconciliation": documents.load(run.reconciliation),
+           "completeness": documents.load(run.completeness), "error": run.error,
+           **(documents.load(run.near_duplicates) or {})}
     if execution is not None:
         out["execution"] = {"status": execution.get("status"), "error": execution.get("error"),
                             "cause": execution.get("cause")}
@@ -307,7 +317,7 @@ def run(args: argparse.Namespace) -> int:
             summary["exported"] = {"file": args.out, "transactions": export(stored_transactions(DEFAULT_USER),
                                                                              args.out)}
     print(json.dumps(summary, indent=2, default=str))
-    print(completeness_line(run_.completeness), file=sys.stderr)
+    print(completeness_line(whole(run_.completeness)), file=sys.stderr)
     from binsync.sync.reconcile_wallets import summary_line
 
     if isinstance(summary.get("reconciliation"), dict) and "results" in summary["reconciliation"]:

@@ -9,7 +9,7 @@ from binsync.api.schemas.connections import ConnectionOut
 from binsync.api.schemas.syncs import RunOut
 from binsync.api.schemas.transactions import AnnotationOut, TransactionOut
 from binsync.api.schemas.uploads import UploadOut
-from binsync.storage import large_items
+from binsync.storage import documents, large_items
 from binsync.storage.models import AnnotationModel, ConnectionModel, RunModel, TransactionModel, UploadModel
 from binsync.transactions.annotations import annotation_view
 
@@ -36,7 +36,7 @@ def connection_view(conn: ConnectionModel, *, same_account_as: list[str],
         mining_accounts=list(conn.mining_accounts or []),
         last_sync_at=_int(conn.last_sync_at), last_success_at=_int(conn.last_success_at),
         current_run=run_view(run, with_products=True) if run is not None else None,
-        completeness=conn.completeness,
+        completeness=documents.load(conn.completeness),
     )
 
 
@@ -68,5 +68,12 @@ def upload_view(upload: UploadModel) -> UploadOut:
     return UploadOut(
         upload_id=upload.upload_id, connection_id=upload.connection_id, file_name=upload.file_name,
         format=upload.file_format, status=upload.status, created_at=int(upload.created_at),
-        finished_at=_int(upload.finished_at), report=upload.report,
+        finished_at=_int(upload.finished_at), report=_whole_report(upload.report),
     )
+
+
+def _whole_report(report: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A heavy account's reconciliation after an import is kept in S3 (storage.documents)."""
+    if not report or not documents.is_offloaded(report.get("reconciliation")):
+        return report
+    return {**report, "reconciliation": documents.load(report["reconciliation"])}

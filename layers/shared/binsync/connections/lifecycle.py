@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist
 from binsync.binance.signing import Credentials
 from binsync.connections import registration, secrets
 from binsync.connections.errors import Conflict, InvalidInput, KeyRefused, NotFound
-from binsync.storage import large_items
+from binsync.storage import documents, large_items
 from binsync.storage.models import (
     AnnotationModel,
     ConnectionModel,
@@ -374,6 +374,7 @@ def delete_connection(user_id: str, connection_id: str, *, purge_annotations: bo
     with RunModel.batch_write() as batch:
         for run in plan.runs:
             batch.delete(run)
+    documents.delete_connection_documents(user_id, connection_id)  # the runs' summaries kept in S3
     from binsync.transactions.erasure import detach_connection  # kept items no longer name it
 
     replacement = plan.other_connections[0] if plan.other_connections else None

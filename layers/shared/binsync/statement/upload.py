@@ -49,6 +49,7 @@ from binsync.statement.merge import MergeResult, reconcile_statement_transaction
 from binsync.statement.near_duplicates import flag_near_duplicates
 from binsync.statement.parser import StatementParser, UidMismatchError, ZoneRequiredError
 from binsync.statement.reader import FormatError
+from binsync.storage import documents
 from binsync.storage.models import ConnectionModel, UploadModel
 
 T = TypeVar("T")
@@ -371,7 +372,12 @@ def _process(upload: UploadModel, token: str, upload_key: UploadKey, bucket: str
         completeness = reassess_after_import(upload.user_id, upload.connection_id, report["reconciliation"])
         if completeness is not None:
             report["completeness"] = completeness.get("state") or completeness
-    actions = [UploadModel.status.set("done"), UploadModel.report.set(report),
+    stored = report
+    if upload.connection_id and report.get("reconciliation") is not None:  # a heavy account's: S3
+        stored = {**report, "reconciliation": documents.fit(
+            report["reconciliation"], user_id=upload.user_id, connection_id=upload.connection_id,
+            name=f"upload-{upload_key.upload_id}-reconciliation")}
+    actions = [UploadModel.status.set("done"), UploadModel.report.set(stored),
                UploadModel.finished_at.set(int(time.time() * 1000)), UploadModel.content_sha256.set(digest)]
     if not upload.binance_uid and stats["uid"]:
         actions.append(UploadModel.binance_uid.set(str(stats["uid"])))

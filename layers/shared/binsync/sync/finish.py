@@ -18,6 +18,7 @@ from typing import Any
 
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.events.failures import reset_transient_failures
+from binsync.storage import documents
 from binsync.storage.models import ConnectionModel, RunModel
 from binsync.sync import binance_io, completeness, ledger, markets
 from binsync.sync.errors import AUTH_ERRORS
@@ -42,7 +43,7 @@ def summarise(run: RunModel) -> dict[str, Any]:
     """Per-product counts, coverage and what lies beyond the API's reach, from the task rows."""
     counts: dict[str, int] = defaultdict(int)
     tasks_by_product: dict[str, list[Any]] = defaultdict(list)
-    beyond = list(run.beyond_retention or [])
+    beyond = list(documents.load(run.beyond_retention) or [])
     records_by_endpoint_variant: dict[tuple[str, str], int] = defaultdict(int)
     incomplete = []
     too_large: list[str] = []  # permanent: the same record fails every sync (large_items)
@@ -88,7 +89,7 @@ def summarise(run: RunModel) -> dict[str, Any]:
                                  "symbols": unwalked,
                                  "reason": "the income ledger names these symbols but no fill task walked "
                                            "them; the next sync walks them"})
-    coverage = dict(run.coverage or {})
+    coverage = dict(documents.load(run.coverage) or {})
     for product, tasks in tasks_by_product.items():
         entry = dict(coverage.get(product) or {})
         if gaps.get(product):
@@ -275,12 +276,17 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     else:
         count_stored(run, summary)
     finished = now_ms()
+
+    def fit(name: str, value: Any) -> Any:  # a heavy account's summaries exceed an item: S3
+        return documents.fit(value, user_id=user_id, connection_id=connection_id, name=name)
+
     base = [RunModel.counts.set(summary["counts"]), RunModel.records.set(sum(summary["counts"].values())),
-            RunModel.coverage.set(summary["coverage"]),
-            RunModel.beyond_retention.set(summary["beyond_retention"]), RunModel.finished_at.set(finished),
-            RunModel.near_duplicates.set(summary["near_duplicates"])]
+            RunModel.coverage.set(fit("coverage", summary["coverage"])),
+            RunModel.beyond_retention.set(fit("beyond_retention", summary["beyond_retention"])),
+            RunModel.finished_at.set(finished),
+            RunModel.near_duplicates.set(fit("near_duplicates", summary["near_duplicates"]))]
     if error:
-        state = record_coverage(run, summary)
+        state = fit("completeness", record_coverage(run, summary))
         run.update(actions=[*base, RunModel.status.set("failed"), RunModel.error.set(error),
                             RunModel.tasks_failed.set(len(summary["incomplete"])),
                             RunModel.completeness.set(state)])
@@ -302,8 +308,9 @@ def finish_run(user_id: str, connection_id: str, run_id: str, *, client: Any = N
     margin = margin_capital_flow_check(run, summary)
     if margin is not None:
         reconciliation = {**reconciliation, "margin_capital_flow": margin}
-    state = record_coverage(run, summary, reconciliation)
-    run.update(actions=[*base, RunModel.status.set("succeeded"), RunModel.reconciliation.set(reconciliation),
+    state = fit("completeness", record_coverage(run, summary, reconciliation))
+    run.update(actions=[*base, RunModel.status.set("succeeded"),
+                        RunModel.reconciliation.set(fit("reconciliation", reconciliation)),
                         RunModel.completeness.set(state)])
     connection.update(actions=[ConnectionModel.last_success_at.set(finished),
                                ConnectionModel.completeness.set(state),
@@ -364,11 +371,16 @@ def fail_run(user_id: str, connection_id: str, run_id: str, error: dict[str, Any
         pass
     if run.error and run.error.get("type") == name:
         user_message = run.error.get("user_message")
+    # The Plan writes the task rows: a run that has them failed later, in its Finish.
+    planned = int(run.tasks_total or 0) > 0
+    what = (f"the sync read its tasks but could not finish ({name}): its result is not assessed"
+            if planned else f"the sync could not be planned ({name}): nothing was read")
     record = {"type": name, "message": message[:1000],
-              "user_message": user_message or "The sync could not be planned; it will be retried."}
+              "user_message": user_message or (
+                  "The sync read the history but could not record its result; it will be retried."
+                  if planned else "The sync could not be planned; it will be retried.")}
     nothing = completeness.assess([completeness.Gap(
-        "*", "*", completeness.UNREAD, f"the sync could not be planned ({name}): nothing was read",
-        run.window_start, run.window_end)]).to_dict()
+        "*", "*", completeness.UNREAD, what, run.window_start, run.window_end)]).to_dict()
     run.update(actions=[RunModel.status.set("failed"), RunModel.finished_at.set(now_ms()),
                         RunModel.error.set(record), RunModel.completeness.set(nothing)])
     return {"outcome": "failed", "error": name, "cause": _cause(run, record), "run_id": run_id}

@@ -16,6 +16,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from binsync.binance.catalogue import ENDPOINTS
+from binsync.storage import documents
 from binsync.storage.models import RunModel, TaskModel
 
 log = logging.getLogger(__name__)
@@ -95,10 +96,12 @@ def live_progress(run: RunModel, *, with_products: bool = True) -> dict[str, Any
         "http_418": int(run.http_418 or 0),
     }
     if run.status in ("succeeded", "failed"):
-        view.update(counts=run.counts, coverage=run.coverage, beyond_retention=run.beyond_retention,
-                    reconciliation=run.reconciliation, completeness=run.completeness, error=run.error)
+        load = documents.load  # a heavy account's summaries are kept whole in S3
+        view.update(counts=run.counts, coverage=load(run.coverage),
+                    beyond_retention=load(run.beyond_retention), reconciliation=load(run.reconciliation),
+                    completeness=load(run.completeness), error=run.error)
         # pairs the user confirms or dismisses, listed as the upload report lists them
-        view.update(run.near_duplicates or {"near_duplicate_count": 0, "near_duplicates": []})
+        view.update(load(run.near_duplicates) or {"near_duplicate_count": 0, "near_duplicates": []})
     elif with_products and run.status == "running":
         try:
             view["counts"] = {p: c.get("records", 0) for p, c in task_summary(run.run_id).items()}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from binsync.storage import documents
 from binsync.storage.models import ConnectionModel, RunModel
 from binsync.sync import ledger
 
@@ -36,8 +37,9 @@ def reassess_connection(user_id: str, connection_id: str,
     if run is None:
         return None
     if not reconciliation or reconciliation.get("error"):
-        reconciliation = run.reconciliation
+        reconciliation = documents.load(run.reconciliation)
     state = assess_run(run, summarise(run), ledger.load(connection_id), reconciliation)
     connection = ConnectionModel.get(user_id, connection_id)  # a deleted connection: DoesNotExist
-    connection.update(actions=[ConnectionModel.completeness.set(state)])
+    stored = documents.fit(state, user_id=user_id, connection_id=connection_id, name="completeness")
+    connection.update(actions=[ConnectionModel.completeness.set(stored)])
     return state

@@ -12,6 +12,7 @@ import time
 from calendar import timegm
 from typing import Any
 
+from binsync.storage import documents
 from binsync.storage.models import ConnectionModel, RunModel, UploadModel
 from binsync.sync import binance_io
 from binsync.sync.reconcile_wallets import Context, StoredLedger, reconcile, stored_ledger
@@ -43,7 +44,7 @@ NO_MINING_ACCOUNT = ("not read: no mining account is named for this connection (
 
 def unread_products(run: RunModel | None) -> dict[str, str]:
     out = {}
-    for product, entry in ((run.coverage or {}) if run else {}).items():
+    for product, entry in ((documents.load(run.coverage) or {}) if run else {}).items():
         if entry.get("not_planned"):
             reasons = [str(n.get("reason", "")) for n in entry["not_planned"] if isinstance(n, dict)]
             out[product] = "not planned: " + "; ".join(sorted(set(reasons)))[:200]
@@ -84,7 +85,7 @@ def reconcile_connection(user_id: str, connection_id: str, *, run: RunModel | No
         log.warning("exchangeInfo for reconciliation failed: %s", type(exc).__name__)
         listed = None
     ctx = Context(now_ms=now, first_sync_ms=_first_sync_ms(connection_id, now),
-                  beyond_retention=list((run.beyond_retention or []) if run else []),
+                  beyond_retention=list((documents.load(run.beyond_retention) or []) if run else []),
                   statement_periods=statement_periods(user_id, connection_id), listed_assets=listed,
                   unread_products=unread_products(run))
     if not connection.mining_accounts:  # pool payouts move Funding: a difference there may be one
