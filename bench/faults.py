@@ -139,6 +139,13 @@ class Row:
         return dict(self.__dict__)
 
 
+def headline(reason: str, limit: int = 100) -> str:
+    """What happened and when, from a disabled connection's reason: its text before the cause
+    (a fixed cut of 60 characters ended mid-date, "on 2026-12-02 at )")."""
+    head = reason.split(": ", 1)[0]
+    return head if len(head) <= limit else head[: limit - 3] + "..."
+
+
 def _stored_ids(uid: str) -> list[str]:
     from binsync.storage.models import TransactionModel, account_key
 
@@ -212,7 +219,7 @@ def run_fault(cloud: Any, account: Any, fault: Fault, *, time_scale: float = 60)
         stored = _stored_ids(uid)
         connection = ConnectionModel.get(USER, connection_id)
         reason = connection.status_reason
-        state = connection.status + (f" ({reason[:60]})" if reason else "")
+        state = connection.status + (f" ({headline(reason)})" if reason else "")
         unique = set(stored)
         lost = len(expected - unique)
         if fault.credential:  # nothing stored before the fault may be damaged

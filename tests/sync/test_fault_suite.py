@@ -43,5 +43,6 @@ def check_fault(cloud: Any, account: Any, monkeypatch: Any, fault: Any) -> None:
         assert row.http_418_sent > 0, row  # the bans did happen
     if fault.credential:
         assert row.connection.startswith("disabled ("), row
+        assert row.connection.endswith(" UTC)"), row  # the reason says when, in full
     else:
         assert row.outcome.split(";")[0] == "succeeded" and row.stored == row.expected, row
