@@ -248,9 +248,12 @@ def _store(user_id: str, uid: str, connection_id: str | None, chunk: list[Transa
     unique = fuller.to_write
     counts["fragments_dropped"] += fuller.dropped
     counts["fragments_completed"] += fuller.replaced
+    counts["fragments_united"] += fuller.united
+    counts["overlaps_not_united"] += fuller.not_united
     unique, found = flag_near_duplicates(user_id, uid, unique)  # stored, marked, and reported
     near.extend(found)
     written = write_transactions(unique, user_id=user_id, connection_id=connection_id)
+    fuller.delete_superseded()  # only now: what replaces them is stored, no row is ever lost
     counts["new"] += written.new
     counts["updated"] += written.updated
     counts["unchanged"] += written.unchanged
@@ -290,7 +293,8 @@ def _process(upload: UploadModel, token: str, upload_key: UploadKey, bucket: str
     # the zone: header, then the file name, then the upload's explicit tz (statement.timezone)
     parser = StatementParser(uid=uid, expected_uid=uid, source_ref=SOURCE_REF,
                              file_name=upload.file_name or upload_key.file_name, tz=upload.time_zone)
-    counts = {"new": 0, "updated": 0, "unchanged": 0, "fragments_dropped": 0, "fragments_completed": 0}
+    counts = {"new": 0, "updated": 0, "unchanged": 0, "fragments_dropped": 0, "fragments_completed": 0,
+              "fragments_united": 0, "overlaps_not_united": 0}
     merged = MergeResult()
     near: list[dict[str, Any]] = []  # statement events an API event matches in amounts, not in time
     own_ids: set[str] = set()
@@ -349,6 +353,9 @@ def _process(upload: UploadModel, token: str, upload_key: UploadKey, bucket: str
         # events cut by an export boundary (statement.fragments): rows already stored, or completed
         "fragments_already_stored": counts["fragments_dropped"],
         "fragments_completed": counts["fragments_completed"],
+        # stored events partly overlapping one of this file: stored again as their rows' union
+        "fragments_united": counts["fragments_united"],
+        "overlaps_not_united": counts["overlaps_not_united"],  # rows not recoverable: both kept
         # stored with meta.near_duplicate_of: the user confirms (delete) or dismisses each one
         "near_duplicate_count": len(near),
         "near_duplicates": near[:NEAR_DUPLICATES_LISTED],
