@@ -26,7 +26,7 @@ def test_fault_loses_and_duplicates_nothing(cloud: Any, account: Any, monkeypatc
     check_fault(cloud, account, monkeypatch, fault)
 
 
-def check_fault(cloud: Any, account: Any, monkeypatch: Any, fault: Any) -> None:
+def check_fault(cloud: Any, account: Any, monkeypatch: Any, fault: Any) -> Any:
     monkeypatch.setenv("SYNC_ONLY_ENDPOINTS", ",".join(suite.CHECKED))
     row = suite.run_fault(cloud, account, fault)
     print(suite.table([row]))
@@ -46,3 +46,4 @@ def check_fault(cloud: Any, account: Any, monkeypatch: Any, fault: Any) -> None:
         assert row.connection.endswith(" UTC)"), row  # the reason says when, in full
     else:
         assert row.outcome.split(";")[0] == "succeeded" and row.stored == row.expected, row
+    return row

@@ -80,7 +80,7 @@ def test_custom_errors_are_exception_classes_of_the_shared_package(machine: dict
     for source in (ROOT / "layers/shared/binsync").rglob("*.py"):
         tree = ast.parse(source.read_text())
         defined |= {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
-    custom = {n for n in error_names(machine) if not n.startswith(("States.", "Lambda.", "Sandbox."))}
+    custom = {n for n in error_names(machine) if not n.startswith(("States.", "Lambda.", "Sandbox.", "Runtime."))}
     assert custom, "the workflow should retry/catch the domain's own errors"
     assert custom <= defined, f"ASL names errors no binsync class has: {sorted(custom - defined)}"
 
@@ -93,6 +93,17 @@ def test_a_lambda_timeout_is_retried_under_both_of_its_names(machine: dict[str, 
                 for rule in state.get("Retry", []) if "Lambda.Unknown" in rule["ErrorEquals"]]
     assert retriers
     assert all("Sandbox.Timedout" in rule["ErrorEquals"] for rule in retriers)
+
+
+def test_a_worker_crash_is_retried_inside_its_run(machine: dict[str, Any]) -> None:
+    """A worker whose process dies (out of memory, a signal) ends with the runtime's
+    `Runtime.ExitError`, which Step Functions passes through as the error name. The fetch is
+    idempotent and checkpointed, so every retrier of a Lambda timeout retries a crash too: the
+    crash stays inside one run instead of failing it SyncIncomplete until the next sync."""
+    retriers = [rule for _, scope in scopes(machine) for state in scope["States"].values()
+                for rule in state.get("Retry", []) if "Sandbox.Timedout" in rule["ErrorEquals"]]
+    assert len(retriers) == 2  # FetchWindow in the inline and in the distributed Map
+    assert all("Runtime.ExitError" in rule["ErrorEquals"] for rule in retriers)
 
 
 def test_a_state_timeout_never_loses_a_sync(machine: dict[str, Any]) -> None:
