@@ -80,7 +80,8 @@ def test_custom_errors_are_exception_classes_of_the_shared_package(machine: dict
     for source in (ROOT / "layers/shared/binsync").rglob("*.py"):
         tree = ast.parse(source.read_text())
         defined |= {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
-    custom = {n for n in error_names(machine) if not n.startswith(("States.", "Lambda.", "Sandbox.", "Runtime."))}
+    aws_names = ("States.", "Lambda.", "Sandbox.", "Runtime.")
+    custom = {n for n in error_names(machine) if not n.startswith(aws_names)}
     assert custom, "the workflow should retry/catch the domain's own errors"
     assert custom <= defined, f"ASL names errors no binsync class has: {sorted(custom - defined)}"
 
