@@ -49,7 +49,7 @@ def nonzero(sums: dict) -> dict:
 
 def assert_conserved(txs: list[Transaction], stats: ParseStats) -> None:
     """Legs per (asset, wallet) == the file's Change sums of accepted rows."""
-    assert nonzero(legs_sum(txs)) == nonzero(stats.sums)
+    assert nonzero(legs_sum(txs)) == nonzero(stats.balance_sums())
 
 
 def legs_of(tx: Transaction) -> set[tuple[str, str, str, str]]:

@@ -111,6 +111,12 @@ CORPUS.update({
     # LocalCrypto's workbook of one sheet XML and nothing else (named binance.xlsx in its test)
     "localcrypto_sheet_xml_only.xlsx": ("+01:00", "request", {11: "2026-03-09 00:28:25"}, set()),
 })
+# GiacenzeCrypto's Simple Earn twins (2026 exports write each bonus on Earn and on Spot)
+CORPUS.update({
+    "giacenze_earn_reward_twins.csv": (None, "header", {2: "2024-03-15 03:16:11", 3: "2024-03-15 04:19:06"},
+                                       set()),
+    "giacenze_earn_reward_records_unpaired.csv": (None, "header", {2: "2024-03-19 05:35:28"}, set()),
+})
 ONE_SIDED["fifo_ts_unpaired_buy.csv"] = {4}
 ONE_SIDED["localcrypto_sheet_xml_only.xlsx"] = {11}
 SWAP_KINDS = {"trade", "convert", "dust", "card_buy"}
@@ -148,8 +154,13 @@ def test_corpus_file(name):
         for _line, _time, account, _op, coin, change, _remark in tx.source.raw:
             key = (coin, account_wallet(account))
             own[key] = own.get(key, Decimal(0)) + Decimal(change)
+        if "reward_record" in tx.meta:  # Binance's record of a reward another row pays: no legs
+            record = tx.meta["reward_record"]
+            assert not tx.legs and own == {(record["asset"], record["wallet"]): Decimal(record["amount"])}
+            continue
         assert legs_sum([tx]) == own, tx.meta["lines"]
-    assert legs_sum(txs) == stats.sums
+    assert legs_sum(txs) == stats.balance_sums()
+    assert stats.reward_records.records == sum("reward_record" in tx.meta for tx in txs)
 
     # no trade one-sided (unless the file holds only that side, flagged), none swapping an asset
     # for itself

@@ -162,3 +162,14 @@ def test_an_event_cut_by_the_export_boundary_keeps_its_id():
     (whole,), _ = parse(statement(fill + fee))
     assert cut.id == whole.id and len(whole.legs) == 3 and len(cut.legs) == 2
     assert set(cut.meta["rows"]) < set(whole.meta["rows"])
+
+
+def test_savings_distribution_into_the_ld_token_is_one_transfer_not_income():
+    # everytrade's testSimpleEarn4/5: LDBTC +0.0115598 and BTC -0.0115598 in one second (a
+    # deposit and a withdrawal of BTC there); a lone row is still interest
+    txs, _ = _parse("everytrade_earn_rewards_40360729.csv", None)
+    pair = _by_line(txs)[3]
+    assert pair is _by_line(txs)[4] and pair.kind == "transfer" and pair.meta["receipt_token"] == "LDBTC"
+    assert not [tx for tx in txs if tx.kind == "interest" and any(leg.amount < 0 for leg in tx.legs)]
+    lone, _ = parse(statement([("2020-11-27 08:55:38", "Spot", "Savings distribution", "BTC", "0.0001")]))
+    assert [tx.kind for tx in lone] == ["interest"]

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from binsync.model import Leg, Source, Transaction, transaction_id
-from binsync.statement.operations import SINGLE, TRANSFER, UNKNOWN, OpSpec
+from binsync.statement.operations import SAVINGS, SINGLE, TRANSFER, UNKNOWN, OpSpec
 
 # Row tuple layout (built by parser.py; tuples are cheaper than objects at 10^6 rows).
 LINE, SEC, WALLET, ACCOUNT, OP, SPEC, COIN, AMOUNT, REMARK, OPKEY, OCC, TIME_TEXT, CHANGE_TEXT = range(13)
@@ -204,6 +204,26 @@ def _split_transfer(rows: list[Row]) -> list[tuple[list[Row], str | None]]:
     return out
 
 
+def _split_savings(rows: list[Row]) -> list[tuple[list[Row], str | None]]:
+    """`Savings distribution` rows of one second and wallet. A coin and its `LD` receipt token
+    moving by the same amount in opposite directions (BTC -a, LDBTC +a) are the coin entering
+    flexible savings, or leaving it: one transfer (everytrade-plugins books the two rows as a
+    withdrawal and a deposit of BTC). Any other row is interest on its own."""
+    out: list[tuple[list[Row], str | None]] = []
+    free = list(rows)
+    while free:
+        row = free.pop(0)
+        coin, amount = row[COIN], row[AMOUNT]
+        partner = coin[2:] if coin.startswith("LD") else f"LD{coin}"
+        match = next((i for i, other in enumerate(free)
+                      if amount and other[COIN] == partner and other[AMOUNT] == -amount), None)
+        if match is None:
+            out.append(([row], None))
+        else:
+            out.append(([row, free.pop(match)], "transfer"))
+    return out
+
+
 def _swaps_itself(rows: list[Row]) -> bool:
     """A swap event that receives and pays the same coin and nothing else pairs it: a `Binance
     Convert` of USDT -6.2 / +6.2 in one second (a Rust tax tool's fixture: "a no-op"). It is kept
@@ -293,7 +313,7 @@ class EventBuilder:
                 continue
             if key[1] == TRANSFER:
                 join = not _transfer_complete(current) and not _transfer_complete(nxt)
-            elif key[2] == UNKNOWN:
+            elif key[2] == UNKNOWN or key[2] == SAVINGS:
                 join = False
             else:
                 join = not _swap_complete(current) or _only_fees(nxt)
@@ -314,6 +334,11 @@ class EventBuilder:
                     events.append(event)
             elif key[2] == UNKNOWN:
                 events.append(group)
+            elif key[2] == SAVINGS:
+                for event, kind in _split_savings(group):
+                    if kind is not None:
+                        overrides[len(events)] = kind
+                    events.append(event)
             elif key[2] in CHAIN_FAMILIES:
                 split = _split_chain(group, key[2])
                 for event, kind in split:
@@ -388,6 +413,13 @@ class EventBuilder:
             meta["unknown_operation"] = first[OP]
         if funds:
             meta["funds_card_buy"] = funds
+        if kind_override == "transfer" and spec.family == SAVINGS:
+            meta["receipt_token"] = next(row[COIN] for row in event if row[COIN].startswith("LD"))
+        if spec.paid_by is not None:  # a record of a payment another row books (one row, SINGLE)
+            meta["reward_record"] = {"paid_by": spec.paid_by, "asset": first[COIN],
+                                     "amount": first[CHANGE_TEXT], "wallet": first[WALLET]}
+            meta["detail_of"] = f"the statement row {spec.paid_by!r} that pays it"
+            legs = {}
         description = " / ".join(ops)
         if kind == "withdrawal":
             meta["fee_included"] = True  # the one row is -(amount + network fee); spec §6.6

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 SINGLE = "single"
 TRANSFER = "transfer"
 UNKNOWN = "unknown"
+# `Savings distribution`: interest, or a coin and its `LD` savings token moving together
+SAVINGS = "savings_distribution"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +32,13 @@ class OpSpec:
     family: str  # SINGLE, TRANSFER, UNKNOWN or a swap family name
     fee: bool = False  # negative rows are fees (role "fee")
     known: bool = True
+    # a record of a movement another row books (`reward_records.py`): that row's Operation; the
+    # record's own event has no legs
+    paid_by: str | None = None
 
     @property
     def is_swap(self) -> bool:
-        return self.family not in (SINGLE, TRANSFER, UNKNOWN)
+        return self.family not in (SINGLE, TRANSFER, UNKNOWN, SAVINGS)
 
 
 # (kind, family, fee, names...). Order inside a tuple is irrelevant; names are normalised.
@@ -96,9 +101,11 @@ _TABLE: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
     # §4.5 income
     ("interest", SINGLE, False, (
         "Simple Earn Flexible Interest", "Simple Earn Flexible realTimeApr Interest",
-        "Simple Earn Locked Interest", "Savings Interest", "Savings distribution",
-        "Launchpool Interest",
+        "Simple Earn Locked Interest", "Savings Interest", "Launchpool Interest",
     )),
+    # old flexible savings: a row alone is interest; BTC -a with LDBTC +a in one second is the
+    # coin entering savings as its receipt token (events._split_savings), and back
+    ("interest", SAVINGS, False, ("Savings distribution",)),
     ("reward", SINGLE, False, (
         "Simple Earn Locked Rewards", "POS savings interest", "Staking Rewards",
         "ETH 2.0 Staking Rewards", "DOT Staking Rewards", "SOL Staking Rewards", "ADA Staking Rewards",
@@ -178,6 +185,19 @@ CATALOGUE: dict[str, OpSpec] = {}
 for _kind, _family, _fee, _names in _TABLE:
     for _name in _names:
         CATALOGUE[normalise(_name)] = OpSpec(_kind, _family, _fee)
+
+# 2026 exports book each Simple Earn bonus twice (spec §11; GiacenzeCrypto's RicompenseEarnDoppie,
+# checked there against the app's Rewards history): a record on Account Earn, and the payment on
+# Spot, same coin and amount, usually 0-2 h later. The Spot row is the money (exports before 2026
+# have only it), so the Earn row is a record of it: kept, linked to its payment, never a credit.
+REWARD_RECORDS: dict[str, str] = {
+    "Simple Earn Flexible - Rewards Income": "Simple Earn Flexible Interest",
+    "Simple Earn Locked - Rewards Income": "Simple Earn Locked Rewards",
+}
+for _record, _payment in REWARD_RECORDS.items():
+    CATALOGUE[normalise(_record)] = OpSpec(CATALOGUE[normalise(_payment)].kind, SINGLE,
+                                           paid_by=_payment)
+REWARD_PAYMENTS = frozenset(normalise(payment) for payment in REWARD_RECORDS.values())
 
 _FUTURES_FEE = OpSpec("fee", SINGLE, True)
 _TRANSFER = OpSpec("transfer", TRANSFER)

@@ -32,6 +32,7 @@ from binsync.statement import limits
 from binsync.statement.events import CHAIN_GAP_S, EventBuilder
 from binsync.statement.operations import account_wallet, lookup, normalise
 from binsync.statement.reader import _ALIASES, FormatError, Table, open_table
+from binsync.statement.reward_records import RewardRecordStats, pair_reward_records
 from binsync.statement.timezone import Zone, local_to_utc, parse_zone, resolve_zone
 
 MAX_SPAN = 300  # seconds of uninterrupted activity held in one cluster
@@ -86,11 +87,23 @@ class ParseStats:
     zone: dict[str, Any] | None = None  # which zone the times were read in, and why
     out_of_order_beyond_memory: int = 0
     layout: str = ""  # header | shape | headerless
+    # Simple Earn reward records on Account Earn (their Spot row holds the money)
+    reward_records: RewardRecordStats = field(default_factory=RewardRecordStats)
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected_count += 1
         if len(self.rejected) < MAX_REJECTED_KEPT:
             self.rejected.append(Rejected(line, reason))
+
+    def balance_sums(self) -> dict[tuple[str, str], Decimal]:
+        """The Change sums the events' legs add up to: the file's, less the reward records'
+        (rows that record a payment another row books)."""
+        out = dict(self.sums)
+        for key, amount in self.reward_records.sums.items():
+            out[key] = out.get(key, Decimal(0)) - amount
+            if not out[key]:
+                del out[key]
+        return out
 
     def period(self) -> dict[str, str] | None:
         if self.first_sec is None or self.last_sec is None:
@@ -110,6 +123,7 @@ class ParseStats:
             "rejected_count": self.rejected_count,
             "rejected": [r.to_dict() for r in self.rejected],
             "unknown_operations": dict(sorted(self.unknown_operations.items())),
+            "reward_records": self.reward_records.to_dict(),
             "period": self.period(),
             "sums": [{"asset": coin, "wallet": wallet, "change": format_decimal(total)}
                      for (coin, wallet), total in sorted(self.sums.items())],
@@ -258,7 +272,7 @@ class StatementParser:
 
             source = iter_waltio_transactions(table, self)
         else:
-            source = self._statement(table)
+            source = pair_reward_records(self._statement(table), self.stats.reward_records)
         for tx in source:
             self.stats.transactions += 1
             yield tx

@@ -362,6 +362,8 @@ def _process(upload: UploadModel, token: str, upload_key: UploadKey, bucket: str
         "rejected_count": stats["rejected_count"],
         "rejected": stats["rejected"],
         "unknown_operations": stats["unknown_operations"],
+        # Simple Earn reward records on Account Earn: kept with no legs, linked to their Spot payment
+        "reward_records": stats["reward_records"],
         "period": stats["period"],
         "time_zone": stats["time_zone"],  # which zone the times were read in, and why
         "layout": stats["layout"],
