@@ -217,6 +217,7 @@ class Meter:
         ops: Counter[str] = Counter()
         wru = rru = 0.0
         by_table: dict[str, dict[str, float]] = {}
+        by_operation: dict[str, dict[str, float]] = {}  # "transactions.BatchGetItem" -> units
         with self.lock:
             for t, svc, op, table, w, r in self.calls:
                 if start <= t < end:
@@ -227,7 +228,11 @@ class Meter:
                         units = by_table.setdefault(table, {"wru": 0.0, "rru": 0.0})
                         units["wru"] += w
                         units["rru"] += r
-        return {"ops": dict(ops), "wru": wru, "rru": rru, "by_table": by_table}
+                        units = by_operation.setdefault(f"{table}.{op}", {"wru": 0.0, "rru": 0.0, "calls": 0})
+                        units["wru"] += w
+                        units["rru"] += r
+                        units["calls"] += 1
+        return {"ops": dict(ops), "wru": wru, "rru": rru, "by_table": by_table, "by_operation": by_operation}
 
 
 def _narrowed(params: dict[str, Any]) -> bool:
@@ -389,6 +394,8 @@ def _scenario(cloud: Any, meter: Meter, start: float, end: float,
         "wru": calls["wru"],
         "rru": calls["rru"],
         "units_by_table": {k: {u: round(n, 1) for u, n in v.items()} for k, v in calls["by_table"].items()},
+        "units_by_operation": {k: {u: round(n, 1) for u, n in v.items()}
+                               for k, v in sorted(calls["by_operation"].items())},
         "aws_calls": calls["ops"],
         "log_bytes": (logs.between(start, end) if logs else 0)
         + sum(logbytes.platform_bytes(i.duration_s, memory.get(i.function, 512)) for i in invocations),

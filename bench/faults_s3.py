@@ -60,14 +60,15 @@ def _statement(account: Any, start_ms: int | None = None, end_ms: int | None = N
 
 
 def _truth(account: Any) -> tuple[dict[str, Any], dict[tuple[str, str], Decimal]]:
-    """The whole statement's events by id, and its Change sums per (coin, Account)."""
+    """The whole statement's events by id, and its Change sums per (coin, Account) less the
+    Simple Earn reward records (rows that move no balance: their payment does)."""
     from binsync.statement.parser import StatementParser
     from binsync.statement.upload import SOURCE_REF
 
     uid = str(account.uid)
     parser = StatementParser(uid=uid, expected_uid=uid, source_ref=SOURCE_REF, file_name="statement.csv")
     events = {tx.id: tx for tx in parser.parse(io.BytesIO(_statement(account)))}
-    return events, {k: v for k, v in parser.stats.sums.items() if v != 0}
+    return events, {k: v for k, v in parser.stats.balance_sums().items() if v != 0}
 
 
 def _ticket(cloud: Any, user: str, connection_id: str, name: str, data: bytes) -> tuple[str, str]:

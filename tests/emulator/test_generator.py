@@ -18,6 +18,9 @@ from emulator_support import FIXED_NOW
 ACCOUNT_TO_WALLET = {v: k for k, v in ACCOUNT_NAMES.items()}
 
 
+REWARD_RECORDS = frozenset({"Simple Earn Flexible - Rewards Income", "Simple Earn Locked - Rewards Income"})
+
+
 def statement_sums(account) -> tuple[dict, list[list[str]]]:
     buf = io.StringIO()
     write_statement(account, buf)
@@ -25,6 +28,8 @@ def statement_sums(account) -> tuple[dict, list[list[str]]]:
     rows = list(csv.reader(buf))
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for row in rows[1:]:
+        if row[3] in REWARD_RECORDS:  # a reward's twin on Account Earn: its payment moves the coin
+            continue
         sums[(row[4], ACCOUNT_TO_WALLET[row[2]])] += Decimal(row[5])
     return {k: v for k, v in sums.items() if v}, rows
 

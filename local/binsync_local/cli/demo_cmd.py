@@ -220,7 +220,8 @@ def upload_file(cloud: Any, connection_id: str, user_id: str, name: str, data: b
             "bytes": len(data), "seconds": round(time.monotonic() - started, 1),
             **{k: report.get(k) for k in ("rows", "imported", "merged_as_duplicate", "rejected_count",
                                           "already_present", "period", "error", "reconciliation",
-                                          "unknown_operations") if k in report}}
+                                          "unknown_operations") if k in report},
+            "reward_records": int((report.get("reward_records") or {}).get("rows") or 0)}
 
 
 def wait_for_upload(cloud: Any, user_id: str, upload_id: str, poll_s: float = 0.2,
@@ -247,7 +248,8 @@ def upload_statements(cloud: Any, account: Any, connection_id: str, user_id: str
         done = files[-1]
         sys.stderr.write(f"  {i}/{len(pending)} {name}: {done.get('status')} in {done.get('seconds')} s\n")
     total = {k: sum(int(f.get(k) or 0) for f in files)
-             for k in ("rows", "imported", "merged_as_duplicate", "already_present", "rejected_count")}
+             for k in ("rows", "imported", "merged_as_duplicate", "already_present", "rejected_count",
+                       "reward_records")}
     return {"files": files, **total,
             "reconciliation": next((f["reconciliation"] for f in reversed(files) if f.get("reconciliation")),
                                    None)}
@@ -289,6 +291,10 @@ def print_statement(st: dict[str, Any], w: Any) -> None:
       f"or never did),\n  {st['merged_as_duplicate']} statement events were recognised as records the API "
       f"had already given and merged into them,\n  {st['already_present']} were already stored from an "
       f"overlapping file, and {st['rejected_count']} rows were rejected.\n")
+    if st.get("reward_records"):
+        w(f"  {st['reward_records']} rows were Simple Earn reward records (the Account Earn twin that 2024+ "
+          f"exports write beside each reward's payment):\n  kept with no legs and linked to their payment, "
+          f"so each reward is income once.\n")
     for f in failed:
         w(f"  {f['file']}: {f.get('status')} {f.get('error') or ''}\n")
 

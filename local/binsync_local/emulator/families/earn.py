@@ -17,6 +17,8 @@ from .base import (
     s8,
 )
 
+REWARD_RECORDS_SINCE_MS = _ms("2024-01-01")
+
 
 class EarnMixin(GenBase):
     def earn(self, prices: dict[str, float]) -> None:
@@ -57,6 +59,8 @@ class EarnMixin(GenBase):
                         [rec],
                         [(rt, "earn", "Simple Earn Flexible Interest", asset, reward, "")],
                     )
+                    self._reward_record("interest", rt, "Simple Earn Flexible - Rewards Income",
+                                        asset, reward)
                 day += DAY
             # Part of the principal comes back before now.
             red = (amt / 2).quantize(E8)
@@ -156,6 +160,7 @@ class EarnMixin(GenBase):
                 self.add(
                     "reward", rt, [leg], [rec], [(rt, "spot", "Simple Earn Locked Rewards", asset, r, "")]
                 )
+                self._reward_record("reward", rt, "Simple Earn Locked - Rewards Income", asset, r)
             mt = t + 30 * DAY + HOUR
             rid = self.seq("earn_redeem", 40_607, 1000)
             self._earn_move(
@@ -181,6 +186,16 @@ class EarnMixin(GenBase):
                 },
                 "Simple Earn Locked Redemption",
             )
+
+    def _reward_record(self, kind: str, paid_ms: int, operation: str, asset: str, amount: Decimal) -> None:
+        """The Account Earn twin that exports since 2024 write before each Simple Earn reward's
+        payment (binance-statement.md §11; GiacenzeCrypto's fixtures): same coin and amount, no
+        balance moved, so an event with no legs and only its statement row. The gap (0-2 h
+        earlier) comes from the time, not the random stream, so the API history is unchanged."""
+        if paid_ms < REWARD_RECORDS_SINCE_MS:
+            return
+        t = paid_ms - (paid_ms // 1000 * 2_654_435_761) % (2 * HOUR // 1000) * 1000
+        self.add(kind, t, [], [], [(t, "earn", operation, asset, amount, "")])
 
     def _flexible_subscription(self, t: int, asset: str, amt: Decimal) -> None:
         """Spot -> flexible Earn subscription, as Binance's subscriptionRecord renders it."""
