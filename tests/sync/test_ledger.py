@@ -115,3 +115,33 @@ def test_a_period_beyond_the_api_is_a_gap_until_a_statement_covers_it():
     assert completeness.reconciliation_differences(
         {"wallet": "spot", "differences": [{"asset": "BTC", "difference": "1"}]}) == [
         {"wallet": "spot", "asset": "BTC", "difference": "1"}]
+
+
+def test_statements_with_a_year_missing_name_that_year_not_the_whole_period():
+    """The demo's yearly files: margin rows only in some years. The years no file shows margin in
+    stay open, each named with its own period; the years the files cover are not listed again."""
+    year = 365 * DAY_MS
+    first = BINANCE_LAUNCH_MS + 100 * DAY_MS
+    horizon = first + 5 * year
+    beyond = [{"product": "margin", "endpoint": "margin.interest", "before": horizon,
+               "reason": "beyond the API's retention horizon; to be filled from the statement"}]
+    known = Ledger("c1")
+    known.statements["margin"] = [(first, first + year - 1), (first + 2 * year, NOW)]
+    known.statements["spot"] = [(first, NOW)]
+    result = completeness.assess(completeness.run_gaps([], known, beyond=beyond))
+    assert result.state == "gaps_named"
+    assert [(g.start_ms, g.end_ms) for g in result.gaps] == [(first + year, first + 2 * year - 1)]
+    assert "no uploaded statement shows this product's wallets" in result.gaps[0].cause
+    # the first file (spot) shows no margin: its year is open too, not taken as before the history
+    earliest = first - 50 * DAY_MS
+    known.statements["spot"] = [(earliest, NOW)]
+    gaps = completeness.assess(completeness.run_gaps([], known, beyond=beyond)).gaps
+    assert [(g.start_ms, g.end_ms) for g in gaps] == [(earliest, first - 1),
+                                                     (first + year, first + 2 * year - 1)]
+    # a margin statement that starts after the period covers nothing of it
+    known.statements["margin"] = [(horizon + DAY_MS, NOW)]
+    gaps = completeness.run_gaps([], known, beyond=beyond)
+    assert [(g.start_ms, g.end_ms, g.covered_by) for g in gaps] == [(earliest, horizon - 1, None)]
+    known.statements = {"margin": [(horizon + DAY_MS, NOW)]}
+    gaps = completeness.run_gaps([], known, beyond=beyond)
+    assert [(g.start_ms, g.end_ms, g.covered_by) for g in gaps] == [(BINANCE_LAUNCH_MS, horizon - 1, None)]

@@ -138,16 +138,33 @@ def reconciliation_differences(reconciliation: Mapping[str, Any] | None) -> list
     return out
 
 
-def _covered_by_files(ledger: Ledger, product: str, before: int | None) -> str | None:
+STATEMENT_HOLE = ("; no uploaded statement shows this product's wallets in this period (one exported for "
+                  "every Account has no rows where nothing moved: if so, nothing is missing)")
+
+
+def _statement_only_gaps(entry: Mapping[str, Any], ledger: Ledger, product: str, floor_ms: int) -> list[Gap]:
+    """A period only the statement can fill: explained when the user's files or the uploaded
+    statements cover it; else the parts no file covers, each named (a year whose file shows no
+    margin row leaves that year open, not the whole period)."""
+    before = entry.get("before")
+    base = dict(endpoint=entry.get("endpoint", ""), product=product, kind=STATEMENT_ONLY,
+                symbol=entry.get("symbol"), params=dict(entry.get("params") or {}))
+    reason = entry.get("reason", "")
     if before is None:
-        return None
-    need = (BINANCE_LAUNCH_MS, int(before) - 1)
-    if intervals.covers(ledger.user_files, *need):
-        return "user_files"
-    statements = ledger.statements.get(product) or []
-    if statements and intervals.covers(statements, statements[0][0], need[1]):
-        return "statement"
-    return None
+        return [Gap(cause=reason, **base)]
+    end = int(before) - 1
+    if intervals.covers(ledger.user_files, BINANCE_LAUNCH_MS, end):
+        return [Gap(cause=reason, start_ms=floor_ms, end_ms=end, covered_by="user_files", **base)]
+    statements = intervals.merge(ledger.statements.get(product) or [])
+    # The history is taken to start with the user's first uploaded statement, of any product
+    # (users export from their first year on); a first file later than the period names it all.
+    first = min((spans[0][0] for spans in ledger.statements.values() if spans), default=None)
+    if not statements or first is None or first > end:
+        return [Gap(cause=reason, start_ms=floor_ms, end_ms=end, **base)]
+    holes = intervals.gaps(statements, first, end)
+    if not holes:
+        return [Gap(cause=reason, start_ms=floor_ms, end_ms=end, covered_by="statement", **base)]
+    return [Gap(cause=reason + STATEMENT_HOLE, start_ms=a, end_ms=b, **base) for a, b in holes]
 
 
 def run_gaps(tasks: Iterable[Any], ledger: Ledger, *, beyond: Iterable[Mapping[str, Any]] = (),
@@ -179,10 +196,6 @@ def run_gaps(tasks: Iterable[Any], ledger: Ledger, *, beyond: Iterable[Mapping[s
             gaps.append(Gap(skipped["endpoint"], product, NOT_PLANNED, skipped["reason"],
                             floor_ms, window_end))
     for entry in beyond:
-        before = entry.get("before")
         product = entry.get("product") or product_of(entry.get("endpoint", ""))
-        gaps.append(Gap(entry.get("endpoint", ""), product, STATEMENT_ONLY, entry.get("reason", ""),
-                        None if before is None else floor_ms, None if before is None else int(before) - 1,
-                        entry.get("symbol"), dict(entry.get("params") or {}),
-                        covered_by=_covered_by_files(ledger, product, before)))
+        gaps += _statement_only_gaps(entry, ledger, product, floor_ms)
     return gaps
