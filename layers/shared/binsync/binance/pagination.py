@@ -102,6 +102,20 @@ def _next_id(ep: Endpoint, rows: list[dict[str, Any]], current: int | None = Non
     return nxt
 
 
+def chain_next_id(ep: Endpoint, rows: list[dict[str, Any]]) -> int | None:
+    """The fromId a later walk of this id chain starts from, after `rows`; None without ids."""
+    try:
+        return _next_id(ep, rows)
+    except InvalidRequest:
+        return None
+
+
+def resume_state(ep: Endpoint, from_id: int, end_ms: int | None) -> dict[str, Any]:
+    """The state of a walk of the id chain that starts at `from_id` (the records below it were
+    read by an earlier walk), as a checkpoint of that walk would hold it."""
+    return {"v": STATE_VERSION, "ep": ep.name, "mode": "chain", "from_id": int(from_id), "end": end_ms}
+
+
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)

@@ -172,6 +172,8 @@ class TaskModel(Model):
     params = JSONAttribute(default=dict)
     status = UnicodeAttribute(default="pending")  # pending | running | done | failed
     cursor = JSONAttribute(null=True)  # resume point inside the task
+    # an id-chain task that finished: the id its next walk starts from (ledger.chain_next)
+    chain_next = NumberAttribute(null=True)
     records = NumberAttribute(default=0)
     requests = NumberAttribute(default=0)
     weight = NumberAttribute(default=0)
@@ -298,6 +300,9 @@ class CoverageModel(Model):
     statement_only = JSONAttribute(default=list)  # intervals the API cannot serve (a removed market)
     updated_at = NumberAttribute(default=0)
     run_id = UnicodeAttribute(null=True)  # the run (or upload) that last extended it
+    # An id-chain scope (myTrades of a market): every record below this id is stored and proven
+    # read, so the next walk starts here instead of at id 0 (planner, incremental modes).
+    chain_next = NumberAttribute(null=True)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

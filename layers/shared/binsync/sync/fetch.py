@@ -22,6 +22,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from binsync.binance import pagination
 from binsync.binance.catalogue import ENDPOINTS
 from binsync.storage.models import ConnectionModel, RunModel, TaskModel, TransactionModel, account_key
 from binsync.storage.writer import write_transactions
@@ -138,6 +139,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
     rejected_count = 0
     note: dict[str, Any] | None = None
     watch = TaskWatch(endpoint)
+    chain = _ChainEnd(endpoint, task.cursor)
     try:
         export_rejected: list[str] = []
         if endpoint.pagination == "export":  # futures history past the live horizon (exports.py)
@@ -156,6 +158,7 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
             if result.transactions or page.cursor is not None:  # this page writes
                 _require_connection(user_id, connection_id)
             watch.page(page, result.transactions)
+            chain.page(page.rows)
             written = write_transactions(result.transactions, user_id=user_id, connection_id=connection_id,
                                          run_id=run_id)
             errors, found = _merge_with_statement(run_id, user_id, connection.binance_uid,
@@ -215,14 +218,39 @@ def run_task(user_id: str, connection_id: str, run_id: str, task_id: str, *,
                    TaskModel.records.add(pending["records"]), TaskModel.requests.add(pending["requests"]),
                    TaskModel.weight.add(pending["weight"])]
         actions.append(TaskModel.error.set(note) if note else TaskModel.error.remove())
+        if chain.next_id is not None:
+            actions.append(TaskModel.chain_next.set(chain.next_id))
         task.update(actions=actions)
     else:
         mark_done(task, pending, note)
+        if chain.next_id is not None:
+            task.chain_next = chain.next_id
         completed.append(task)
     binance_io.remember_offset(client)
     _report(connection_id, run_id, totals,
             {"tasks_done": 1, **_unreported(client, stats_before, pending, reported_requests, None)})
     return {"task_id": task_id, "status": "done", "records": stored}
+
+
+class _ChainEnd:
+    """The fromId the next walk of an id chain (myTrades of a market) starts from: past the
+    highest id this walk read, or where it was resumed when it read nothing. Recorded on the
+    finished task; the ledger keeps it for the next incremental plan (planner._chain_resume)."""
+
+    def __init__(self, endpoint: Any, cursor: Any) -> None:
+        self.endpoint = endpoint
+        self.active = (endpoint.pagination in ("from_id", "from_id_exclusive", "record_id")
+                       and endpoint.requires_symbol and not endpoint.from_id_with_time)
+        chained = isinstance(cursor, dict) and cursor.get("mode") == "chain"
+        resumed = cursor.get("from_id") if chained else None
+        self.next_id: int | None = int(resumed) if self.active and resumed is not None else None
+
+    def page(self, rows: Any) -> None:
+        if not self.active or not rows:
+            return
+        after = pagination.chain_next_id(self.endpoint, list(rows))
+        if after is not None and (self.next_id is None or after > self.next_id):
+            self.next_id = after
 
 
 def mark_done(task: TaskModel, pending: dict[str, int], note: dict[str, Any] | None) -> None:

@@ -58,6 +58,7 @@ class Ledger:
     user_files: list[Interval] = field(default_factory=list)  # since_last declarations
     statements: dict[str, list[Interval]] = field(default_factory=dict)  # product -> uploaded periods
     statement_only: dict[str, list[Interval]] = field(default_factory=dict)  # scope -> API cannot serve
+    chain_next: dict[str, int] = field(default_factory=dict)  # id-chain scope -> next walk's fromId
     items: dict[str, CoverageModel] = field(default_factory=dict, repr=False)
 
     def covered(self, scope: str) -> list[Interval]:
@@ -92,6 +93,8 @@ def load(connection_id: str) -> Ledger:
             ledger.api[item.scope] = spans
             if item.statement_only:
                 ledger.statement_only[item.scope] = intervals.merge(item.statement_only)
+            if item.chain_next is not None:
+                ledger.chain_next[item.scope] = int(item.chain_next)
     return ledger
 
 
@@ -103,6 +106,8 @@ def _save(ledger: Ledger, scope: str, spans: list[Interval], *, run_id: str, sou
     item.intervals = [list(span) for span in spans]
     if scope in ledger.statement_only:
         item.statement_only = [list(span) for span in ledger.statement_only[scope]]
+    if scope in ledger.chain_next:
+        item.chain_next = ledger.chain_next[scope]
     item.updated_at = int(time.time() * 1000)
     item.run_id = run_id
     ledger.items[scope] = item
@@ -170,6 +175,7 @@ def record_tasks(ledger: Ledger, tasks: Iterable[Any], *, run_id: str,
     """
     grown: dict[str, tuple[list[Interval], Any]] = {}
     unreachable: set[str] = set()
+    moved: set[str] = set()  # id chains whose resume point moved
     for task in tasks:
         scope = scope_key(task.endpoint, task.params, task.symbol)
         span = proven_interval(task, run_window_end)
@@ -187,8 +193,12 @@ def record_tasks(ledger: Ledger, tasks: Iterable[Any], *, run_id: str,
             continue
         before = grown[scope][0] if scope in grown else ledger.api.get(scope, [])
         grown[scope] = (intervals.add(before, span), task)
+        resume = getattr(task, "chain_next", None)
+        if resume is not None and int(resume) > ledger.chain_next.get(scope, -1):
+            ledger.chain_next[scope] = int(resume)  # the walk read every record below it
+            moved.add(scope)
     changed = [scope for scope, (spans, _) in grown.items()
-               if spans != ledger.api.get(scope) or scope in unreachable]
+               if spans != ledger.api.get(scope) or scope in unreachable or scope in moved]
     if not changed:
         return []
     with CoverageModel.batch_write() as batch:

@@ -150,6 +150,7 @@ def plan_run(user_id: str, connection_id: str, run_id: str, *, client: Any = Non
         unknown_scopes=frozenset(scopes.failed),
         scope_floors=scopes.floors,
         covered=known.coverage_map() if start.use_ledger else None,
+        chain_next=known.chain_next if start.use_ledger else {},
         late_overlap_ms=INCREMENTAL_OVERLAP_MS,
         export_quota_left=export_quota.remaining(connection.export_quota, export_endpoints(), now),
     ))

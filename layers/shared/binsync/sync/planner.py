@@ -53,6 +53,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from binsync.binance.catalogue import DAY_MS, ENDPOINTS, HOUR_MS, Endpoint
+from binsync.binance.pagination import resume_state
 from binsync.sync import intervals
 from binsync.sync.export_plan import plan_exports
 from binsync.sync.ledger import scope_key
@@ -115,6 +116,9 @@ class PlanInputs:
     # With it, each scope gets tasks only for what `intervals.to_read` says is missing.
     covered: Mapping[str, list[tuple[int, int]]] | None = None
     late_overlap_ms: int = 0  # re-read before the newest covered ms (records credited late)
+    # id-chain scope -> the fromId where the last finished walk ended (Ledger.chain_next); used
+    # only with `covered` (an incremental sync): a `full` sync walks every chain from id 0
+    chain_next: Mapping[str, int] = field(default_factory=dict)
     # export endpoint -> download requests left this month (sync/export_quota.py); None: the
     # catalogue's whole monthly quota
     export_quota_left: Mapping[str, int] | None = None
@@ -313,6 +317,15 @@ def _missing_windows(ep: Endpoint, inputs: PlanInputs, start: int, symbol: str |
     return out
 
 
+def _chain_resume(ep: Endpoint, inputs: PlanInputs, symbol: str | None,
+                  params: dict[str, Any]) -> dict[str, Any] | None:
+    """Where an incremental walk of this id chain starts: the last finished walk's end."""
+    if inputs.covered is None or ep.from_id_with_time:
+        return None
+    resume = inputs.chain_next.get(scope_key(ep.name, params, symbol))
+    return None if resume is None else resume_state(ep, resume, inputs.now_ms)
+
+
 def _known_of(inputs: PlanInputs, *endpoints: str) -> list[tuple[int, int]]:
     """What the ledger proves read of these endpoints' unscoped histories (plus the user's files)."""
     covered = inputs.covered or {}
@@ -364,13 +377,16 @@ def build_plan(inputs: PlanInputs) -> Plan:
             cov.setdefault("statement_only", []).append(gap)
 
         if _is_cursor_chain(ep) and ep.requires_symbol:
-            # Every mode walks the id chain from the first record: one request per 1000 records,
-            # whereas starting at a time means one request per 24 h window (9 per market for a
-            # weekly sync, ~3000 for a since_last a year back); already stored records are not
-            # rewritten. Only a retention horizon moves the start.
+            # The id chain, not time windows: one request per 1000 records, whereas starting at a
+            # time means one request per 24 h window (9 per market for a weekly sync, ~3000 for a
+            # since_last a year back). An incremental sync resumes each chain at the id where its
+            # last finished walk ended (ids only grow with time: every record below it is
+            # stored); otherwise the walk starts at the first record. Only a retention horizon
+            # moves the start.
             chain_start = start if cut else None
             for symbol, params in scoped if scoped is not None else _symbol_variants(ep, symbols, inputs):
-                tasks.append(TaskSpec(ep.name, chain_start, inputs.now_ms, symbol, params))
+                tasks.append(TaskSpec(ep.name, chain_start, inputs.now_ms, symbol, params,
+                                      cursor=_chain_resume(ep, inputs, symbol, params)))
             continue
         if ep.start_param is None:
             spans: list[tuple[int | None, int | None]] = [(None, None)]

@@ -24,6 +24,9 @@ class TaskSpec:
     window_end: int | None = None
     symbol: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    # where the walk starts (pagination.resume_state: an id chain resumed where the last walk
+    # ended); not part of the id, so a re-planned run keeps its task ids
+    cursor: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def task_id(self) -> str:
@@ -37,6 +40,7 @@ class TaskSpec:
         return TaskModel(
             run_id, self.task_id, endpoint=self.endpoint, window_start=self.window_start,
             window_end=self.window_end, symbol=self.symbol, params=dict(self.params),
+            cursor=dict(self.cursor) if self.cursor else None,
         )
 
 
