@@ -199,3 +199,22 @@ def test_a_full_sync_batches_its_windows_but_never_an_export():
     ids = [s.task_id for s in specs]
     # an export waits hours for Binance's file (ExportPending): it never holds other tasks back
     assert items == [ids[0:4], [ids[4]], [ids[5]], [ids[6]]]
+
+
+def test_an_incremental_plan_resumes_fill_chains_but_never_an_order_chain():
+    """Fills never change once listed, so a fill chain resumes past the last id read; an order
+    (allOrders) fills or cancels later under the same id, so its chain is walked from the start."""
+    from binsync.binance.pagination import resume_state
+    from binsync.sync.ledger import scope_key
+
+    chain_next = {scope_key("spot.my_trades", {}, "BTCUSDT"): 41,
+                  scope_key("spot.all_orders", {}, "BTCUSDT"): 77}
+    symbols = {"spot.my_trades": ["BTCUSDT", "ETHBTC"], "spot.all_orders": ["BTCUSDT"]}
+    only = frozenset({"spot.my_trades", "spot.all_orders"})
+    plan = _plan(symbols=symbols, include=only, only=only, covered={}, chain_next=chain_next)
+    cursors = {(t.endpoint, t.symbol): t.cursor for t in plan.tasks}
+    assert cursors[("spot.my_trades", "BTCUSDT")] == resume_state(ENDPOINTS["spot.my_trades"], 41, NOW)
+    assert cursors[("spot.my_trades", "ETHBTC")] is None  # never walked to its end: from the first fill
+    assert cursors[("spot.all_orders", "BTCUSDT")] is None
+    full = _plan(symbols=symbols, include=only, only=only, chain_next=chain_next)  # covered=None
+    assert all(t.cursor is None for t in full.tasks)

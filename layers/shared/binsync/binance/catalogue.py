@@ -160,6 +160,10 @@ class Endpoint:
     cursor_param: str | None = None        # fromId, recordId, offset, current, page, pageIndex
     cursor_field: str | None = None        # row field feeding an id cursor ("id")
     from_id_with_time: bool = False        # may the id cursor be sent together with start/end times
+    # An id chain whose records never change once listed (fills): an incremental walk may start
+    # past the highest id the last finished walk read. Not orders (allOrders: an open order fills
+    # later under the same id) nor anything with a status.
+    chain_resumable: bool = False
     times_required: bool = False           # the server rejects a request without both times
     required_params: tuple[str, ...] = ()  # parameters the server requires (besides symbol/times)
     total_path: tuple[str, ...] = ()       # where the total row count lives (current_size/page)
@@ -351,6 +355,7 @@ _ALL: list[Endpoint] = [
         pagination="from_id", page_size=1000, default_page_size=500, max_page_size=1000,
         max_window_ms=DAY_MS, requires_symbol=True, symbol_param="symbol", symbol_scope="spot",
         cursor_param="fromId", cursor_field="id", from_id_with_time=False,
+        chain_resumable=True,
         id_fields=("symbol", "id"), time_field="time",
         extra={"weight_with_orderId": 5},
         notes="Full history: fromId=0 chain, next fromId = last.id + 1, until a short page (spec §5.2.1). "
@@ -459,6 +464,7 @@ _ALL: list[Endpoint] = [
         bucket=SAPI_IP, permission="read", pagination="from_id", page_size=500, default_page_size=500,
         max_page_size=500, max_window_ms=DAY_MS, default_window_ms=DAY_MS, requires_symbol=True,
         symbol_param="symbol", symbol_scope="margin_cross", cursor_param="fromId", cursor_field="id",
+        chain_resumable=True,
         variants=({"isIsolated": "FALSE"}, {"isIsolated": "TRUE"}),
         id_fields=("symbol", "isIsolated", "id"), time_field="time",
         extra={"variant_symbol_scope": {"FALSE": "margin_cross", "TRUE": "margin_isolated"}},
@@ -513,6 +519,7 @@ _ALL: list[Endpoint] = [
         bucket=FAPI_IP, permission="futures", pagination="from_id", page_size=1000, default_page_size=500,
         max_page_size=1000, max_window_ms=7 * DAY_MS, default_window_ms=7 * DAY_MS, retention_ms=6 * MONTH_MS,
         requires_symbol=True, symbol_param="symbol", symbol_scope="usdm", cursor_param="fromId",
+        chain_resumable=True,
         cursor_field="id", id_fields=("symbol", "id"), time_field="time",
         choice="§8 #17: commission sign differs between sources; fees are booked from usdm.income COMMISSION.",
         notes="Detail of usdm.income. Symbols: from usdm.income rows + exchangeInfo (spec §7.4). "
@@ -530,6 +537,7 @@ _ALL: list[Endpoint] = [
         bucket=DAPI_IP, permission="futures", pagination="from_id", page_size=1000, default_page_size=50,
         max_page_size=1000, max_window_ms=7 * DAY_MS, default_window_ms=7 * DAY_MS, requires_symbol=True,
         symbol_param="symbol", symbol_scope="coinm", cursor_param="fromId", cursor_field="id",
+        chain_resumable=True,
         id_fields=("symbol", "id"), time_field="time",
         extra={"weight_with_symbol": 20, "weight_with_pair": 40},
         choice="§8 #16: 20 with symbol / 40 with pair / 5 after migration: we query by symbol but budget 40. "

@@ -239,8 +239,7 @@ class _ChainEnd:
 
     def __init__(self, endpoint: Any, cursor: Any) -> None:
         self.endpoint = endpoint
-        self.active = (endpoint.pagination in ("from_id", "from_id_exclusive", "record_id")
-                       and endpoint.requires_symbol and not endpoint.from_id_with_time)
+        self.active = endpoint.chain_resumable
         chained = isinstance(cursor, dict) and cursor.get("mode") == "chain"
         resumed = cursor.get("from_id") if chained else None
         self.next_id: int | None = int(resumed) if self.active and resumed is not None else None

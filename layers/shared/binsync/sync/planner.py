@@ -320,7 +320,7 @@ def _missing_windows(ep: Endpoint, inputs: PlanInputs, start: int, symbol: str |
 def _chain_resume(ep: Endpoint, inputs: PlanInputs, symbol: str | None,
                   params: dict[str, Any]) -> dict[str, Any] | None:
     """Where an incremental walk of this id chain starts: the last finished walk's end."""
-    if inputs.covered is None or ep.from_id_with_time:
+    if inputs.covered is None or not ep.chain_resumable:
         return None
     resume = inputs.chain_next.get(scope_key(ep.name, params, symbol))
     return None if resume is None else resume_state(ep, resume, inputs.now_ms)
