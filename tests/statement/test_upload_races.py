@@ -115,10 +115,17 @@ def test_a_claim_left_by_a_killed_delivery_is_taken_over_once_it_expires(cloud: 
 
     _ensure_connection()
     key = _create_upload("u-1")
-    cloud.client("s3").put_object(Bucket=cloud.uploads_bucket, Key=key, Body=statement(ROWS))
+    # The killed delivery's claim is in place before the object's own S3 delivery runs (set
+    # after the PUT, that delivery raced the test's call: both could find the claim expired).
     UploadModel.get(USER, "u-1").update(actions=[
         UploadModel.status.set("parsing"), UploadModel.claim.set("killed-delivery"),
         UploadModel.claimed_until.set(1)])  # expired long ago
+    cloud.put_upload(key, statement(ROWS))  # the retried delivery, through S3 and the parser Lambda
+    status, report = _report("u-1")
+    assert status == "done" and report["imported"] == 7, report
+    held = UploadModel.get(USER, "u-1")
+    assert held.claim != "killed-delivery"
+    # and a late duplicate of that delivery changes nothing
     result = upload_module.process_upload(cloud.uploads_bucket, key)
-    assert result["status"] == "done" and result["report"]["imported"] == 7
-    assert _report("u-1")[0] == "done"
+    assert result["status"] == "done" and _report("u-1")[0] == "done"
+    assert len(_items()) == 7
