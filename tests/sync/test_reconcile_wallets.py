@@ -134,3 +134,15 @@ def test_every_wallet_with_a_balance_endpoint_is_in_the_catalogue():
     assert wallets == {"spot", "funding", "earn", "margin_cross", "margin_isolated", "usdm", "coinm",
                        "options", "loan"}
     assert ENDPOINTS["wallet.funding_balances"].http_method == "POST"
+
+
+def test_every_product_the_catalogue_syncs_names_the_wallets_it_moves():
+    """A product missing here can never explain a wallet difference, and no statement can cover
+    its periods (statement.upload.record_coverage): sub-account futures transfers stayed a gap
+    after every yearly statement was uploaded."""
+    from binsync.binance.catalogue import ENDPOINTS
+    from binsync.sync.reconcile_wallets import PRODUCT_WALLETS
+
+    products = {ep.product for ep in ENDPOINTS.values() if ep.history}
+    assert sorted(products - set(PRODUCT_WALLETS)) == []
+    assert {"usdm", "coinm"} <= set(PRODUCT_WALLETS["sub_account"])

@@ -43,7 +43,11 @@ PRODUCT_WALLETS: dict[str, tuple[str, ...]] = {
     "pay": ("funding", "spot"), "margin": ("margin_cross", "margin_isolated"), "usdm": ("usdm",),
     "coinm": ("coinm",), "options": ("options",), "earn": ("earn", "spot", "funding"),
     "staking": ("spot", "earn"), "auto_invest": ("spot", "funding", "earn"), "mining": ("funding",),
-    "loans": ("spot", "loan"), "rebates": ("spot",),
+    "loans": ("spot", "loan"), "rebates": ("spot",), "soft_staking": ("spot",),
+    "dual_investment": ("spot", "earn"), "onchain": ("spot", "earn"),
+    # the master's side of transfers with its sub-accounts: spot, or the wallet a universal
+    # transfer names (futures internal transfers: USD-M and COIN-M)
+    "sub_account": ("spot", "funding", "margin_cross", "margin_isolated", "usdm", "coinm"),
 }
 CAUSE_WORDS = {
     "statement_period": "a period only the account statement can fill",
